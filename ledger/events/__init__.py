@@ -1,0 +1,34 @@
+"""The event model: canonical JSON, payloads, envelopes, log entries and attachments (DESIGN §3)."""
+
+from ledger.events.attachments import AttachmentRef, SealedAttachment, open_attachment, seal_attachment
+from ledger.events.canonical import canonical_json, loads_strict
+from ledger.events.envelope import (
+    MAX_ENVELOPE_BYTES,
+    LogEntry,
+    ParsedEvent,
+    check_clock,
+    parse_envelope,
+    sign_event,
+)
+from ledger.events.payload import KINDS, PAYLOAD_TYPE, EventPayload, event_id_of, format_time, parse_time
+
+__all__ = [
+    "KINDS",
+    "MAX_ENVELOPE_BYTES",
+    "PAYLOAD_TYPE",
+    "AttachmentRef",
+    "EventPayload",
+    "LogEntry",
+    "ParsedEvent",
+    "SealedAttachment",
+    "canonical_json",
+    "check_clock",
+    "event_id_of",
+    "format_time",
+    "loads_strict",
+    "open_attachment",
+    "parse_envelope",
+    "parse_time",
+    "seal_attachment",
+    "sign_event",
+]

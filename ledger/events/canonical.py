@@ -1,0 +1,66 @@
+"""Canonical JSON (RFC 8785, JCS) for the documents we sign and log.
+
+Signed documents hold no floats and only integers within ±(2^53−1), and object keys stay in the Basic
+Multilingual Plane; under those rules sorted-key compact ``json.dumps`` is byte-for-byte JCS (a test checks this
+against the ``rfc8785`` package). Anything outside those rules is refused rather than silently re-encoded.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ledger.errors import NonCanonicalPayload
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def _check(value: Any, where: str) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise NonCanonicalPayload(f"{where}: object keys must be strings")
+            if any(ord(ch) > 0xFFFF for ch in key):
+                raise NonCanonicalPayload(f"{where}: object key {key!r} is outside the Basic Multilingual Plane")
+            _check(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check(item, f"{where}[{i}]")
+    elif isinstance(value, bool) or value is None or isinstance(value, str):
+        return
+    elif isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise NonCanonicalPayload(f"{where}: integer {value} is outside ±(2^53−1)")
+    elif isinstance(value, float):
+        raise NonCanonicalPayload(f"{where}: floats are not allowed in signed documents; use integers")
+    else:
+        raise NonCanonicalPayload(f"{where}: {type(value).__name__} is not a JSON value")
+
+
+def canonical_json(value: Any) -> bytes:
+    """The RFC 8785 encoding of ``value`` (UTF-8 bytes), refusing values outside the rules above."""
+    _check(value, "$")
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise NonCanonicalPayload("a string holds a lone surrogate, which UTF-8 cannot encode") from None
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise NonCanonicalPayload("an object has a duplicate key")
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise NonCanonicalPayload(f"{name} is not valid JSON")
+
+
+def loads_strict(data: bytes | str) -> Any:
+    """Parse JSON refusing duplicate keys and NaN/Infinity, which have no canonical form."""
+    try:
+        return json.loads(data, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise NonCanonicalPayload(f"not valid JSON: {exc}") from None

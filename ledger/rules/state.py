@@ -1,0 +1,48 @@
+"""The state the rules read: derived views as a read-through cache over the store.
+
+Views are named maps from a string key to a JSON object (``actors``, ``keys``, ...). The rules read them through
+``State.get`` and record changes with ``put``; the store writes the recorded changes in the same transaction
+as the entries. With no reader the state is purely in memory, which is how an audit replays the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, Protocol
+
+ViewRow = tuple[str, str]  # (view, key)
+
+
+class ViewReader(Protocol):
+    def load(self, view: str, key: str) -> dict[str, Any] | None: ...
+
+
+class State:
+    def __init__(self, reader: ViewReader | None = None) -> None:
+        self._reader = reader
+        self._cache: dict[ViewRow, dict[str, Any] | None] = {}
+        self._dirty: dict[ViewRow, dict[str, Any] | None] = {}
+
+    def get(self, view: str, key: str) -> dict[str, Any] | None:
+        row = (view, key)
+        if row not in self._cache:
+            self._cache[row] = self._reader.load(view, key) if self._reader else None
+        return self._cache[row]
+
+    def put(self, view: str, key: str, value: Mapping[str, Any] | None) -> None:
+        """Set (or with ``None`` delete) one view row."""
+        row = (view, key)
+        stored = None if value is None else dict(value)
+        self._cache[row] = stored
+        self._dirty[row] = stored
+
+    def take_changes(self) -> dict[ViewRow, dict[str, Any] | None]:
+        """The rows changed since the last call, for the store to write."""
+        changes, self._dirty = self._dirty, {}
+        return changes
+
+    def rows(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Every row known to this state (for an in-memory state: the whole view set)."""
+        for (view, key), value in sorted(self._cache.items()):
+            if value is not None:
+                yield view, key, value

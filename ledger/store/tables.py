@@ -1,0 +1,74 @@
+"""The database tables (SQLModel): the log itself, its Merkle nodes and checkpoints, attachments, derived views.
+
+Log tables (entries, merkle_nodes, checkpoints) are append-only; ``views`` is derived from the entries and can
+be dropped and rebuilt (``traceledger reindex``). Constraints make a duplicate index, a duplicate event id or a
+second checkpoint of one size impossible even when several processes write.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, LargeBinary
+from sqlmodel import Field, SQLModel
+
+
+class LogHead(SQLModel, table=True):
+    """One row: the sequencing lock (``SELECT ... FOR UPDATE``) and the log's current size."""
+
+    __tablename__ = "log_head"
+    id: int = Field(default=1, primary_key=True)
+    size: int
+    logged_at: str | None = None
+
+
+class Entry(SQLModel, table=True):
+    __tablename__ = "entries"
+    leaf_index: int = Field(primary_key=True)
+    event_id: str = Field(max_length=64, unique=True)
+    leaf_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    kind: str = Field(max_length=32, index=True)
+    subject: str = Field(max_length=200, index=True)
+    actor: str = Field(max_length=32, index=True)
+    time: str = Field(max_length=32)
+    logged_at: str = Field(max_length=32)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class MerkleNode(SQLModel, table=True):
+    """The hash of the complete subtree over leaves [index·2^level, (index+1)·2^level)."""
+
+    __tablename__ = "merkle_nodes"
+    level: int = Field(primary_key=True)
+    index: int = Field(primary_key=True)
+    hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class CheckpointRow(SQLModel, table=True):
+    __tablename__ = "checkpoints"
+    size: int = Field(primary_key=True)
+    root: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    note: str
+    signed_at: str = Field(max_length=32)
+
+
+class AttachmentRow(SQLModel, table=True):
+    """An attachment an entry committed to; ``content`` (salt || bytes) is absent until uploaded or once erased."""
+
+    __tablename__ = "attachments"
+    digest: str = Field(primary_key=True, max_length=71)
+    leaf_index: int = Field(index=True)
+    media_type: str = Field(max_length=255)
+    size: int
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    erased_at: str | None = None
+
+
+class ViewRowModel(SQLModel, table=True):
+    """One row of a derived view: canonical JSON ``value`` under (view, key)."""
+
+    __tablename__ = "views"
+    view: str = Field(primary_key=True, max_length=32)
+    key: str = Field(primary_key=True, max_length=200)
+    value: str
+
+
+metadata = SQLModel.metadata

@@ -1,0 +1,240 @@
+"""The ``traceledger`` command line: one sub-command group per concern.
+
+Every command takes ``--home`` / ``--database-url`` the same way; failures print one line and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.console import Console
+
+from ledger.errors import InvalidEventError, ProofError
+from ledger.events.builders import Registrar
+from ledger.log.checkpoint import open_checkpoint
+from ledger.log.merkle import verify_consistency, verify_inclusion
+from signer.errors import TraceledgerError
+from signer.keys import SigningKey, passphrase_from_env_or_prompt
+from signer.note import NoteVerifier
+from traceledger.settings import Home
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="A product traceability ledger.")
+prove_app = typer.Typer(no_args_is_help=True, help="Print Merkle proofs as JSON.")
+app.add_typer(prove_app, name="prove")
+out = Console(highlight=False, soft_wrap=True)
+
+HomeOption = Annotated[
+    Path | None, typer.Option("--home", help="Ledger home folder [env TRACELEDGER_HOME; default ./traceledger-data]")
+]
+DatabaseOption = Annotated[
+    str | None, typer.Option("--database-url", help="Database URL instead of the home's SQLite file "
+                             "[env TRACELEDGER_DATABASE_URL]")
+]
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _unb64(text: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:
+        raise ProofError(f"{what} is not base64") from None
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+        return json.loads(text)
+    except OSError as exc:
+        raise InvalidEventError(f"cannot read {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise InvalidEventError(f"{path} is not JSON: {exc}") from None
+
+
+@app.command()
+def init(
+    origin: Annotated[str, typer.Option(help="The log's origin line, e.g. trace.example.gov.cn/log")],
+    registrar_id: Annotated[str, typer.Option(help="USCC of the first registrar")],
+    registrar_name: Annotated[str, typer.Option(help="Public name of the first registrar")],
+    registrar_key: Annotated[
+        Path | None, typer.Option(help="Registrar public key file (from keygen); default: generate keys/registrar")
+    ] = None,
+    home: HomeOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Create a ledger: log key, database, genesis entry and first checkpoint."""
+    where = Home.resolve(home, database_url)
+    passphrase = passphrase_from_env_or_prompt("New log key passphrase: ", confirm=True)
+    if registrar_key is None:
+        registrar_public = _keygen(where.keys_dir, "registrar", passphrase).public_key
+    else:
+        registrar_public = _read_public_key(registrar_key)
+    ledger = where.create(origin, [Registrar(registrar_id, registrar_name, (registrar_public,))], passphrase)
+    out.print(f"created ledger {origin} in {where.path}")
+    out.print(ledger.checkpoint().note, end="")
+    ledger.close()
+
+
+def _keygen(directory: Path, name: str, passphrase: str) -> SigningKey:
+    directory.mkdir(parents=True, exist_ok=True)
+    key = SigningKey.generate()
+    key.save(directory / f"{name}.pem", passphrase)
+    (directory / f"{name}.pub").write_text(
+        json.dumps({"kid": key.kid, "public_key": _b64(key.public_key)}) + "\n", encoding="utf-8"
+    )
+    return key
+
+
+def _read_public_key(path: Path) -> bytes:
+    record = _read_json(path)
+    if not isinstance(record, dict) or not isinstance(record.get("public_key"), str):
+        raise InvalidEventError(f"{path} is not a public key file written by keygen")
+    key = _unb64(record["public_key"], "public_key")
+    if len(key) != 32:
+        raise InvalidEventError(f"{path} does not hold a 32-byte Ed25519 public key")
+    return key
+
+
+@app.command()
+def keygen(
+    name: Annotated[str, typer.Argument(help="Key name; writes NAME.pem (encrypted) and NAME.pub")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for the key files [default HOME/keys]")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Generate an Ed25519 key, stored as encrypted PKCS#8 PEM."""
+    directory = out_dir or Home.resolve(home).keys_dir
+    key = _keygen(directory, name, passphrase_from_env_or_prompt("New key passphrase: ", confirm=True))
+    out.print(f"kid {key.kid}\npublic_key {_b64(key.public_key)}\nwritten {directory / (name + '.pem')}")
+
+
+@app.command()
+def append(
+    files: Annotated[list[Path], typer.Argument(help="Envelope JSON files (one envelope or a list each; - is stdin)")],
+    home: HomeOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Append DSSE envelopes as one atomic batch and print each one's index and event id."""
+    envelopes: list[Any] = []
+    for path in files:
+        loaded = _read_json(path)
+        envelopes.extend(loaded if isinstance(loaded, list) else [loaded])
+    ledger = Home.resolve(home, database_url).open(passphrase_from_env_or_prompt("Log key passphrase: "))
+    try:
+        for result in ledger.append(envelopes):
+            state = "appended" if result.created else "already logged"
+            out.print(f"{result.leaf_index} {result.event_id} {state} (checkpoint size {result.checkpoint_size})")
+    finally:
+        ledger.close()
+
+
+@app.command()
+def checkpoint(
+    vkey: Annotated[bool, typer.Option("--vkey", help="Print the log's verifier key instead")] = False,
+    home: HomeOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Print the latest signed checkpoint (a C2SP signed note)."""
+    where = Home.resolve(home, database_url)
+    if vkey:
+        out.print(where.settings()["log_vkey"])
+        return
+    ledger = where.open()
+    try:
+        out.print(ledger.checkpoint().note, end="")
+    finally:
+        ledger.close()
+
+
+@prove_app.command("inclusion")
+def prove_inclusion(
+    index: Annotated[int | None, typer.Option(help="Leaf index")] = None,
+    event_id: Annotated[str | None, typer.Option(help="Event id instead of an index")] = None,
+    home: HomeOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Print an inclusion proof of one entry against the latest checkpoint."""
+    if (index is None) == (event_id is None):
+        raise InvalidEventError("give exactly one of --index and --event-id")
+    ledger = Home.resolve(home, database_url).open()
+    try:
+        entry = ledger.entry(index) if index is not None else ledger.entry_by_event_id(str(event_id))
+        latest = ledger.checkpoint()
+        proof = ledger.inclusion_proof(entry.leaf_index, latest.size)
+    finally:
+        ledger.close()
+    out.print(json.dumps({
+        "type": "inclusion", "leaf_index": entry.leaf_index, "tree_size": latest.size,
+        "leaf_hash": _b64(entry.leaf_hash), "proof": [_b64(p) for p in proof], "checkpoint": latest.note,
+    }, indent=2))
+
+
+@prove_app.command("consistency")
+def prove_consistency(
+    old_size: Annotated[int, typer.Argument(help="The earlier tree size")],
+    home: HomeOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Print a consistency proof from an earlier size to the latest checkpoint."""
+    ledger = Home.resolve(home, database_url).open()
+    try:
+        latest = ledger.checkpoint()
+        proof = ledger.consistency_proof(old_size, latest.size)
+        old_root = ledger.root(old_size)
+    finally:
+        ledger.close()
+    out.print(json.dumps({
+        "type": "consistency", "old_size": old_size, "old_root": _b64(old_root), "tree_size": latest.size,
+        "proof": [_b64(p) for p in proof], "checkpoint": latest.note,
+    }, indent=2))
+
+
+@app.command("verify-proof")
+def verify_proof(
+    proof_file: Annotated[Path, typer.Argument(help="A proof printed by `traceledger prove` (- is stdin)")],
+    vkey: Annotated[str | None, typer.Option(help="The log's verifier key [default: the home ledger's]")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Verify a proof against the checkpoint it carries, whose signature is checked under the log key."""
+    document = _read_json(proof_file)
+    if not isinstance(document, dict) or document.get("type") not in ("inclusion", "consistency"):
+        raise ProofError(f"{proof_file} is not a proof written by `traceledger prove`")
+    verifier = NoteVerifier.from_vkey(vkey or Home.resolve(home).settings()["log_vkey"])
+    latest = open_checkpoint(str(document.get("checkpoint")), verifier, verifier.name)
+    try:
+        proof = [_unb64(p, "proof") for p in document["proof"]]
+        if int(document["tree_size"]) != latest.size:
+            raise ProofError("the proof's tree size is not the checkpoint's")
+        if document["type"] == "inclusion":
+            verify_inclusion(_unb64(document["leaf_hash"], "leaf_hash"), int(document["leaf_index"]),
+                             latest.size, proof, latest.root)
+            out.print(f"OK: entry {document['leaf_index']} is in the log of size {latest.size} ({verifier.name})")
+        else:
+            verify_consistency(int(document["old_size"]), latest.size, _unb64(document["old_root"], "old_root"),
+                               latest.root, proof)
+            out.print(f"OK: size {document['old_size']} is a prefix of the log of size {latest.size}")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProofError(f"{proof_file} is missing or has a malformed field: {exc}") from None
+
+
+def main() -> None:
+    """Entry point: run the app, turning every traceledger error into one line on stderr and exit status 1."""
+    try:
+        app(standalone_mode=False)
+    except TraceledgerError as exc:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"error: {exc.title}: {exc.detail}", markup=False)
+        raise SystemExit(1) from None
+    except click.exceptions.Abort:
+        raise SystemExit(130) from None
+    except click.exceptions.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except click.ClickException as exc:
+        exc.show()
+        raise SystemExit(exc.exit_code) from None

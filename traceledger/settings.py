@@ -1,0 +1,92 @@
+"""Where a ledger lives: the home folder, its settings file, the log key and the database.
+
+``--home`` / ``TRACELEDGER_HOME`` (default ``./traceledger-data``) holds ``settings.json``, the encrypted log key
+and, unless ``--database-url`` / ``TRACELEDGER_DATABASE_URL`` points elsewhere, the SQLite database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ledger.errors import LedgerStateError
+from ledger.events.builders import Registrar, genesis_envelope
+from ledger.log.checkpoint import CheckpointSigner
+from ledger.store.engine import make_engine, sqlite_url
+from ledger.store.ledger import Ledger
+from signer.keys import SigningKey
+from signer.note import NoteSigner, NoteVerifier
+
+HOME_ENV = "TRACELEDGER_HOME"
+DATABASE_URL_ENV = "TRACELEDGER_DATABASE_URL"
+DEFAULT_HOME = Path("traceledger-data")
+SETTINGS_FILE = "settings.json"
+LOG_KEY_FILE = "log-key.pem"
+DATABASE_FILE = "ledger.db"
+
+
+@dataclass(frozen=True)
+class Home:
+    path: Path
+    database_url_override: str | None = None
+
+    @classmethod
+    def resolve(cls, home: Path | None, database_url: str | None = None) -> Home:
+        path = home or Path(os.environ.get(HOME_ENV) or DEFAULT_HOME)
+        return cls(path, database_url or os.environ.get(DATABASE_URL_ENV) or None)
+
+    @property
+    def settings_file(self) -> Path:
+        return self.path / SETTINGS_FILE
+
+    @property
+    def log_key_file(self) -> Path:
+        return self.path / LOG_KEY_FILE
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.path / "keys"
+
+    def settings(self) -> dict[str, str]:
+        try:
+            loaded = json.loads(self.settings_file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise LedgerStateError(f"no ledger at {self.path}: run `traceledger init` first") from None
+        except (OSError, ValueError) as exc:
+            raise LedgerStateError(f"cannot read {self.settings_file}: {exc}") from None
+        return {str(k): str(v) for k, v in loaded.items()}
+
+    def database_url(self) -> str:
+        return self.database_url_override or sqlite_url(self.path / DATABASE_FILE)
+
+    def open(self, passphrase: str | None = None) -> Ledger:
+        """Open the ledger; with the log key's passphrase it can append, without it only read."""
+        settings = self.settings()
+        origin, vkey = settings["origin"], settings["log_vkey"]
+        signer = None
+        if passphrase is not None:
+            log_key = SigningKey.load(self.log_key_file, passphrase)
+            signer = CheckpointSigner(origin, NoteSigner(origin, log_key))
+            if signer.verifier_key != vkey:
+                raise LedgerStateError("the log key file does not match this ledger's verifier key")
+        return Ledger(make_engine(self.database_url()), origin, NoteVerifier.from_vkey(vkey), signer)
+
+    def create(self, origin: str, registrars: Sequence[Registrar], passphrase: str) -> Ledger:
+        """A new ledger: log key, settings, database and the genesis entry with its first checkpoint."""
+        if self.settings_file.exists():
+            raise LedgerStateError(f"{self.path} already holds a ledger")
+        self.path.mkdir(parents=True, exist_ok=True)
+        log_key = SigningKey.generate()
+        signer = CheckpointSigner(origin, NoteSigner(origin, log_key))
+        ledger = Ledger(make_engine(self.database_url()), origin, NoteVerifier.from_vkey(signer.verifier_key), signer)
+        if ledger.size() != 0:
+            ledger.close()
+            raise LedgerStateError("the database already holds a log; refusing to start another in it")
+        log_key.save(self.log_key_file, passphrase)
+        ledger.append([genesis_envelope(origin, log_key, registrars).to_json()])
+        settings = {"origin": origin, "log_vkey": signer.verifier_key}
+        self.settings_file.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+        return ledger
