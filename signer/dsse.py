@@ -50,9 +50,7 @@ class Envelope:
         return {
             "payloadType": self.payload_type,
             "payload": base64.b64encode(self.payload).decode("ascii"),
-            "signatures": [
-                {"keyid": s.keyid, "sig": base64.b64encode(s.sig).decode("ascii")} for s in self.signatures
-            ],
+            "signatures": [{"keyid": s.keyid, "sig": base64.b64encode(s.sig).decode("ascii")} for s in self.signatures],
         }
 
     @classmethod

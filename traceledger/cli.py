@@ -22,6 +22,7 @@ from ledger.log.merkle import verify_consistency, verify_inclusion
 from signer.errors import TraceledgerError
 from signer.keys import SigningKey, passphrase_from_env_or_prompt
 from signer.note import NoteVerifier
+from traceledger.demo import run_demo
 from traceledger.settings import Home
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="A product traceability ledger.")
@@ -33,8 +34,10 @@ HomeOption = Annotated[
     Path | None, typer.Option("--home", help="Ledger home folder [env TRACELEDGER_HOME; default ./traceledger-data]")
 ]
 DatabaseOption = Annotated[
-    str | None, typer.Option("--database-url", help="Database URL instead of the home's SQLite file "
-                             "[env TRACELEDGER_DATABASE_URL]")
+    str | None,
+    typer.Option(
+        "--database-url", help="Database URL instead of the home's SQLite file [env TRACELEDGER_DATABASE_URL]"
+    ),
 ]
 
 
@@ -170,10 +173,19 @@ def prove_inclusion(
         proof = ledger.inclusion_proof(entry.leaf_index, latest.size)
     finally:
         ledger.close()
-    out.print(json.dumps({
-        "type": "inclusion", "leaf_index": entry.leaf_index, "tree_size": latest.size,
-        "leaf_hash": _b64(entry.leaf_hash), "proof": [_b64(p) for p in proof], "checkpoint": latest.note,
-    }, indent=2))
+    out.print(
+        json.dumps(
+            {
+                "type": "inclusion",
+                "leaf_index": entry.leaf_index,
+                "tree_size": latest.size,
+                "leaf_hash": _b64(entry.leaf_hash),
+                "proof": [_b64(p) for p in proof],
+                "checkpoint": latest.note,
+            },
+            indent=2,
+        )
+    )
 
 
 @prove_app.command("consistency")
@@ -190,10 +202,19 @@ def prove_consistency(
         old_root = ledger.root(old_size)
     finally:
         ledger.close()
-    out.print(json.dumps({
-        "type": "consistency", "old_size": old_size, "old_root": _b64(old_root), "tree_size": latest.size,
-        "proof": [_b64(p) for p in proof], "checkpoint": latest.note,
-    }, indent=2))
+    out.print(
+        json.dumps(
+            {
+                "type": "consistency",
+                "old_size": old_size,
+                "old_root": _b64(old_root),
+                "tree_size": latest.size,
+                "proof": [_b64(p) for p in proof],
+                "checkpoint": latest.note,
+            },
+            indent=2,
+        )
+    )
 
 
 @app.command("verify-proof")
@@ -213,15 +234,27 @@ def verify_proof(
         if int(document["tree_size"]) != latest.size:
             raise ProofError("the proof's tree size is not the checkpoint's")
         if document["type"] == "inclusion":
-            verify_inclusion(_unb64(document["leaf_hash"], "leaf_hash"), int(document["leaf_index"]),
-                             latest.size, proof, latest.root)
+            verify_inclusion(
+                _unb64(document["leaf_hash"], "leaf_hash"), int(document["leaf_index"]), latest.size, proof, latest.root
+            )
             out.print(f"OK: entry {document['leaf_index']} is in the log of size {latest.size} ({verifier.name})")
         else:
-            verify_consistency(int(document["old_size"]), latest.size, _unb64(document["old_root"], "old_root"),
-                               latest.root, proof)
+            verify_consistency(
+                int(document["old_size"]), latest.size, _unb64(document["old_root"], "old_root"), latest.root, proof
+            )
             out.print(f"OK: size {document['old_size']} is a prefix of the log of size {latest.size}")
     except (KeyError, TypeError, ValueError) as exc:
         raise ProofError(f"{proof_file} is missing or has a malformed field: {exc}") from None
+
+
+@app.command()
+def demo(
+    home: Annotated[
+        Path | None, typer.Option("--home", help="Folder for the demo ledger [default: a new temporary folder]")
+    ] = None,
+) -> None:
+    """Build a sample ledger, print its checkpoint and verify an inclusion proof."""
+    run_demo(home)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from ledger.events.envelope import (
     LogEntry,
     ParsedEvent,
     check_clock,
+    log_time,
     parse_envelope,
     sign_event,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "event_id_of",
     "format_time",
     "loads_strict",
+    "log_time",
     "open_attachment",
     "parse_envelope",
     "parse_time",

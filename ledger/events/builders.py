@@ -46,3 +46,42 @@ def genesis_envelope(
         },
     )
     return sign_event(payload, [log_key])
+
+
+@dataclass(frozen=True)
+class Licence:
+    type: str  # e.g. food_production, drug_manufacturing, food_business
+    number: str
+    valid_until: str  # RFC 3339 UTC
+
+    def to_json(self) -> dict[str, str]:
+        return {"type": self.type, "number": self.number, "valid_until": self.valid_until}
+
+
+def registration_payload(
+    registrar: SigningKey,
+    actor_id: str,
+    name: str,
+    roles: Sequence[str],
+    public_keys: Sequence[bytes],
+    *,
+    licences: Sequence[Licence] = (),
+    gs1_prefixes: Sequence[str] = (),
+    parents: Sequence[str] = (),
+    time: datetime | None = None,
+) -> EventPayload:
+    """An ``actor.register`` payload: a registrar vouches for an organisation's identity, roles and keys."""
+    return EventPayload(
+        kind="actor.register",
+        subject=f"actor/{actor_id}",
+        actor=registrar.kid,
+        time=format_time(time or datetime.now(UTC)),
+        parents=tuple(parents),
+        data={
+            "name": name,
+            "roles": sorted(roles),
+            "licences": [licence.to_json() for licence in licences],
+            "gs1_prefixes": list(gs1_prefixes),
+            "keys": [{"public_key": b64(k)} for k in public_keys],
+        },
+    )

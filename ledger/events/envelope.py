@@ -7,6 +7,8 @@ the signed bytes already are canonical, so any verifier can hash them as they ar
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,9 +21,10 @@ from ledger.errors import (
     MalformedEnvelope,
     NonCanonicalPayload,
 )
-from ledger.events.canonical import canonical_json, loads_strict
-from ledger.events.payload import PAYLOAD_TYPE, EventPayload, event_id_of, format_time, parse_time
-from signer.dsse import Envelope, sign_envelope
+from ledger.events.attachments import AttachmentRef
+from ledger.events.canonical import loads_strict, parse_canonical
+from ledger.events.payload import KID_RE, PAYLOAD_TYPE, EventPayload, event_id_of, format_time, parse_time
+from signer.dsse import Envelope, EnvelopeSignature, sign_envelope
 from signer.errors import SignatureError
 from signer.keys import SigningKey
 
@@ -38,10 +41,42 @@ class ParsedEvent:
     envelope: Envelope
     payload: EventPayload
     event_id: str
+    envelope_bytes: bytes  # the envelope's canonical JSON, as the log entry embeds it
 
     @property
     def envelope_json(self) -> dict[str, Any]:
         return self.envelope.to_json()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the canonical envelope bytes alone: workers hand parsed events to the appending process, and
+        rebuilding from bytes the worker already validated is several times cheaper than unpickling the objects."""
+        return (_restore_validated, (self.envelope_bytes,))
+
+
+def _restore_validated(envelope_bytes: bytes) -> ParsedEvent:
+    """Rebuild a ParsedEvent from envelope bytes that ``parse_envelope`` accepted (see ``__reduce__``)."""
+    obj = json.loads(envelope_bytes)
+    payload_bytes = base64.b64decode(obj["payload"])
+    envelope = Envelope(
+        obj["payloadType"],
+        payload_bytes,
+        tuple(EnvelopeSignature(s["keyid"], base64.b64decode(s["sig"])) for s in obj["signatures"]),
+    )
+    payload = json.loads(payload_bytes)
+    return ParsedEvent(
+        envelope,
+        EventPayload(
+            payload["kind"],
+            payload["subject"],
+            payload["actor"],
+            payload["time"],
+            tuple(payload["parents"]),
+            payload["data"],
+            tuple(AttachmentRef(a["digest"], a["media_type"], a["size"]) for a in payload["attachments"]),
+        ),
+        event_id_of(payload_bytes),
+        envelope_bytes,
+    )
 
 
 def parse_envelope(submission: bytes | Mapping[str, Any]) -> ParsedEvent:
@@ -61,17 +96,35 @@ def parse_envelope(submission: bytes | Mapping[str, Any]) -> ParsedEvent:
         raise MalformedEnvelope(exc.detail) from None
     if len(envelope.signatures) > MAX_SIGNATURES:
         raise MalformedEnvelope(f"an envelope carries at most {MAX_SIGNATURES} signatures")
-    if len(canonical_json(envelope.to_json())) > MAX_ENVELOPE_BYTES:
-        raise EnvelopeTooLarge(f"the envelope is larger than {MAX_ENVELOPE_BYTES} bytes")
     if envelope.payload_type != PAYLOAD_TYPE:
         raise MalformedEnvelope(f"payloadType must be {PAYLOAD_TYPE!r}")
-    payload_obj = loads_strict(envelope.payload)
-    if canonical_json(payload_obj) != envelope.payload:
-        raise NonCanonicalPayload("the payload bytes are not RFC 8785 canonical JSON")
+    for signature in envelope.signatures:
+        if not KID_RE.fullmatch(signature.keyid):
+            raise MalformedEnvelope(f"keyid {signature.keyid[:40]!r} is not a key id (32 lowercase hex characters)")
+    envelope_bytes = _envelope_bytes(envelope)
+    if len(envelope_bytes) > MAX_ENVELOPE_BYTES:
+        raise EnvelopeTooLarge(f"the envelope is larger than {MAX_ENVELOPE_BYTES} bytes")
+    try:
+        payload_obj = parse_canonical(envelope.payload)
+    except NonCanonicalPayload as exc:
+        raise NonCanonicalPayload(f"payload: {exc.detail}") from None
     payload = EventPayload.from_json(payload_obj)
     if payload.actor not in {s.keyid for s in envelope.signatures}:
         raise MalformedEnvelope(f"the envelope carries no signature by its actor {payload.actor}")
-    return ParsedEvent(envelope, payload, event_id_of(envelope.payload))
+    return ParsedEvent(envelope, payload, event_id_of(envelope.payload), envelope_bytes)
+
+
+def _envelope_bytes(envelope: Envelope) -> bytes:
+    """The envelope's canonical JSON, written directly: its type is our constant and its keyids and base64
+    strings need no escaping, so concatenation in sorted key order is exactly RFC 8785."""
+    signatures = b",".join(
+        b'{"keyid":"%s","sig":"%s"}' % (s.keyid.encode("ascii"), base64.b64encode(s.sig)) for s in envelope.signatures
+    )
+    return b'{"payload":"%s","payloadType":"%s","signatures":[%s]}' % (
+        base64.b64encode(envelope.payload),
+        envelope.payload_type.encode("ascii"),
+        signatures,
+    )
 
 
 def sign_event(payload: EventPayload, keys: Sequence[SigningKey]) -> Envelope:
@@ -88,6 +141,11 @@ def check_clock(payload: EventPayload, logged_at: datetime) -> None:
         raise InvalidPayload(f"time {payload.time} is more than 7 days before the log time")
 
 
+def log_time(moment: datetime) -> str:
+    """How a log entry writes when it was logged: RFC 3339 UTC with milliseconds."""
+    return format_time(moment, milliseconds=True)
+
+
 @dataclass(frozen=True)
 class LogEntry:
     """An entry as the log stores and hashes it."""
@@ -97,17 +155,17 @@ class LogEntry:
     data: bytes
 
     @classmethod
-    def create(cls, event: ParsedEvent, logged_at: datetime) -> LogEntry:
-        stamp = format_time(logged_at, milliseconds=True)
-        return cls(event, stamp, canonical_json({"envelope": event.envelope_json, "logged_at": stamp}))
+    def create(cls, event: ParsedEvent, stamp: str) -> LogEntry:
+        """The entry for ``event`` logged at ``stamp`` (RFC 3339 UTC with milliseconds, see ``log_time``)."""
+        # The canonical form of {"envelope": ..., "logged_at": ...}: keys in order, the envelope already canonical.
+        data = b'{"envelope":' + event.envelope_bytes + b',"logged_at":"' + stamp.encode("ascii") + b'"}'
+        return cls(event, stamp, data)
 
     @classmethod
     def parse(cls, data: bytes) -> LogEntry:
         """Parse stored entry bytes, checking they are canonical and hold a valid envelope."""
         try:
-            obj = loads_strict(data)
-            if canonical_json(obj) != data:
-                raise NonCanonicalPayload("the entry bytes are not canonical JSON")
+            obj = parse_canonical(data)
         except NonCanonicalPayload as exc:
             raise InvalidEventError(f"log entry: {exc.detail}") from None
         if not isinstance(obj, dict) or set(obj) != {"envelope", "logged_at"}:

@@ -99,7 +99,12 @@ class EventPayload:
             missing, extra = sorted(FIELDS - set(obj)), sorted(set(obj) - FIELDS)
             raise InvalidPayload(f"payload fields: missing {missing}, unexpected {extra}")
         kind, subject, actor, parents, data, attachments = (
-            obj["kind"], obj["subject"], obj["actor"], obj["parents"], obj["data"], obj["attachments"],
+            obj["kind"],
+            obj["subject"],
+            obj["actor"],
+            obj["parents"],
+            obj["data"],
+            obj["attachments"],
         )
         if kind not in KINDS:
             raise InvalidPayload(f"kind {kind!r} is not one of {', '.join(KINDS)}")
@@ -107,7 +112,6 @@ class EventPayload:
             raise InvalidPayload("subject must be a non-empty subject path")
         if not isinstance(actor, str) or not KID_RE.fullmatch(actor):
             raise InvalidPayload("actor must be a key id: 32 lowercase hex characters")
-        parse_time(obj["time"], "time")
         if not isinstance(parents, list) or len(parents) > MAX_PARENTS:
             raise InvalidPayload(f"parents must be a list of at most {MAX_PARENTS} event ids")
         for i, parent in enumerate(parents):
@@ -120,6 +124,7 @@ class EventPayload:
         if not isinstance(attachments, list) or len(attachments) > MAX_ATTACHMENTS:
             raise InvalidPayload(f"attachments must be a list of at most {MAX_ATTACHMENTS} references")
         refs = tuple(_attachment(a, f"attachments[{i}]") for i, a in enumerate(attachments))
+        parse_time(obj["time"], "time")
         return cls(kind, subject, actor, obj["time"], tuple(parents), data, refs)
 
     def to_json(self) -> dict[str, Any]:

@@ -100,4 +100,3 @@ class CheckpointSigner:
         note = sign_note(checkpoint_body(self.origin, size, root), [self._signer])
         self.last = Checkpoint(self.origin, size, root, note)
         return self.last
-

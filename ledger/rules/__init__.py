@@ -18,6 +18,7 @@ from ledger.rules.state import State
 from signer.keys import kid_of
 
 KEYS = "keys"
+PUBLIC_KEYS = "public_keys"  # every kid ever introduced → its public key (a kid names one key forever)
 LOG = "log"
 
 
@@ -60,13 +61,15 @@ def _field(obj: object, name: str, where: str) -> object:
 
 
 def public_key_of(state: State, kid: str) -> bytes | None:
-    record = state.get(KEYS, kid)
+    record = state.get(PUBLIC_KEYS, kid)
     return base64.b64decode(record["public_key"]) if record else None
 
 
 def apply_event(state: State, event: ParsedEvent, index: int, logged_at: datetime) -> None:
     """Check ``event`` (already signature-verified) against the state and record its changes."""
     payload = event.payload
+    for kid, key in introduced_keys(event).items():
+        state.put(PUBLIC_KEYS, kid, {"public_key": base64.b64encode(key).decode("ascii")})
     if payload.kind == "genesis" or index == 0:
         _apply_genesis(state, event, index, logged_at)
         return
@@ -85,7 +88,14 @@ def _apply_genesis(state: State, event: ParsedEvent, index: int, logged_at: date
     stamp = format_time(logged_at)
     for registrar in event.payload.data["registrars"]:
         for key in registrar["keys"]:
-            state.put(KEYS, kid_of(_public_key(key, "key")), {
-                "actor": registrar["id"], "public_key": key, "valid_from": stamp, "revoked_at": None,
-            })
+            state.put(
+                KEYS,
+                kid_of(_public_key(key, "key")),
+                {
+                    "actor": registrar["id"],
+                    "public_key": key,
+                    "valid_from": stamp,
+                    "revoked_at": None,
+                },
+            )
     state.put(LOG, "genesis", {"origin": event.payload.data.get("origin"), "event_id": event.event_id})

@@ -7,30 +7,29 @@ checkpoint proved consistent with the previous one. The commit is durable before
 
 from __future__ import annotations
 
-import base64
-import json
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, tuple_, update
+from sqlalchemy import Engine, func, insert, select, tuple_, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ledger.errors import (
+    BadEnvelopeSignature,
     ConflictError,
     EventConflict,
     InvalidEventError,
     LedgerError,
     LedgerStateError,
     NotFound,
+    UnknownKey,
 )
-from ledger.events import LogEntry, ParsedEvent, canonical_json, check_clock, format_time, parse_envelope, parse_time
+from ledger.events import LogEntry, ParsedEvent, check_clock, format_time, log_time, parse_time
 from ledger.log.checkpoint import Checkpoint, CheckpointSigner, open_checkpoint
 from ledger.log.merkle import (
-    EMPTY_ROOT,
     Frontier,
     NodeId,
     consistency_ranges,
@@ -41,19 +40,16 @@ from ledger.log.merkle import (
     root_from_nodes,
     root_nodes,
 )
-from ledger.rules import apply_event, introduced_keys, public_key_of
+from ledger.rules import apply_event, introduced_keys
 from ledger.rules.state import State
 from ledger.store.engine import IMMEDIATE
-from ledger.store.tables import AttachmentRow, CheckpointRow, Entry, LogHead, MerkleNode, ViewRowModel
-from ledger.store.verify import BatchVerifier
+from ledger.store.prepare import BatchPreparer, PreparedChunk
+from ledger.store.tables import ATTACHMENTS, CHECKPOINTS, ENTRIES, NODES
+from ledger.store.tables import LOG_HEAD as HEAD
+from ledger.store.views import ConnectionViewReader, write_changes
+from signer.keys import verify_signature
 from signer.note import NoteVerifier
 
-ENTRIES = Entry.__table__
-NODES = MerkleNode.__table__
-CHECKPOINTS = CheckpointRow.__table__
-HEAD = LogHead.__table__
-VIEWS = ViewRowModel.__table__
-ATTACHMENTS = AttachmentRow.__table__
 MAX_BATCH = 1000
 
 
@@ -77,19 +73,6 @@ class StoredEntry:
     data: bytes
 
 
-class _ViewReader:
-    """Reads view rows through the connection of the current transaction."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    def load(self, view: str, key: str) -> dict[str, Any] | None:
-        value = self._conn.execute(
-            select(VIEWS.c.value).where(VIEWS.c.view == view, VIEWS.c.key == key)
-        ).scalar_one_or_none()
-        return None if value is None else dict(json.loads(value))
-
-
 def _fetch_nodes(conn: Connection, ids: Iterable[NodeId]) -> dict[NodeId, bytes]:
     wanted = sorted(set(ids))
     found: dict[NodeId, bytes] = {}
@@ -111,6 +94,73 @@ def _row_to_entry(row: Any) -> StoredEntry:
     )
 
 
+class _BatchWriter:
+    """One append transaction's work: decide each event as its chunk arrives, then write every row at once.
+
+    Rows are written together at the end rather than per chunk: the SQLite driver releases the GIL for each row,
+    and while workers' results are arriving that turns into a convoy behind the executor's result thread.
+    """
+
+    def __init__(self, ledger: Ledger, conn: Connection, size: int, logged_at: datetime) -> None:
+        self.ledger = ledger
+        self.conn = conn
+        self.size = size
+        self.logged_at = logged_at
+        self.stamp = log_time(logged_at)
+        self.state = State(ConnectionViewReader(conn))
+        self.frontier = ledger._frontier(conn, size)
+        self.nodes: dict[NodeId, bytes] = {}  # every node this batch completed, for the checkpoint's proof
+        self.keys: dict[str, bytes] = {}  # public keys introduced by this batch
+        self.first_seen: dict[str, int] = {}
+        self.results: dict[int, AppendResult] = {}
+        self.entries: list[dict[str, Any]] = []
+        self.node_rows: list[dict[str, Any]] = []
+        self.attachments: list[dict[str, Any]] = []
+
+    def add(self, chunk: PreparedChunk) -> None:
+        existing = self.ledger._existing(self.conn, chunk, self.size)
+        unverified: dict[int, list[int]] = {}
+        for position, number in chunk.unverified:
+            unverified.setdefault(position, []).append(number)
+        for position, event in enumerate(chunk.events, start=chunk.start):
+            if self.first_seen.setdefault(event.event_id, position) != position:
+                raise InvalidEventError(f"event {event.event_id} appears twice in the batch").at(position)
+            if event.event_id in existing:
+                self.results[position] = existing[event.event_id]
+                continue
+            index = self.frontier.size
+            try:
+                self.keys.update(introduced_keys(event))
+                self.ledger._verify_late(event, unverified.get(position, ()), self.keys)
+                check_clock(event.payload, self.logged_at)
+                apply_event(self.state, event, index, self.logged_at)
+            except LedgerError as exc:
+                raise exc.at(position) from None
+            entry = LogEntry.create(event, self.stamp)
+            leaf = leaf_hash(entry.data)
+            for (level, node_index), node in self.frontier.append(leaf):
+                self.nodes[(level, node_index)] = node
+                self.node_rows.append({"level": level, "index": node_index, "hash": node})
+            payload = event.payload
+            self.entries.append({
+                "leaf_index": index, "event_id": event.event_id, "leaf_hash": leaf, "kind": payload.kind,
+                "subject": payload.subject, "actor": payload.actor, "time": payload.time,
+                "logged_at": entry.logged_at, "data": entry.data,
+            })  # fmt: skip
+            self.attachments.extend(
+                {"digest": a.digest, "leaf_index": index, "media_type": a.media_type, "size": a.size}
+                for a in payload.attachments
+            )
+            self.results[position] = AppendResult(index, event.event_id, leaf, 0, created=True)
+
+    def write(self) -> None:
+        if self.entries:
+            self.conn.execute(insert(ENTRIES), self.entries)
+            self.conn.execute(insert(NODES), self.node_rows)
+            self.ledger._write_attachments(self.conn, self.attachments)
+            write_changes(self.conn, self.state)
+
+
 class Ledger:
     """A transparency log of signed events over one database."""
 
@@ -120,17 +170,17 @@ class Ledger:
         origin: str,
         log_verifier: NoteVerifier,
         checkpoint_signer: CheckpointSigner | None = None,
-        verifier: BatchVerifier | None = None,
+        preparer: BatchPreparer | None = None,
     ) -> None:
         self.engine = engine
         self.origin = origin
         self.log_verifier = log_verifier
         self._signer = checkpoint_signer
-        self._verifier = verifier or BatchVerifier()
+        self._preparer = preparer or BatchPreparer(engine)
         self._append_lock = threading.Lock()  # one writer per process; the database serialises processes
 
     def close(self) -> None:
-        self._verifier.close()
+        self._preparer.close()
         self.engine.dispose()
 
     # ---- reads -------------------------------------------------------------------------------------------
@@ -142,9 +192,11 @@ class Ledger:
     def checkpoint(self, size: int | None = None) -> Checkpoint:
         """The latest checkpoint (or the one of ``size``), verified under the log key before it is returned."""
         query = select(CHECKPOINTS.c.note)
-        query = query.where(CHECKPOINTS.c.size == size) if size is not None else query.order_by(
-            CHECKPOINTS.c.size.desc()
-        ).limit(1)
+        query = (
+            query.where(CHECKPOINTS.c.size == size)
+            if size is not None
+            else query.order_by(CHECKPOINTS.c.size.desc()).limit(1)
+        )
         with self.engine.connect() as conn:
             note = conn.execute(query).scalar_one_or_none()
         if note is None:
@@ -208,12 +260,6 @@ class Ledger:
         with self.engine.connect() as conn:
             return hash_ranges(ranges, _fetch_nodes(conn, nodes_for(ranges)))
 
-    def public_keys(self, kids: Iterable[str]) -> dict[str, bytes]:
-        with self.engine.connect() as conn:
-            state = State(_ViewReader(conn))
-            found = {kid: public_key_of(state, kid) for kid in set(kids)}
-        return {kid: key for kid, key in found.items() if key is not None}
-
     # ---- the append transaction ---------------------------------------------------------------------------
 
     def append(self, submissions: Sequence[bytes | Mapping[str, Any]]) -> list[AppendResult]:
@@ -222,85 +268,43 @@ class Ledger:
             raise LedgerStateError("this ledger was opened without the log key and cannot append")
         if not 0 < len(submissions) <= MAX_BATCH:
             raise InvalidEventError(f"a batch holds 1 to {MAX_BATCH} envelopes, not {len(submissions)}")
-        events = [self._parse(position, s) for position, s in enumerate(submissions)]
-        first_seen: dict[str, int] = {}
-        for position, event in enumerate(events):
-            if first_seen.setdefault(event.event_id, position) != position:
-                raise InvalidEventError(f"event {event.event_id} appears twice in the batch").at(position)
-        keys = self.public_keys(s.keyid for e in events for s in e.envelope.signatures)
-        for position, event in enumerate(events):
-            try:
-                keys.update(introduced_keys(event))
-            except LedgerError as exc:
-                raise exc.at(position) from None
-        self._verifier.verify(events, keys)
         with self._append_lock:
             try:
-                return self._commit(events)
+                return self._commit(self._preparer.prepare(submissions), len(submissions))
             except IntegrityError:
                 # Another process committed the same event or index between our checks: nothing was stored.
                 raise ConflictError("a concurrent append conflicted with this batch; retry it") from None
 
-    @staticmethod
-    def _parse(position: int, submission: bytes | Mapping[str, Any]) -> ParsedEvent:
-        try:
-            return parse_envelope(submission)
-        except LedgerError as exc:
-            raise exc.at(position) from None
-
-    def _commit(self, events: Sequence[ParsedEvent]) -> list[AppendResult]:
-        assert self._signer is not None
+    def _commit(self, chunks: Iterable[PreparedChunk], count: int) -> list[AppendResult]:
+        """Sequence and store the batch as its chunks arrive parsed and verified; commit once at the end."""
         with self.engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
             head = conn.execute(select(HEAD).where(HEAD.c.id == 1).with_for_update()).one_or_none()
             if head is None:
                 conn.execute(insert(HEAD).values(id=1, size=0, logged_at=None))
-                size, last_logged = 0, None
-            else:
-                size, last_logged = head.size, head.logged_at
-            existing = self._existing(conn, events)
-            fresh = [(p, e) for p, e in enumerate(events) if e.event_id not in existing]
-            results: dict[int, AppendResult] = {p: existing[e.event_id] for p, e in enumerate(events)
-                                                 if e.event_id in existing}
-            if not fresh:
-                return [results[p] for p in range(len(events))]
+            size, last_logged = (head.size, head.logged_at) if head else (0, None)
             now = datetime.now(UTC)
-            logged_at = max(now, parse_time(last_logged, "logged_at")) if last_logged else now
-            state = State(_ViewReader(conn))
-            frontier = self._frontier(conn, size)
-            new_nodes: dict[NodeId, bytes] = {}
-            entry_rows: list[dict[str, Any]] = []
-            attachment_rows: list[dict[str, Any]] = []
-            for offset, (position, event) in enumerate(fresh):
-                index = size + offset
-                try:
-                    check_clock(event.payload, logged_at)
-                    apply_event(state, event, index, logged_at)
-                except LedgerError as exc:
-                    raise exc.at(position) from None
-                entry = LogEntry.create(event, logged_at)
-                leaf = leaf_hash(entry.data)
-                new_nodes.update(frontier.append(leaf))
-                entry_rows.append({
-                    "leaf_index": index, "event_id": event.event_id, "leaf_hash": leaf,
-                    "kind": event.payload.kind, "subject": event.payload.subject, "actor": event.payload.actor,
-                    "time": event.payload.time, "logged_at": entry.logged_at, "data": entry.data,
-                })
-                attachment_rows.extend({"digest": a.digest, "leaf_index": index, "media_type": a.media_type,
-                                        "size": a.size} for a in event.payload.attachments)
-                results[position] = AppendResult(index, event.event_id, leaf, 0, created=True)
-            new_size = frontier.size
-            conn.execute(insert(ENTRIES), entry_rows)
-            conn.execute(insert(NODES), [{"level": l, "index": i, "hash": h} for (l, i), h in new_nodes.items()])
-            self._write_attachments(conn, attachment_rows)
-            self._write_views(conn, state)
-            checkpoint = self._sign_checkpoint(conn, new_size, frontier.root(), new_nodes)
-            conn.execute(update(HEAD).where(HEAD.c.id == 1).values(
-                size=new_size, logged_at=format_time(logged_at, milliseconds=True)))
-        return [
-            AppendResult(r.leaf_index, r.event_id, r.leaf_hash, checkpoint.size if r.created else r.checkpoint_size,
-                         r.created)
-            for r in (results[p] for p in range(len(events)))
-        ]
+            batch = _BatchWriter(
+                self, conn, size, max(now, parse_time(last_logged, "logged_at")) if last_logged else now
+            )
+            for chunk in chunks:
+                batch.add(chunk)
+            results = [batch.results[p] for p in range(count)]
+            if batch.frontier.size == size:
+                return results  # every event was already logged
+            batch.write()
+            checkpoint = self._sign_checkpoint(conn, batch.frontier.size, batch.frontier.root(), batch.nodes)
+            conn.execute(update(HEAD).where(HEAD.c.id == 1).values(size=batch.frontier.size, logged_at=batch.stamp))
+        return [replace(r, checkpoint_size=checkpoint.size) if r.created else r for r in results]
+
+    def _verify_late(self, event: ParsedEvent, numbers: Iterable[int], batch_keys: Mapping[str, bytes]) -> None:
+        """Verify the signatures a worker could not, by keys this batch introduced or committed meanwhile."""
+        for number in numbers:
+            signature = event.envelope.signatures[number]
+            key = batch_keys.get(signature.keyid) or self._preparer.lookup(signature.keyid)
+            if key is None:
+                raise UnknownKey(f"no key with id {signature.keyid} is known to this ledger")
+            if not verify_signature(key, event.envelope.pae(), signature.sig):
+                raise BadEnvelopeSignature(f"the signature by key {signature.keyid} does not verify")
 
     @staticmethod
     def _frontier(conn: Connection, size: int) -> Frontier:
@@ -308,22 +312,16 @@ class Ledger:
         return Frontier(size, [nodes[node] for node in root_nodes(size)])
 
     @staticmethod
-    def _existing(conn: Connection, events: Sequence[ParsedEvent]) -> dict[str, AppendResult]:
+    def _existing(conn: Connection, chunk: PreparedChunk, size: int) -> dict[str, AppendResult]:
         """Events already logged: the same envelope is answered with its entry; a different one is a conflict."""
-        rows = conn.execute(
-            select(ENTRIES).where(ENTRIES.c.event_id.in_([e.event_id for e in events]))
-        ).all()
-        if not rows:
-            return {}
-        size = conn.execute(select(HEAD.c.size).where(HEAD.c.id == 1)).scalar_one()
+        rows = conn.execute(select(ENTRIES).where(ENTRIES.c.event_id.in_([e.event_id for e in chunk.events]))).all()
         by_id = {row.event_id: row for row in rows}
         found: dict[str, AppendResult] = {}
-        for position, event in enumerate(events):
+        for position, event in enumerate(chunk.events, start=chunk.start):
             row = by_id.get(event.event_id)
             if row is None:
                 continue
-            logged = LogEntry.parse(bytes(row.data)).event.envelope_json
-            if canonical_json(logged) != canonical_json(event.envelope_json):
+            if LogEntry.parse(bytes(row.data)).event.envelope_bytes != event.envelope_bytes:
                 raise EventConflict(
                     f"event {event.event_id} is already logged at index {row.leaf_index} with other signatures"
                 ).at(position)
@@ -334,25 +332,14 @@ class Ledger:
     def _write_attachments(conn: Connection, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        known = set(conn.execute(
-            select(ATTACHMENTS.c.digest).where(ATTACHMENTS.c.digest.in_([r["digest"] for r in rows]))
-        ).scalars())
+        known = set(
+            conn.execute(
+                select(ATTACHMENTS.c.digest).where(ATTACHMENTS.c.digest.in_([r["digest"] for r in rows]))
+            ).scalars()
+        )
         fresh = {r["digest"]: r for r in rows if r["digest"] not in known}
         if fresh:
             conn.execute(insert(ATTACHMENTS), list(fresh.values()))
-
-    @staticmethod
-    def _write_views(conn: Connection, state: State) -> None:
-        changes = state.take_changes()
-        if not changes:
-            return
-        rows = sorted(changes)
-        for start in range(0, len(rows), 500):
-            conn.execute(delete(VIEWS).where(tuple_(VIEWS.c.view, VIEWS.c.key).in_(rows[start : start + 500])))
-        values = [{"view": v, "key": k, "value": canonical_json(changes[(v, k)]).decode()}
-                  for v, k in rows if changes[(v, k)] is not None]
-        if values:
-            conn.execute(insert(VIEWS), values)
 
     def _sign_checkpoint(
         self, conn: Connection, size: int, root: bytes, new_nodes: Mapping[NodeId, bytes]
@@ -369,6 +356,9 @@ class Ledger:
         nodes = dict(new_nodes)
         nodes.update(_fetch_nodes(conn, needed - set(new_nodes)))
         checkpoint = self._signer.sign(size, root, hash_ranges(ranges, nodes))
-        conn.execute(insert(CHECKPOINTS).values(
-            size=size, root=root, note=checkpoint.note, signed_at=format_time(datetime.now(UTC), milliseconds=True)))
+        conn.execute(
+            insert(CHECKPOINTS).values(
+                size=size, root=root, note=checkpoint.note, signed_at=format_time(datetime.now(UTC), milliseconds=True)
+            )
+        )
         return checkpoint

@@ -72,3 +72,11 @@ class ViewRowModel(SQLModel, table=True):
 
 
 metadata = SQLModel.metadata
+
+# Core tables, for the bulk statements of the append path.
+LOG_HEAD = metadata.tables["log_head"]
+ENTRIES = metadata.tables["entries"]
+NODES = metadata.tables["merkle_nodes"]
+CHECKPOINTS = metadata.tables["checkpoints"]
+ATTACHMENTS = metadata.tables["attachments"]
+VIEWS = metadata.tables["views"]

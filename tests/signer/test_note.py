@@ -430,9 +430,7 @@ def test_round_trip_sign_serialize_parse_open(text: str, count: int) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    text=_TEXTS, index=st.integers(min_value=0, max_value=67), mask=st.integers(min_value=1, max_value=255)
-)
+@given(text=_TEXTS, index=st.integers(min_value=0, max_value=67), mask=st.integers(min_value=1, max_value=255))
 def test_any_signature_byte_flip_is_rejected(text: str, index: int, mask: int) -> None:
     note = sign_note(text, [SIGNER_A])
     changed = _with_signature_bytes(note, 0, lambda raw: _flip(raw, index, mask))

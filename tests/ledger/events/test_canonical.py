@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.errors import NonCanonicalPayload
-from ledger.events.canonical import MAX_SAFE_INTEGER, canonical_json, loads_strict
+from ledger.events.canonical import MAX_SAFE_INTEGER, canonical_json, loads_strict, parse_canonical
 from tests.strategies import json_keys, signed_json_documents
 
 
@@ -18,7 +18,7 @@ def test_canonical_json_equals_rfc8785(document: Any) -> None:
 
 
 def test_chinese_text_and_escapes_match_rfc8785() -> None:
-    document = {"名称": "宣威火腿", "地点": "曲靖市麒麟区\n分拨中心", "€": "\u0007\u001f\"\\/", "a": [1, -2, True, None]}
+    document = {"名称": "宣威火腿", "地点": "曲靖市麒麟区\n分拨中心", "€": '\u0007\u001f"\\/', "a": [1, -2, True, None]}
     assert canonical_json(document) == rfc8785.dumps(document)
     assert canonical_json(document).decode("utf-8").count("宣威火腿") == 1
 
@@ -45,3 +45,17 @@ def test_loads_strict_round_trips_canonical_bytes(document: dict[str, int]) -> N
 def test_loads_strict_refuses_duplicates_and_non_json(text: str | bytes) -> None:
     with pytest.raises(NonCanonicalPayload):
         loads_strict(text)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'{"a":1,"a":1}', b'{"a":1.0}', b'{"a":9007199254740992}', b'{"b":1,"a":2}', b'{"a": 1}', b'"\\u00e9"', b"[1e2]"],
+)
+def test_parse_canonical_refuses_every_non_canonical_form(data: bytes) -> None:
+    with pytest.raises(NonCanonicalPayload):
+        parse_canonical(data)
+
+
+@given(signed_json_documents())
+def test_parse_canonical_accepts_canonical_bytes(document: Any) -> None:
+    assert parse_canonical(canonical_json(document)) == document

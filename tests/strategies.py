@@ -1,0 +1,140 @@
+"""Hypothesis strategies shared by the test suite, one titled section per subject."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+# ---------------------------------------------------------------------------------------------------------
+# Merkle trees (ledger.log.merkle)
+# ---------------------------------------------------------------------------------------------------------
+
+MAX_MERKLE_LEAVES = 300
+
+
+def merkle_entries(min_size: int = 0, max_size: int = MAX_MERKLE_LEAVES) -> st.SearchStrategy[list[bytes]]:
+    """Raw log entries (not yet leaf-hashed): short and often equal, as duplicates must not confuse a tree."""
+    # The length is drawn uniformly: left to st.lists, lists of hundreds of entries would almost never occur.
+    return st.integers(min_size, max_size).flatmap(
+        lambda size: st.lists(st.binary(max_size=8), min_size=size, max_size=size)
+    )
+
+
+@st.composite
+def merkle_inclusion_cases(draw: st.DrawFn) -> tuple[list[bytes], int, int]:
+    """``(entries, index, size)`` with ``0 <= index < size <= len(entries)``."""
+    entries = draw(merkle_entries(min_size=1))
+    size = draw(st.integers(1, len(entries)))
+    return entries, draw(st.integers(0, size - 1)), size
+
+
+@st.composite
+def merkle_consistency_cases(draw: st.DrawFn) -> tuple[list[bytes], int, int]:
+    """``(entries, old_size, new_size)`` with ``0 < old_size <= new_size <= len(entries)``."""
+    entries = draw(merkle_entries(min_size=1))
+    new_size = draw(st.integers(1, len(entries)))
+    return entries, draw(st.integers(1, new_size)), new_size
+
+
+# --- identifiers ---
+# GS1 keys, lots and serials, USCCs, waybills and expiry dates (ledger.identifiers). The check digit and check
+# character are computed here from the standards, independently of the code under test.
+
+GS1_CHARSET_82 = "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+#: The characters of set 82 that GS1 Digital Link writes percent-encoded in a URI path.
+GS1_MUST_PERCENT_ENCODE = "!\"%&'()*+,/:;<=>?"
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015: no I, O, S, V, Z
+
+
+def gs1_check_digit(payload: str) -> str:
+    """GS1 mod-10: weights 3, 1, 3, ... from the rightmost payload digit."""
+    total = sum(int(digit) * (3 if i % 2 == 0 else 1) for i, digit in enumerate(reversed(payload)))
+    return str(-total % 10)
+
+
+def gs1_payloads(length: int) -> st.SearchStrategy[str]:
+    """``length`` random digits: a GS1 key without its check digit."""
+    return st.text(alphabet="0123456789", min_size=length, max_size=length)
+
+
+def gtins() -> st.SearchStrategy[str]:
+    """Valid GTIN-14s."""
+    return gs1_payloads(13).map(lambda payload: payload + gs1_check_digit(payload))
+
+
+def ssccs() -> st.SearchStrategy[str]:
+    """Valid SSCCs (18 digits)."""
+    return gs1_payloads(17).map(lambda payload: payload + gs1_check_digit(payload))
+
+
+def gs1_attribute_values() -> st.SearchStrategy[str]:
+    """Valid lots or serials (1-20 characters of set 82), often holding a character to percent-encode."""
+    plain = st.text(alphabet=GS1_CHARSET_82, min_size=1, max_size=20)
+    awkward = st.tuples(
+        st.text(alphabet=GS1_CHARSET_82, max_size=10),
+        st.sampled_from(GS1_MUST_PERCENT_ENCODE),
+        st.text(alphabet=GS1_CHARSET_82, max_size=9),
+    ).map("".join)
+    return st.one_of(plain, awkward)
+
+
+def uscc_check_character(first17: str) -> str:
+    """GB 32100-2015: weights 3^i mod 31 over the first 17 characters; check = (31 - sum mod 31) mod 31."""
+    total = sum(USCC_ALPHABET.index(c) * pow(3, i, 31) for i, c in enumerate(first17))
+    return USCC_ALPHABET[-total % 31]
+
+
+def usccs() -> st.SearchStrategy[str]:
+    """Valid Unified Social Credit Codes: 8 digits, 9 code characters, the check character."""
+    body = st.tuples(
+        st.text(alphabet="0123456789", min_size=8, max_size=8),
+        st.text(alphabet=USCC_ALPHABET, min_size=9, max_size=9),
+    ).map("".join)
+    return body.map(lambda first17: first17 + uscc_check_character(first17))
+
+
+def carriers() -> st.SearchStrategy[str]:
+    return st.from_regex(r"[a-z0-9-]{2,32}", fullmatch=True)
+
+
+def waybills() -> st.SearchStrategy[str]:
+    return st.from_regex(r"[A-Za-z0-9-]{1,40}", fullmatch=True)
+
+
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+@st.composite
+def expiry_dates(draw: st.DrawFn) -> str:
+    """Valid YYMMDD expiry dates of 2000-2099, including DD = 00 (end of month)."""
+    year, month = draw(st.integers(0, 99)), draw(st.integers(1, 12))
+    last_day = 29 if month == 2 and year % 4 == 0 else _DAYS_IN_MONTH[month - 1]
+    return f"{year:02d}{month:02d}{draw(st.integers(0, last_day)):02d}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Signed JSON documents (ledger.events.canonical)
+# ---------------------------------------------------------------------------------------------------------
+
+#: Text drawn from everywhere, weighted towards Chinese, controls and characters JSON must escape.
+json_text = st.one_of(
+    st.text(),
+    st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), max_size=12),
+    st.text(st.sampled_from('\u0000\u0007\b\t\n\f\r\u001f"\\/\u007f\u2028€宣威火腿 ')),
+)
+#: Object keys stay in the Basic Multilingual Plane (no lone surrogates), where code-point order is JCS order.
+json_keys = st.text(st.characters(max_codepoint=0xFFFF, codec="utf-8"), max_size=8)
+
+
+def signed_json_documents() -> st.SearchStrategy[object]:
+    """JSON values allowed in signed documents: no floats, integers within +-(2^53-1)."""
+    scalars = (
+        st.none()
+        | st.booleans()
+        | st.integers(-(2**53 - 1), 2**53 - 1)
+        | json_text.filter(lambda s: not any(0xD800 <= ord(c) <= 0xDFFF for c in s))
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=5) | st.dictionaries(json_keys, inner, max_size=5),
+        max_leaves=25,
+    )

@@ -1,0 +1,100 @@
+"""``traceledger demo``: a sample ledger built end to end, its checkpoint, and a verified inclusion proof."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ledger.events import sign_event
+from ledger.events.builders import Licence, Registrar, registration_payload
+from ledger.log.merkle import verify_inclusion
+from ledger.store.ledger import Ledger
+from signer.keys import PASSPHRASE_ENV, SigningKey
+from traceledger.settings import Home
+
+ORIGIN = "trace.qujing.example/log"
+
+
+@dataclass(frozen=True)
+class Organisation:
+    uscc: str
+    name: str
+    roles: tuple[str, ...]
+    licences: tuple[Licence, ...] = ()
+    gs1_prefixes: tuple[str, ...] = ()
+
+
+def _uscc(body17: str) -> str:
+    from stdnum.cn import uscc
+
+    return body17 + str(uscc.calc_check_digit(body17))
+
+
+REGISTRAR = Organisation(_uscc("11530300MB0123456"), "曲靖市市场监督管理局", ("registrar", "regulator"))
+ORGANISATIONS = (
+    Organisation(
+        _uscc("91530381MA6K5X2Y3"),
+        "宣威市老浦火腿有限公司",
+        ("producer",),
+        (Licence("food_production", "SC11253038100123", "2029-12-31T00:00:00Z"),),
+        ("690123",),
+    ),
+    Organisation(
+        _uscc("91530322MA6N7B8C9"),
+        "陆良县绿源蔬菜专业合作社",
+        ("producer",),
+        (Licence("food_production", "SC11053032200456", "2028-06-30T00:00:00Z"),),
+        ("690456",),
+    ),
+    Organisation(
+        _uscc("91530302MA6P1Q2R3"),
+        "曲靖云品优选电子商务有限公司",
+        ("merchant",),
+        (Licence("food_business", "JY15303020012345", "2030-03-31T00:00:00Z"),),
+    ),
+    Organisation(_uscc("91530302MA6W4T5U6"), "曲靖速达快递有限公司", ("courier",)),
+)
+
+
+def run_demo(home_dir: Path | None) -> None:
+    home = Home(home_dir or Path(tempfile.mkdtemp(prefix="traceledger-demo-")))
+    passphrase = os.environ.get(PASSPHRASE_ENV) or secrets.token_urlsafe(18)
+    registrar_key = SigningKey.generate()
+    ledger = home.create(ORIGIN, [Registrar(REGISTRAR.uscc, REGISTRAR.name, (registrar_key.public_key,))], passphrase)
+    try:
+        _populate(ledger, registrar_key)
+        _report(home, ledger)
+    finally:
+        ledger.close()
+    print(f"(demo only: the log key is encrypted with a throw-away passphrase; set {PASSPHRASE_ENV} to choose one)")
+
+
+def _populate(ledger: Ledger, registrar_key: SigningKey) -> None:
+    envelopes = []
+    for org in ORGANISATIONS:
+        payload = registration_payload(
+            registrar_key,
+            org.uscc,
+            org.name,
+            org.roles,
+            [SigningKey.generate().public_key],
+            licences=org.licences,
+            gs1_prefixes=org.gs1_prefixes,
+        )
+        envelopes.append(sign_event(payload, [registrar_key]).to_json())
+    for result in ledger.append(envelopes):
+        print(f"appended entry {result.leaf_index}: event {result.event_id}")
+
+
+def _report(home: Home, ledger: Ledger) -> None:
+    checkpoint = ledger.checkpoint()
+    print(f"\nledger home: {home.path}\nlog verifier key: {ledger.log_verifier.vkey}\n")
+    print("latest checkpoint (C2SP signed note):")
+    print(checkpoint.note)
+    entry = ledger.entry(checkpoint.size - 1)
+    proof = ledger.inclusion_proof(entry.leaf_index, checkpoint.size)
+    verify_inclusion(entry.leaf_hash, entry.leaf_index, checkpoint.size, proof, checkpoint.root)
+    print(f"inclusion proof of entry {entry.leaf_index} ({len(proof)} hashes) verified against the checkpoint root")
