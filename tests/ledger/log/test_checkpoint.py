@@ -54,4 +54,5 @@ def test_refuses_to_sign_an_inconsistent_or_shrinking_tree() -> None:
         checkpoints.sign(9, honest.root(9), [])
     with pytest.raises(CheckpointError):
         checkpoints.sign(10, forked.root(10), [])
-    assert checkpoints.last is not None and checkpoints.last.size == 10
+    assert checkpoints.last is not None
+    assert checkpoints.last.size == 10
