@@ -19,12 +19,29 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         ├── ConflictError                    the log already holds something incompatible (409)
         │   └── EventConflict                same event id, different envelope
         ├── RuleViolation                    a valid, authentic event the rules do not allow (422)
-        │   └── GenesisViolation             genesis is the first entry and only the first
+        │   ├── GenesisViolation             genesis is the first entry and only the first
+        │   ├── WrongParents                 parents are not the events the kind must follow
+        │   ├── NotAuthorized (403)          the signer lacks the role, key or standing for this event
+        │   │   ├── KeyRevoked               signed by a key after its revocation was logged
+        │   │   ├── KeyExpired               signed by a key past its validity
+        │   │   ├── BlackListed              a black-listed actor may not produce, list or ship
+        │   │   ├── LicenceMissing           no valid licence for the goods' category
+        │   │   └── NotConsignee             only the consignee key declared at dispatch may sign for the parcel
+        │   ├── UnknownActor / UnknownBatch / UnknownParcel / UnknownComplaint
+        │   ├── PrefixNotOwned               a GTIN outside the producer's GS1 company prefixes (counterfeit)
+        │   ├── BatchRecalled                a recall blocks listings and dispatches (except returns)
+        │   ├── BatchExpired                 an expired batch cannot be listed
+        │   ├── InsufficientQuantity         shipping more than the sender holds
+        │   ├── WrongCustodian               a handoff from someone who does not hold the parcel
+        │   ├── ReceiptRequired              a review needs a receipt signed by the reviewer
+        │   └── conflicts (409): ActorExists, PrefixTaken, BatchExists, ParcelExists, CustodyFork,
+        │       AlreadySigned, ReviewLimit, ComplaintClosed, StaleUpdate
         ├── ProofError                       a Merkle proof does not verify
         │   ├── InclusionProofError
         │   └── ConsistencyProofError
         ├── CheckpointError                  a checkpoint is malformed, unsigned or inconsistent
-        ├── LedgerStateError                 the ledger home or database is missing or unusable
+        ├── LedgerStateError                 the ledger home or database is missing or unusable (500)
+        │   └── ConservationError            a batch's quantities no longer add up: the state is corrupt
         └── NotFound                         no such entry, event or checkpoint (404)
 """
 
@@ -120,6 +137,143 @@ class GenesisViolation(RuleViolation):
     title = "Genesis must be the first entry, and only the first"
 
 
+class WrongParents(RuleViolation):
+    slug = "wrong-parents"
+    title = "Parents are not the events this kind must follow"
+
+
+class NotAuthorized(RuleViolation):
+    slug = "not-authorized"
+    title = "Signer not authorized for this event"
+    status = 403
+
+
+class KeyRevoked(NotAuthorized):
+    slug = "key-revoked"
+    title = "Signed by a revoked key"
+
+
+class KeyExpired(NotAuthorized):
+    slug = "key-expired"
+    title = "Signed by a key past its validity"
+
+
+class BlackListed(NotAuthorized):
+    slug = "black-listed"
+    title = "Actor is on the black list"
+
+
+class LicenceMissing(NotAuthorized):
+    slug = "licence-missing"
+    title = "No valid licence for this category of goods"
+
+
+class NotConsignee(NotAuthorized):
+    slug = "not-consignee"
+    title = "Not the consignee key declared at dispatch"
+
+
+class UnknownActor(RuleViolation):
+    slug = "unknown-actor"
+    title = "No such registered actor"
+
+
+class UnknownBatch(RuleViolation):
+    slug = "unknown-batch"
+    title = "No such batch"
+
+
+class UnknownParcel(RuleViolation):
+    slug = "unknown-parcel"
+    title = "No such parcel"
+
+
+class UnknownComplaint(RuleViolation):
+    slug = "unknown-complaint"
+    title = "No such complaint"
+
+
+class PrefixNotOwned(RuleViolation):
+    slug = "gtin-prefix-not-owned"
+    title = "GTIN outside the producer's GS1 company prefixes"
+
+
+class BatchRecalled(RuleViolation):
+    slug = "batch-recalled"
+    title = "Batch is recalled"
+
+
+class BatchExpired(RuleViolation):
+    slug = "batch-expired"
+    title = "Batch is past its expiry date"
+
+
+class InsufficientQuantity(RuleViolation):
+    slug = "insufficient-quantity"
+    title = "Sender does not hold that quantity"
+
+
+class WrongCustodian(RuleViolation):
+    slug = "wrong-custodian"
+    title = "Handoff not from the parcel's current custodian"
+
+
+class ReceiptRequired(RuleViolation):
+    slug = "receipt-required"
+    title = "A review needs the reviewer's receipt of the goods"
+
+
+class RuleConflict(RuleViolation):
+    slug = "rule-conflict"
+    title = "Conflicts with the state of the ledger"
+    status = 409
+
+
+class ActorExists(RuleConflict):
+    slug = "actor-exists"
+    title = "Actor already registered"
+
+
+class PrefixTaken(RuleConflict):
+    slug = "gs1-prefix-taken"
+    title = "GS1 company prefix belongs to another actor"
+
+
+class BatchExists(RuleConflict):
+    slug = "batch-exists"
+    title = "Batch already produced"
+
+
+class ParcelExists(RuleConflict):
+    slug = "parcel-exists"
+    title = "Parcel already dispatched"
+
+
+class CustodyFork(RuleConflict):
+    slug = "custody-fork"
+    title = "Custody head already spent"
+
+
+class AlreadySigned(RuleConflict):
+    slug = "already-signed"
+    title = "Parcel already signed for"
+
+
+class ReviewLimit(RuleConflict):
+    slug = "review-limit"
+    title = "One review and one follow-up per receipt"
+
+
+class ComplaintClosed(RuleConflict):
+    slug = "complaint-closed"
+    title = "Complaint already resolved"
+
+
+class StaleUpdate(RuleConflict):
+    slug = "stale-update"
+    title = "Update does not follow the latest event it replaces"
+
+
 class ProofError(LedgerError):
     slug = "bad-proof"
     title = "Proof does not verify"
@@ -144,6 +298,11 @@ class LedgerStateError(LedgerError):
     slug = "ledger-state"
     title = "Ledger unavailable"
     status = 500
+
+
+class ConservationError(LedgerStateError):
+    slug = "conservation"
+    title = "Batch quantities do not add up"
 
 
 class NotFound(LedgerError):

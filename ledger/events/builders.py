@@ -1,14 +1,21 @@
-"""Builders for the events the ledger itself creates (genesis), shared by the CLI, the demo and the tests."""
+"""Builders of event payloads, one per kind (DESIGN §4), shared by the CLI, the demo and the tests.
+
+Each returns an unsigned ``EventPayload`` whose actor is the signing key's kid; the caller signs it with
+``sign_event(payload, [key, ...])``. Optional data fields are omitted when absent or default, never written as null.
+"""
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
+from ledger.events.attachments import AttachmentRef
 from ledger.events.envelope import sign_event
 from ledger.events.payload import EventPayload, format_time
+from ledger.identifiers import actor_subject, batch_subject
 from signer.dsse import Envelope
 from signer.keys import SigningKey
 from signer.note import NoteSigner
@@ -85,3 +92,218 @@ def registration_payload(
             "keys": [{"public_key": b64(k)} for k in public_keys],
         },
     )
+
+
+def _payload(
+    kind: str,
+    signer: SigningKey,
+    subject: str,
+    time: datetime | None,
+    data: Mapping[str, Any],
+    *,
+    parents: Sequence[str] = (),
+    attachments: Sequence[AttachmentRef | None] = (),
+) -> EventPayload:
+    """An event payload signed by ``signer`` at ``time`` (default now), dropping absent attachments."""
+    return EventPayload(
+        kind=kind,
+        subject=subject,
+        actor=signer.kid,
+        time=format_time(time or datetime.now(UTC)),
+        parents=tuple(parents),
+        data=dict(data),
+        attachments=tuple(a for a in attachments if a is not None),
+    )
+
+
+def _present(**fields: Any) -> dict[str, Any]:
+    """The given fields without those that are None, so optional data fields are omitted rather than null."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def key_update_payload(
+    signer: SigningKey,
+    actor_id: str,
+    last_key_event: str,
+    *,
+    add: Sequence[tuple[bytes, str | None]] = (),
+    revoke: Sequence[str] = (),
+    time: datetime | None = None,
+) -> EventPayload:
+    """An ``actor.keys`` payload adding keys (each with an optional valid_until) and revoking kids."""
+    grants = [_present(public_key=b64(key), valid_until=valid_until) for key, valid_until in add]
+    data = {"add": grants, "revoke": list(revoke)}
+    return _payload("actor.keys", signer, actor_subject(actor_id).path, time, data, parents=[last_key_event])
+
+
+def production_payload(
+    producer: SigningKey,
+    gtin: str,
+    lot: str,
+    *,
+    product: str,
+    category: str,
+    quantity: int,
+    unit: str,
+    place: str,
+    expiry: str | None = None,
+    inputs: Sequence[str] = (),
+    time: datetime | None = None,
+) -> EventPayload:
+    """A ``production`` payload registering a new batch, following the productions of its input batches."""
+    data = _present(product=product, category=category, quantity=quantity, unit=unit, expiry=expiry, place=place)
+    return _payload("production", producer, batch_subject(gtin, lot).path, time, data, parents=inputs)
+
+
+def inspection_payload(
+    signer: SigningKey,
+    batch_path: str,
+    production_id: str,
+    *,
+    result: str,
+    standard: str,
+    report: AttachmentRef | None = None,
+    time: datetime | None = None,
+) -> EventPayload:
+    """An ``inspection`` payload: a pass or fail against a standard, the report as an attachment."""
+    data = {"result": result, "standard": standard}
+    return _payload("inspection", signer, batch_path, time, data, parents=[production_id], attachments=[report])
+
+
+def listing_payload(
+    merchant: SigningKey,
+    batch_path: str,
+    production_id: str,
+    *,
+    price: int,
+    currency: str = "CNY",
+    time: datetime | None = None,
+) -> EventPayload:
+    """A ``listing`` payload: a merchant offers a batch for sale at a price in minor units."""
+    data = {"price": price, "currency": currency}
+    return _payload("listing", merchant, batch_path, time, data, parents=[production_id])
+
+
+@dataclass(frozen=True)
+class Content:
+    """One line of a parcel's contents: a quantity drawn from a batch, optionally by serial."""
+
+    batch: str
+    quantity: int
+    serials: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The content as dispatch data, without ``serials`` when there are none."""
+        line: dict[str, Any] = {"batch": self.batch, "quantity": self.quantity}
+        if self.serials:
+            line["serials"] = list(self.serials)
+        return line
+
+
+def dispatch_payload(
+    sender: SigningKey,
+    parcel_path: str,
+    contents: Sequence[Content],
+    parents: Sequence[str],
+    *,
+    location: str,
+    to: str | None = None,
+    consignee_key: bytes | None = None,
+    time: datetime | None = None,
+) -> EventPayload:
+    """A dispatch ``shipment`` payload: a parcel leaves for an actor (``to``) or a consumer's key."""
+    consignee = None if consignee_key is None else b64(consignee_key)
+    data = {
+        "type": "dispatch",
+        "contents": [content.to_json() for content in contents],
+        **_present(to=to, consignee_key=consignee),
+        "location": location,
+    }
+    return _payload("shipment", sender, parcel_path, time, data, parents=parents)
+
+
+def handoff_payload(
+    custodian: SigningKey,
+    parcel_path: str,
+    head: str,
+    *,
+    from_actor: str,
+    location: str,
+    time: datetime | None = None,
+) -> EventPayload:
+    """A handoff ``shipment`` payload: the new custodian takes the parcel from ``from_actor``."""
+    data = {"type": "handoff", "from": from_actor, "location": location}
+    return _payload("shipment", custodian, parcel_path, time, data, parents=[head])
+
+
+def signature_payload(
+    consignee: SigningKey, parcel_path: str, head: str, *, condition: str = "intact", time: datetime | None = None
+) -> EventPayload:
+    """A ``signature`` payload: the consignee signs for the parcel, intact, damaged or refused."""
+    return _payload("signature", consignee, parcel_path, time, {"condition": condition}, parents=[head])
+
+
+def review_payload(
+    consignee: SigningKey,
+    subject_path: str,
+    parent: str,
+    *,
+    rating: int,
+    text: AttachmentRef | None = None,
+    time: datetime | None = None,
+) -> EventPayload:
+    """A ``review`` payload following a receipt (or the first review), its text as an attachment."""
+    return _payload("review", consignee, subject_path, time, {"rating": rating}, parents=[parent], attachments=[text])
+
+
+def complaint_payload(
+    signer: SigningKey,
+    subject_path: str,
+    *,
+    category: str,
+    channel: str = "consumer",
+    parents: Sequence[str] = (),
+    details: AttachmentRef | None = None,
+    time: datetime | None = None,
+) -> EventPayload:
+    """A ``complaint`` payload; the channel is omitted when it is the default, ``consumer``."""
+    data = _present(category=category, channel=None if channel == "consumer" else channel)
+    return _payload("complaint", signer, subject_path, time, data, parents=parents, attachments=[details])
+
+
+def resolution_payload(
+    signer: SigningKey,
+    subject_path: str,
+    complaint_id: str,
+    *,
+    outcome: str,
+    compensation: int = 0,
+    time: datetime | None = None,
+) -> EventPayload:
+    """A ``complaint.resolution`` payload; the compensation is omitted when it is zero."""
+    data = _present(outcome=outcome, compensation=compensation or None)
+    return _payload("complaint.resolution", signer, subject_path, time, data, parents=[complaint_id])
+
+
+def recall_payload(
+    signer: SigningKey, batch_path: str, production_id: str, *, reason: str, level: int, time: datetime | None = None
+) -> EventPayload:
+    """A ``recall`` payload: the batch may no longer be listed or dispatched (except returns)."""
+    data = {"reason": reason, "level": level}
+    return _payload("recall", signer, batch_path, time, data, parents=[production_id])
+
+
+def sanction_payload(
+    regulator: SigningKey,
+    actor_id: str,
+    *,
+    list_: str,
+    reason: str,
+    until: str | None = None,
+    lifts: str | None = None,
+    time: datetime | None = None,
+) -> EventPayload:
+    """A ``sanction`` payload putting an actor on the black or red list, or lifting the sanction ``lifts``."""
+    data = _present(list=list_, reason=reason, until=until, lift=None if lifts is None else True)
+    parents = [] if lifts is None else [lifts]
+    return _payload("sanction", regulator, actor_subject(actor_id).path, time, data, parents=parents)

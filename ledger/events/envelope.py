@@ -24,6 +24,7 @@ from ledger.errors import (
 from ledger.events.attachments import AttachmentRef
 from ledger.events.canonical import loads_strict, parse_canonical
 from ledger.events.payload import KID_RE, PAYLOAD_TYPE, EventPayload, event_id_of, format_time, parse_time
+from ledger.events.schemas import validate_data
 from signer.dsse import Envelope, EnvelopeSignature, sign_envelope
 from signer.errors import SignatureError
 from signer.keys import SigningKey
@@ -109,6 +110,7 @@ def parse_envelope(submission: bytes | Mapping[str, Any]) -> ParsedEvent:
     except NonCanonicalPayload as exc:
         raise NonCanonicalPayload(f"payload: {exc.detail}") from None
     payload = EventPayload.from_json(payload_obj)
+    validate_data(payload.kind, payload.subject, payload.data)
     if payload.actor not in {s.keyid for s in envelope.signatures}:
         raise MalformedEnvelope(f"the envelope carries no signature by its actor {payload.actor}")
     return ParsedEvent(envelope, payload, event_id_of(envelope.payload), envelope_bytes)

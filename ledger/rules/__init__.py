@@ -2,62 +2,60 @@
 
 Pure functions over a ``State``: they read views, raise a typed ``RuleViolation`` or record the view changes
 the event makes. Ingest, reindex and audit all call ``apply_event``, so there is one definition of what is
-allowed.
+allowed. Signatures are verified before the rules run; the rules decide whether the keys that signed may.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-from ledger.errors import GenesisViolation, InvalidPayload, UnknownKey
-from ledger.events import ParsedEvent, format_time
+from ledger.events import ParsedEvent, check_clock
+from ledger.rules import actors, custody, feedback, goods
+from ledger.rules.context import Context, b64
+from ledger.rules.custody import check_conservation
 from ledger.rules.state import State
+from ledger.rules.views import EVENTS, PUBLIC_KEYS
+from signer.dsse import b64decode_strict
 from signer.keys import kid_of
 
-KEYS = "keys"
-PUBLIC_KEYS = "public_keys"  # every kid ever introduced → its public key (a kid names one key forever)
-LOG = "log"
+__all__ = ["State", "apply_event", "check_conservation", "introduced_keys", "public_key_of"]
 
-
-def _public_key(text: object, where: str) -> bytes:
-    if not isinstance(text, str):
-        raise InvalidPayload(f"{where} must be a base64 Ed25519 public key")
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except ValueError:
-        raise InvalidPayload(f"{where} is not base64") from None
-    if len(raw) != 32 or base64.b64encode(raw).decode() != text:
-        raise InvalidPayload(f"{where} must be a canonical base64 32-byte Ed25519 public key")
-    return raw
+RULES: dict[str, Callable[[Context], None]] = {
+    "genesis": actors.genesis,
+    "actor.register": actors.register,
+    "actor.keys": actors.update_keys,
+    "sanction": actors.sanction,
+    "production": goods.production,
+    "inspection": goods.inspection,
+    "listing": goods.listing,
+    "recall": goods.recall,
+    "shipment": custody.shipment,
+    "signature": custody.signature,
+    "review": feedback.review,
+    "complaint": feedback.complaint,
+    "complaint.resolution": feedback.resolution,
+}
 
 
 def introduced_keys(event: ParsedEvent) -> dict[str, bytes]:
-    """Public keys an event declares, by kid, so signatures in the same batch can be checked before it commits."""
-    data = event.payload.data
-    keys: dict[str, bytes] = {}
-    if event.payload.kind == "genesis":
-        operator = _public_key(data.get("operator_key"), "data.operator_key")
-        keys[kid_of(operator)] = operator
-        for i, registrar in enumerate(_list(data.get("registrars"), "data.registrars")):
-            for j, key in enumerate(_list(_field(registrar, "keys", f"data.registrars[{i}]"), "keys")):
-                raw = _public_key(key, f"data.registrars[{i}].keys[{j}]")
-                keys[kid_of(raw)] = raw
-    return keys
+    """Public keys an event declares, by kid, so signatures in the same batch can be checked before it commits.
 
-
-def _list(value: object, where: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise InvalidPayload(f"{where} must be a list")
-    return value
-
-
-def _field(obj: object, name: str, where: str) -> object:
-    if not isinstance(obj, Mapping) or name not in obj:
-        raise InvalidPayload(f"{where} must be an object with a {name!r} field")
-    return obj[name]
+    The event's data already passed its kind's schema, so every key here is canonical base64 of 32 bytes.
+    """
+    data, kind = event.payload.data, event.payload.kind
+    encoded: list[str] = []
+    if kind == "genesis":
+        encoded = [data["operator_key"], *(key for r in data["registrars"] for key in r["keys"])]
+    elif kind == "actor.register":
+        encoded = [grant["public_key"] for grant in data["keys"]]
+    elif kind == "actor.keys":
+        encoded = [grant["public_key"] for grant in data["add"]]
+    elif kind == "shipment" and data.get("consignee_key"):
+        encoded = [data["consignee_key"]]
+    keys = [b64decode_strict(text, "public key") for text in encoded]
+    return {kid_of(key): key for key in keys}
 
 
 def public_key_of(state: State, kid: str) -> bytes | None:
@@ -66,36 +64,13 @@ def public_key_of(state: State, kid: str) -> bytes | None:
 
 
 def apply_event(state: State, event: ParsedEvent, index: int, logged_at: datetime) -> None:
-    """Check ``event`` (already signature-verified) against the state and record its changes."""
-    payload = event.payload
+    """Decide ``event`` (signatures already verified) at log position ``index``; record its view changes."""
+    check_clock(event.payload, logged_at)
+    ctx = Context(state, event, index, logged_at)
+    kind = event.payload.kind
+    RULES["genesis" if index == 0 else kind](ctx)  # the genesis rule refuses anything else at 0, and itself later
     for kid, key in introduced_keys(event).items():
-        state.put(PUBLIC_KEYS, kid, {"public_key": base64.b64encode(key).decode("ascii")})
-    if payload.kind == "genesis" or index == 0:
-        _apply_genesis(state, event, index, logged_at)
-        return
-    for signature in event.envelope.signatures:
-        record = state.get(KEYS, signature.keyid)
-        if record is None or record.get("revoked_at") is not None:
-            raise UnknownKey(f"key {signature.keyid} is not a registered, unrevoked key of this ledger")
-
-
-def _apply_genesis(state: State, event: ParsedEvent, index: int, logged_at: datetime) -> None:
-    if index != 0 or event.payload.kind != "genesis":
-        raise GenesisViolation(f"entry {index} is a {event.payload.kind}; genesis is entry 0 and only entry 0")
-    operator = _public_key(event.payload.data.get("operator_key"), "data.operator_key")
-    if event.payload.actor != kid_of(operator):
-        raise GenesisViolation("genesis must be signed by the operator key it names")
-    stamp = format_time(logged_at)
-    for registrar in event.payload.data["registrars"]:
-        for key in registrar["keys"]:
-            state.put(
-                KEYS,
-                kid_of(_public_key(key, "key")),
-                {
-                    "actor": registrar["id"],
-                    "public_key": key,
-                    "valid_from": stamp,
-                    "revoked_at": None,
-                },
-            )
-    state.put(LOG, "genesis", {"origin": event.payload.data.get("origin"), "event_id": event.event_id})
+        state.put(PUBLIC_KEYS, kid, {"public_key": b64(key)})
+    state.put(EVENTS, event.event_id, {
+        "kind": kind, "subject": event.payload.subject, "actor": event.payload.actor, "index": index,
+    })  # fmt: skip

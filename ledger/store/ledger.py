@@ -13,9 +13,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, tuple_, update
+from sqlalchemy import Engine, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from ledger.errors import (
     BadEnvelopeSignature,
@@ -27,7 +28,7 @@ from ledger.errors import (
     NotFound,
     UnknownKey,
 )
-from ledger.events import LogEntry, ParsedEvent, check_clock, format_time, log_time, parse_time
+from ledger.events import LogEntry, ParsedEvent, format_time, log_time, parse_time
 from ledger.log.checkpoint import Checkpoint, CheckpointSigner, open_checkpoint
 from ledger.log.merkle import (
     Frontier,
@@ -44,7 +45,7 @@ from ledger.rules import apply_event, introduced_keys
 from ledger.rules.state import State
 from ledger.store.engine import IMMEDIATE
 from ledger.store.prepare import BatchPreparer, PreparedChunk
-from ledger.store.tables import ATTACHMENTS, CHECKPOINTS, ENTRIES, NODES
+from ledger.store.tables import ATTACHMENTS, CHECKPOINTS, ENTRIES, NODES, VIEWS
 from ledger.store.tables import LOG_HEAD as HEAD
 from ledger.store.views import ConnectionViewReader, write_changes
 from signer.keys import verify_signature
@@ -132,7 +133,6 @@ class _BatchWriter:
             try:
                 self.keys.update(introduced_keys(event))
                 self.ledger._verify_late(event, unverified.get(position, ()), self.keys)
-                check_clock(event.payload, self.logged_at)
                 apply_event(self.state, event, index, self.logged_at)
             except LedgerError as exc:
                 raise exc.at(position) from None
@@ -231,6 +231,20 @@ class Ledger:
             ).all()
         return [_row_to_entry(row) for row in rows]
 
+    def entries_about(self, subjects: Sequence[str], under: str | None = None) -> list[StoredEntry]:
+        """Entries whose subject is one of ``subjects`` or, with ``under``, starts with ``under`` (in log order)."""
+        condition: ColumnElement[bool] = ENTRIES.c.subject.in_(list(subjects))
+        if under is not None:
+            condition = or_(condition, ENTRIES.c.subject.startswith(under, autoescape=True))
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(ENTRIES).where(condition).order_by(ENTRIES.c.leaf_index)).all()
+        return [_row_to_entry(row) for row in rows]
+
+    def view(self, name: str, key: str) -> dict[str, Any] | None:
+        """One row of a derived view (see ``ledger.rules.views``), or None."""
+        with self.engine.connect() as conn:
+            return ConnectionViewReader(conn).load(name, key)
+
     def _checked_size(self, size: int | None) -> int:
         current = self.size()
         if size is None:
@@ -259,6 +273,33 @@ class Ledger:
         ranges = consistency_ranges(old_size, new_size)
         with self.engine.connect() as conn:
             return hash_ranges(ranges, _fetch_nodes(conn, nodes_for(ranges)))
+
+    def views(self) -> dict[tuple[str, str], str]:
+        """Every derived view row, as stored (canonical JSON), for comparisons."""
+        with self.engine.connect() as conn:
+            return {(v, k): value for v, k, value in conn.execute(select(VIEWS.c.view, VIEWS.c.key, VIEWS.c.value))}
+
+    def reindex(self) -> int:
+        """Drop the derived views and rebuild them by replaying every entry through the rules; returns the count."""
+        with self._append_lock, self.engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
+            conn.execute(select(HEAD).where(HEAD.c.id == 1).with_for_update())
+            conn.execute(delete(VIEWS))
+            state = State()
+            size = int(conn.execute(select(func.count()).select_from(ENTRIES)).scalar_one())
+            for start in range(0, size, 1000):
+                rows = conn.execute(
+                    select(ENTRIES.c.leaf_index, ENTRIES.c.data)
+                    .where(ENTRIES.c.leaf_index >= start, ENTRIES.c.leaf_index < start + 1000)
+                    .order_by(ENTRIES.c.leaf_index)
+                ).all()
+                for index, data in rows:
+                    entry = LogEntry.parse(bytes(data))
+                    try:
+                        apply_event(state, entry.event, index, entry.logged_moment)
+                    except LedgerError as exc:
+                        raise LedgerStateError(f"entry {index} no longer passes the rules: {exc.detail}") from None
+            write_changes(conn, state)
+        return size
 
     # ---- the append transaction ---------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from ledger.errors import (
     EnvelopeTooLarge,
     InvalidAttachment,
     InvalidEventError,
+    InvalidIdentifier,
     InvalidPayload,
     MalformedEnvelope,
     NonCanonicalPayload,
@@ -42,7 +43,7 @@ def payload(**changes: Any) -> dict[str, Any]:
         "actor": KEY.kid,
         "time": "2026-11-29T08:00:00Z",
         "parents": ["ab" * 32],
-        "data": {"from": "91530300MA6K5X2Y36", "location": "曲靖市麒麟区 分拨中心"},
+        "data": {"type": "handoff", "from": "91110000600037341L", "location": "曲靖市麒麟区 分拨中心"},
         "attachments": [],
     }
     return {**base, **changes}
@@ -81,6 +82,10 @@ def test_event_ids_do_not_depend_on_signatures() -> None:
         (payload(parents=["ab" * 32, "ab" * 32]), InvalidPayload),
         (payload(parents=["nothex"]), InvalidPayload),
         (payload(data=[]), InvalidPayload),
+        (payload(data={"type": "handoff", "from": "91110000600037341X", "location": "x"}), InvalidIdentifier),
+        (payload(data={"type": "handoff", "from": "91110000600037341L"}), InvalidPayload),
+        (payload(subject="01/06901234567892/10/A1"), InvalidPayload),
+        (payload(subject="00/069012340000000017"), InvalidEventError),
         (payload(attachments=[{"digest": "md5:00", "media_type": "text/plain", "size": 1}]), InvalidPayload),
         (payload(attachments=[{"digest": "sha256:" + "0" * 64, "media_type": "Text", "size": 1}]), InvalidPayload),
         (

@@ -1,0 +1,289 @@
+"""The ``data`` schema of each event kind (DESIGN §4), as strict pydantic models.
+
+Schemas check shapes only (types, ranges, identifier syntax); whether an event is *allowed* is decided by
+``ledger.rules`` against the state. Models are strict: no coercion, no unknown fields, so one payload has one
+meaning. Free text (review text, complaint details, inspection reports) never appears here: it travels as an
+attachment, so it can be erased without breaking a signature.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ledger.errors import InvalidIdentifier, InvalidPayload
+from ledger.events.payload import parse_time
+from ledger.identifiers import parse_subject, validate_company_prefix, validate_uscc
+
+ROLES = ("producer", "merchant", "courier", "regulator", "registrar", "lab", "witness")
+CATEGORIES = ("food", "drug", "medical_device", "agricultural_product", "agricultural_input")
+COMPLAINT_CATEGORIES = (
+    "counterfeit", "quality", "mismatch", "price_fraud", "false_advertising",
+    "service_breach", "privacy", "fake_review", "logistics", "other",
+)  # fmt: skip
+MAX_QUANTITY = 10**12
+
+
+class _BadIdentifier(ValueError):
+    """Carries an identifier's own error through pydantic, so it is reported as InvalidIdentifier."""
+
+
+def _identifier(check: Callable[[str], str]) -> Callable[[str], str]:
+    def wrapped(value: str) -> str:
+        try:
+            return check(value)
+        except InvalidIdentifier as exc:
+            raise _BadIdentifier(exc.detail) from None
+
+    return wrapped
+
+
+def _time(value: str) -> str:
+    parse_time(value, "time")
+    return value
+
+
+def _date(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date YYYY-MM-DD") from None
+    if len(value) != 10:
+        raise ValueError(f"{value!r} is not a date YYYY-MM-DD")
+    return value
+
+
+def _public_key(value: str) -> str:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except binascii.Error:
+        raise ValueError("not base64") from None
+    if len(raw) != 32 or base64.b64encode(raw).decode("ascii") != value:
+        raise ValueError("not a canonical base64 32-byte Ed25519 public key")
+    return value
+
+
+def _subject_of(kinds: tuple[str, ...]) -> Any:
+    def check(value: str) -> str:
+        subject = parse_subject(value)
+        if subject.path != value:
+            raise ValueError(f"subject path {value!r} is not canonical (write {subject.path!r})")
+        if subject.kind not in kinds:
+            raise ValueError(f"{value!r} is a {subject.kind}, expected a {' or '.join(kinds)}")
+        return value
+
+    return AfterValidator(_identifier(check))
+
+
+def _uscc(value: str) -> str:
+    if validate_uscc(value) != value:
+        raise ValueError(f"USCC {value!r} must be written in upper case")
+    return value
+
+
+Time = Annotated[str, AfterValidator(_time)]
+Day = Annotated[str, AfterValidator(_date)]
+PublicKey = Annotated[str, AfterValidator(_public_key)]
+ActorId = Annotated[str, AfterValidator(_identifier(_uscc))]
+BatchPath = Annotated[str, _subject_of(("batch",))]
+Label = Annotated[str, Field(min_length=1, max_length=200)]
+Quantity = Annotated[int, Field(gt=0, le=MAX_QUANTITY)]
+
+
+class _Schema(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class Licence(_Schema):
+    type: Annotated[str, Field(pattern=r"^[a-z][a-z_]{1,40}$")]
+    number: Annotated[str, Field(min_length=1, max_length=64)]
+    valid_until: Time
+
+
+class KeyGrant(_Schema):
+    public_key: PublicKey
+    valid_until: Time | None = None
+
+
+class Registrar(_Schema):
+    id: ActorId
+    name: Label
+    keys: Annotated[list[PublicKey], Field(min_length=1, max_length=16)]
+
+
+class Genesis(_Schema):
+    origin: Label
+    log_vkey: Annotated[str, Field(min_length=1, max_length=300)]
+    operator_key: PublicKey
+    registrars: Annotated[list[Registrar], Field(min_length=1, max_length=32)]
+
+
+class ActorRegister(_Schema):
+    name: Label
+    roles: Annotated[list[Literal[ROLES]], Field(min_length=1, max_length=len(ROLES))]  # type: ignore[valid-type]
+    licences: Annotated[list[Licence], Field(max_length=32)]
+    gs1_prefixes: Annotated[
+        list[Annotated[str, AfterValidator(_identifier(validate_company_prefix))]], Field(max_length=32)
+    ]
+    keys: Annotated[list[KeyGrant], Field(max_length=16)]
+
+    @model_validator(mode="after")
+    def _distinct(self) -> ActorRegister:
+        if len(set(self.roles)) != len(self.roles) or self.roles != sorted(self.roles):
+            raise ValueError("roles must be distinct and sorted")
+        if len({k.public_key for k in self.keys}) != len(self.keys):
+            raise ValueError("a key is listed twice")
+        return self
+
+
+class ActorKeys(_Schema):
+    add: Annotated[list[KeyGrant], Field(max_length=16)]
+    revoke: Annotated[list[Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]], Field(max_length=16)]
+
+    @model_validator(mode="after")
+    def _something(self) -> ActorKeys:
+        if not self.add and not self.revoke:
+            raise ValueError("an actor.keys event adds or revokes at least one key")
+        return self
+
+
+class Production(_Schema):
+    product: Label
+    category: Literal[CATEGORIES]  # type: ignore[valid-type]
+    quantity: Quantity
+    unit: Annotated[str, Field(min_length=1, max_length=16)]
+    expiry: Day | None = None
+    place: Label
+
+
+class Inspection(_Schema):
+    result: Literal["pass", "fail"]
+    standard: Label
+
+
+class Listing(_Schema):
+    price: Annotated[int, Field(ge=0, le=MAX_QUANTITY)]  # minor units (fen)
+    currency: Literal["CNY"]
+
+
+class ParcelContent(_Schema):
+    batch: BatchPath
+    quantity: Quantity
+    serials: Annotated[list[Annotated[str, Field(min_length=1, max_length=20)]], Field(max_length=1000)] = []
+
+    @model_validator(mode="after")
+    def _serials_count(self) -> ParcelContent:
+        if self.serials and (len(self.serials) != self.quantity or len(set(self.serials)) != len(self.serials)):
+            raise ValueError("serials, when given, are distinct and as many as the quantity")
+        return self
+
+
+class Dispatch(_Schema):
+    type: Literal["dispatch"]
+    contents: Annotated[list[ParcelContent], Field(min_length=1, max_length=64)]
+    to: ActorId | None = None
+    consignee_key: PublicKey | None = None
+    location: Label
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> Dispatch:
+        if (self.to is None) == (self.consignee_key is None):
+            raise ValueError("a dispatch names exactly one of to (an actor) and consignee_key (a consumer)")
+        if len({c.batch for c in self.contents}) != len(self.contents):
+            raise ValueError("each batch appears once in the contents")
+        return self
+
+
+class Handoff(_Schema):
+    type: Literal["handoff"]
+    from_: Annotated[ActorId, Field(alias="from")]
+    location: Label
+
+
+class Signature(_Schema):
+    condition: Literal["intact", "damaged", "refused"]
+
+
+class Review(_Schema):
+    rating: Annotated[int, Field(ge=1, le=5)]
+
+
+class Complaint(_Schema):
+    category: Literal[COMPLAINT_CATEGORIES]  # type: ignore[valid-type]
+    channel: Literal["consumer", "12315", "platform", "inspection"] = "consumer"
+
+
+class ComplaintResolution(_Schema):
+    outcome: Literal["upheld", "rejected", "compensated", "withdrawn"]
+    compensation: Annotated[int, Field(ge=0, le=MAX_QUANTITY)] = 0  # minor units (fen)
+
+
+class Recall(_Schema):
+    reason: Literal["safety", "quality", "labelling", "counterfeit", "regulatory", "other"]
+    level: Literal[1, 2, 3]
+
+
+class Sanction(_Schema):
+    list: Literal["black", "red"]
+    reason: Label
+    until: Time | None = None
+    lift: bool = False
+
+
+SCHEMAS: dict[str, type[_Schema]] = {
+    "genesis": Genesis,
+    "actor.register": ActorRegister,
+    "actor.keys": ActorKeys,
+    "production": Production,
+    "inspection": Inspection,
+    "listing": Listing,
+    "shipment": Dispatch,  # or Handoff: see SHIPMENT_TYPES
+    "signature": Signature,
+    "review": Review,
+    "complaint": Complaint,
+    "complaint.resolution": ComplaintResolution,
+    "recall": Recall,
+    "sanction": Sanction,
+}
+SHIPMENT_TYPES: dict[str, type[_Schema]] = {"dispatch": Dispatch, "handoff": Handoff}
+SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
+    "genesis": ("log",),
+    "actor.register": ("actor",),
+    "actor.keys": ("actor",),
+    "production": ("batch",),
+    "inspection": ("batch",),
+    "listing": ("batch",),
+    "shipment": ("parcel",),
+    "signature": ("parcel",),
+    "review": ("batch", "item"),
+    "complaint": ("batch", "item", "parcel", "actor"),
+    "complaint.resolution": ("batch", "item", "parcel", "actor"),
+    "recall": ("batch",),
+    "sanction": ("actor",),
+}
+
+
+def validate_data(kind: str, subject: str, data: Any) -> _Schema:
+    """The kind's data model for ``data``; raises ``InvalidPayload`` naming the first bad field."""
+    parsed = parse_subject(subject)
+    if parsed.path != subject:
+        raise InvalidPayload(f"subject {subject!r} is not canonical; write {parsed.path!r}")
+    if parsed.kind not in SUBJECT_KINDS[kind]:
+        raise InvalidPayload(f"a {kind} event is about a {' or '.join(SUBJECT_KINDS[kind])}, not a {parsed.kind}")
+    model = SCHEMAS[kind]
+    if kind == "shipment" and isinstance(data, dict):  # a dispatch or a handoff, told apart by data.type
+        model = SHIPMENT_TYPES.get(str(data.get("type")), model)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in ("data", *error["loc"]))
+        cause = error.get("ctx", {}).get("error")
+        if isinstance(cause, _BadIdentifier):
+            raise InvalidIdentifier(f"{where}: {cause}") from None
+        raise InvalidPayload(f"{where}: {error['msg']}") from None

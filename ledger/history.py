@@ -1,0 +1,112 @@
+"""What a consumer should see about a subject: the entries of its history and a summary of where it went.
+
+"Source checkable, destination traceable": an item shows its batch and every parcel that carried it; a batch shows
+its production (and inputs), inspections, listings, recalls, reviews, complaints and resolutions, with a
+distribution summary; a parcel shows its dispatch, each handoff and the receipt. Every entry comes with the
+registrations of the keys that signed it, so a verifier can check who each signer is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ledger.errors import NotFound
+from ledger.events import LogEntry
+from ledger.identifiers import Subject, parse_subject
+from ledger.rules.context import black_listed
+from ledger.rules.views import ACTORS, BATCHES, ITEMS, KEYS, PARCELS, SANCTIONS
+from ledger.store.ledger import Ledger, StoredEntry
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Where a batch's quantity is now: produced = held + in transit + delivered to consumers."""
+
+    produced: int
+    unit: str
+    held: dict[str, int]
+    in_transit: int
+    delivered: int
+    listings: int
+    rating_count: int
+    rating_sum: int
+
+
+@dataclass(frozen=True)
+class History:
+    subject: Subject
+    entries: list[StoredEntry]  # the subject's own history, in log order
+    registrations: list[StoredEntry]  # the events that registered every key that signed those entries
+    batch: dict[str, Any] | None = None
+    distribution: Distribution | None = None
+    parcels: list[str] = field(default_factory=list)
+    recalled: bool = False
+    black_listed: list[str] = field(default_factory=list)  # actors in the history now on the black list
+
+
+def _distribution(batch: dict[str, Any]) -> Distribution:
+    return Distribution(
+        produced=batch["quantity"], unit=batch["unit"], held=dict(batch["holdings"]),
+        in_transit=batch["in_transit"], delivered=batch["delivered"], listings=len(batch["listings"]),
+        rating_count=batch["reviews"]["count"], rating_sum=batch["reviews"]["sum"],
+    )  # fmt: skip
+
+
+def subject_history(ledger: Ledger, path: str) -> History:
+    """The history of a batch, item or parcel subject path; NotFound when the log knows nothing of it."""
+    subject = parse_subject(path)
+    batch_path = subject.batch_path
+    batch = ledger.view(BATCHES, batch_path) if batch_path else None
+    parcels: list[str] = []
+    if subject.kind == "item":
+        item = ledger.view(ITEMS, subject.path)
+        parcels = list(item["parcels"]) if item else []
+        entries = ledger.entries_about([batch_path or "", subject.path, *parcels])
+    elif subject.kind == "batch":
+        entries = ledger.entries_about([subject.path], under=subject.path + "/21/")
+    elif subject.kind == "parcel":
+        parcel = ledger.view(PARCELS, subject.path)
+        parcels = [subject.path] if parcel else []
+        entries = ledger.entries_about([subject.path])
+    else:
+        raise NotFound(f"{path} is not a product or parcel subject")
+    if not entries:
+        raise NotFound(f"the log holds nothing about {subject.path}")
+    if batch is not None:
+        inputs = batch.get("inputs", [])
+        entries = sorted(
+            {e.leaf_index: e for e in entries + [ledger.entry_by_event_id(i) for i in inputs]}.values(),
+            key=lambda e: e.leaf_index,
+        )
+    registrations, actors = _signers(ledger, entries)
+    return History(
+        subject=subject,
+        entries=entries,
+        registrations=registrations,
+        batch=batch,
+        distribution=_distribution(batch) if batch else None,
+        parcels=parcels,
+        recalled=bool(batch and batch["recall"]),
+        black_listed=sorted(a for a in actors if black_listed(ledger.view(SANCTIONS, a), datetime.now(UTC))),
+    )
+
+
+def _signers(ledger: Ledger, entries: list[StoredEntry]) -> tuple[list[StoredEntry], set[str]]:
+    """The entries that registered each registered key signing ``entries``, and the actors those keys belong to."""
+    registration_ids: set[str] = set()
+    actors: set[str] = set()
+    for entry in entries:
+        for signature in LogEntry.parse(entry.data).event.envelope.signatures:
+            key = ledger.view(KEYS, signature.keyid)
+            if key is not None:
+                registration_ids.add(key["event"])
+                actors.add(key["actor"])
+    for actor_id in list(actors):
+        actor = ledger.view(ACTORS, actor_id)
+        if actor is not None:
+            registration_ids.add(actor["registration"])
+    own = {e.event_id for e in entries}
+    registrations = [ledger.entry_by_event_id(i) for i in sorted(registration_ids - own)]
+    return sorted(registrations, key=lambda e: e.leaf_index), actors

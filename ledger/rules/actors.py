@@ -1,0 +1,157 @@
+"""Rules for who is who: genesis, registration of actors and their keys, and red and black lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.errors import (
+    ActorExists,
+    GenesisViolation,
+    NotAuthorized,
+    PrefixTaken,
+    StaleUpdate,
+    UnknownActor,
+    WrongParents,
+)
+from ledger.identifiers import parse_subject
+from ledger.rules.context import Context, Row
+from ledger.rules.views import ACTORS, GS1_PREFIXES, KEYS, LOG, SANCTIONS
+from signer.dsse import b64decode_strict
+from signer.keys import kid_of
+
+MIN_PREFIX = 6
+
+
+def _subject_actor_id(ctx: Context) -> str:
+    actor_id = parse_subject(ctx.subject).actor_id
+    assert actor_id is not None  # the schema admits only actor subjects here
+    return actor_id
+
+
+def _grant_keys(ctx: Context, actor_id: str, grants: list[dict[str, Any]]) -> list[str]:
+    """Register keys to ``actor_id``; a key already registered to another actor is refused."""
+    kids = []
+    for grant in grants:
+        public_key = b64decode_strict(grant["public_key"], "public_key")
+        kid = kid_of(public_key)
+        existing = ctx.state.get(KEYS, kid)
+        if existing is not None and existing["actor"] != actor_id:
+            raise NotAuthorized(f"key {kid} is already registered to another actor")
+        if existing is None or existing.get("revoked_at") is None:
+            ctx.state.put(KEYS, kid, {
+                "actor": actor_id, "public_key": grant["public_key"], "valid_from": ctx.stamp,
+                "valid_until": grant.get("valid_until"), "revoked_at": None, "event": ctx.event_id,
+            })  # fmt: skip
+        kids.append(kid)
+    return kids
+
+
+def _claim_prefixes(ctx: Context, actor_id: str, old: list[str], new: list[str]) -> None:
+    """Own GS1 company prefixes; no prefix may extend, or be extended by, another actor's."""
+    for prefix in old:
+        for end in range(MIN_PREFIX, len(prefix) + 1):
+            ctx.state.put(GS1_PREFIXES, prefix[:end], None)
+    for prefix in new:
+        taken = ctx.state.get(GS1_PREFIXES, prefix)
+        if taken is not None and taken["actor"] != actor_id:
+            raise PrefixTaken(f"GS1 prefix {prefix} overlaps a prefix of actor {taken['actor']}")
+        for end in range(MIN_PREFIX, len(prefix)):
+            shorter = ctx.state.get(GS1_PREFIXES, prefix[:end])
+            if shorter is not None and shorter["registered"] and shorter["actor"] != actor_id:
+                raise PrefixTaken(f"GS1 prefix {prefix} extends prefix {prefix[:end]} of actor {shorter['actor']}")
+    for prefix in new:
+        for end in range(MIN_PREFIX, len(prefix) + 1):
+            row = ctx.state.get(GS1_PREFIXES, prefix[:end])
+            registered = end == len(prefix) or bool(row and row["registered"])
+            ctx.state.put(GS1_PREFIXES, prefix[:end], {"actor": actor_id, "registered": registered})
+
+
+def _put_actor(ctx: Context, actor_id: str, data: dict[str, Any], previous: Row | None) -> None:
+    kids = _grant_keys(ctx, actor_id, data["keys"])
+    _claim_prefixes(ctx, actor_id, previous["gs1_prefixes"] if previous else [], data["gs1_prefixes"])
+    known = previous["keys"] if previous else []
+    ctx.state.put(ACTORS, actor_id, {
+        "id": actor_id, "name": data["name"], "roles": data["roles"], "licences": data["licences"],
+        "gs1_prefixes": data["gs1_prefixes"], "keys": known + [k for k in kids if k not in known],
+        "registration": ctx.event_id, "key_event": ctx.event_id,
+    })  # fmt: skip
+
+
+def genesis(ctx: Context) -> None:
+    """Entry 0 names the origin, the log key and the first registrars; it is signed by the operator key."""
+    if ctx.index != 0 or ctx.event.payload.kind != "genesis":
+        raise GenesisViolation(f"entry {ctx.index} is a {ctx.event.payload.kind}; genesis is entry 0 and only entry 0")
+    data = ctx.data
+    if ctx.signer_kid != kid_of(b64decode_strict(data["operator_key"], "operator_key")):
+        raise GenesisViolation("genesis must be signed by the operator key it names")
+    ctx.only_signed_by_actor()
+    for registrar in data["registrars"]:
+        if ctx.state.get(ACTORS, registrar["id"]) is not None:
+            raise ActorExists(f"registrar {registrar['id']} is named twice")
+        grants = [{"public_key": key} for key in registrar["keys"]]
+        _put_actor(ctx, registrar["id"], {
+            "name": registrar["name"], "roles": ["registrar"], "licences": [], "gs1_prefixes": [], "keys": grants,
+        }, None)  # fmt: skip
+    ctx.state.put(LOG, "genesis", {"origin": data["origin"], "log_vkey": data["log_vkey"], "event": ctx.event_id})
+
+
+def register(ctx: Context) -> None:
+    """A registrar registers an organisation (or, with the previous registration as parent, updates it)."""
+    ctx.registered_signer("registrar")
+    ctx.only_signed_by_actor()
+    actor_id = _subject_actor_id(ctx)
+    previous = ctx.state.get(ACTORS, actor_id)
+    parents = ctx.parents()
+    if not parents:
+        if previous is not None:
+            raise ActorExists(f"actor {actor_id} is already registered; update it with its registration as parent")
+    elif len(parents) > 1:
+        raise WrongParents("an update of a registration has one parent: the registration it replaces")
+    elif previous is None:
+        raise UnknownActor(f"actor {actor_id} is not registered, so there is nothing to update")
+    elif parents[0] != previous["registration"]:
+        raise StaleUpdate(f"the latest registration of {actor_id} is {previous['registration']}")
+    _put_actor(ctx, actor_id, ctx.data, previous)
+
+
+def update_keys(ctx: Context) -> None:
+    """A registrar, or a current key of the actor itself, adds or revokes the actor's keys."""
+    actor_id = _subject_actor_id(ctx)
+    actor = ctx.actor_row(actor_id)
+    key = ctx.key_row(ctx.signer_kid)
+    if key["actor"] != actor_id:
+        ctx.registered_signer("registrar")
+    ctx.only_signed_by_actor()
+    if ctx.parents(1)[0] != actor["key_event"]:
+        raise StaleUpdate(f"the latest key event of {actor_id} is {actor['key_event']}")
+    data = ctx.data
+    added = _grant_keys(ctx, actor_id, data["add"])
+    for kid in data["revoke"]:
+        row = ctx.state.get(KEYS, kid)
+        if row is None or row["actor"] != actor_id:
+            raise NotAuthorized(f"key {kid} is not a key of actor {actor_id}")
+        if row.get("revoked_at") is not None:
+            raise NotAuthorized(f"key {kid} is already revoked")
+        ctx.state.put(KEYS, kid, {**row, "revoked_at": ctx.stamp})
+    keys = actor["keys"] + [k for k in added if k not in actor["keys"]]
+    ctx.state.put(ACTORS, actor_id, {**actor, "keys": keys, "key_event": ctx.event_id})
+
+
+def sanction(ctx: Context) -> None:
+    """A regulator puts an actor on the red or black list, or lifts an earlier sanction (its parent)."""
+    ctx.registered_signer("regulator")
+    ctx.only_signed_by_actor()
+    actor_id = _subject_actor_id(ctx)
+    ctx.actor_row(actor_id)
+    data = ctx.data
+    active = list((ctx.state.get(SANCTIONS, actor_id) or {"active": []})["active"])
+    if data.get("lift", False):
+        lifted = ctx.parents(1)[0]
+        match = [s for s in active if s["event"] == lifted and s["list"] == data["list"]]
+        if not match:
+            raise WrongParents(f"{lifted} is not an active {data['list']}-list sanction of {actor_id}")
+        active.remove(match[0])
+    else:
+        ctx.parents(0)
+        active.append({"event": ctx.event_id, "list": data["list"], "until": data.get("until")})
+    ctx.state.put(SANCTIONS, actor_id, {"active": active})

@@ -1,0 +1,125 @@
+"""What every rule needs: the event being decided, the state, and the checks on who signed it."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ledger.errors import (
+    BlackListed,
+    KeyExpired,
+    KeyRevoked,
+    LicenceMissing,
+    NotAuthorized,
+    UnknownActor,
+    UnknownKey,
+    WrongParents,
+)
+from ledger.events import ParsedEvent, format_time, parse_time
+from ledger.rules.state import State
+from ledger.rules.views import ACTORS, EVENTS, KEYS, SANCTIONS
+
+Row = dict[str, Any]
+
+
+def black_listed(sanctions: Row | None, at: datetime) -> bool:
+    """Whether a ``sanctions`` row holds a black-list sanction in force at ``at``."""
+    return sanctions is not None and any(
+        s["list"] == "black" and (s.get("until") is None or parse_time(s["until"], "until") > at)
+        for s in sanctions["active"]
+    )
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Context:
+    """One event being decided at log position ``index``, logged at ``logged_at``."""
+
+    state: State
+    event: ParsedEvent
+    index: int
+    logged_at: datetime
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return dict(self.event.payload.data)
+
+    @property
+    def subject(self) -> str:
+        return self.event.payload.subject
+
+    @property
+    def event_id(self) -> str:
+        return self.event.event_id
+
+    @property
+    def signer_kid(self) -> str:
+        return self.event.payload.actor
+
+    @property
+    def stamp(self) -> str:
+        """The log time as stored in view rows (RFC 3339, seconds)."""
+        return format_time(self.logged_at)
+
+    def at_or_before_now(self, stamp: str | None) -> bool:
+        """True when ``stamp`` (an RFC 3339 time) is not after the log time."""
+        return stamp is not None and parse_time(stamp, "stored time") <= self.logged_at
+
+    def parents(self, count: int | None = None) -> tuple[str, ...]:
+        parents = self.event.payload.parents
+        if count is not None and len(parents) != count:
+            raise WrongParents(f"a {self.event.payload.kind} event has {count} parent(s), not {len(parents)}")
+        return parents
+
+    def parent_kind(self, event_id: str) -> str | None:
+        row = self.state.get(EVENTS, event_id)
+        return None if row is None else str(row["kind"])
+
+    # ---- signers -------------------------------------------------------------------------------------------
+
+    def key_row(self, kid: str) -> Row:
+        """A registered key that is valid now: not revoked, not expired."""
+        key = self.state.get(KEYS, kid)
+        if key is None:
+            raise UnknownKey(f"key {kid} is not registered to any actor")
+        if self.at_or_before_now(key.get("revoked_at")):
+            raise KeyRevoked(f"key {kid} was revoked at {key['revoked_at']}")
+        if key.get("valid_until") is not None and not parse_time(key["valid_until"], "valid_until") > self.logged_at:
+            raise KeyExpired(f"key {kid} was valid until {key['valid_until']}")
+        return key
+
+    def registered_signer(self, *roles: str) -> Row:
+        """The actor whose valid registered key signed, holding one of ``roles`` (any role when none given)."""
+        actor = self.actor_row(str(self.key_row(self.signer_kid)["actor"]))
+        if roles and not set(roles) & set(actor["roles"]):
+            raise NotAuthorized(f"actor {actor['id']} is not a {' or '.join(roles)}")
+        return actor
+
+    def actor_row(self, actor_id: str) -> Row:
+        actor = self.state.get(ACTORS, actor_id)
+        if actor is None:
+            raise UnknownActor(f"actor {actor_id} is not registered")
+        return actor
+
+    def only_signed_by_actor(self) -> None:
+        """Most kinds carry exactly one signature: the actor's."""
+        extra = [s.keyid for s in self.event.envelope.signatures if s.keyid != self.signer_kid]
+        if extra:
+            raise NotAuthorized(f"unexpected co-signature by key {extra[0]}")
+
+    def not_black_listed(self, actor: Row) -> None:
+        if black_listed(self.state.get(SANCTIONS, str(actor["id"])), self.logged_at):
+            raise BlackListed(f"actor {actor['id']} is on the black list")
+
+    def holds_licence(self, actor: Row, licence_type: str | None) -> None:
+        if licence_type is None:
+            return
+        for licence in actor["licences"]:
+            if licence["type"] == licence_type and not self.at_or_before_now(licence["valid_until"]):
+                return
+        raise LicenceMissing(f"actor {actor['id']} holds no valid {licence_type} licence")

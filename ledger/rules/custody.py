@@ -1,0 +1,179 @@
+"""Rules for parcels: dispatch, each custody handoff, and the consignee's signature; quantities are conserved."""
+
+from __future__ import annotations
+
+from ledger.errors import (
+    AlreadySigned,
+    BatchRecalled,
+    ConservationError,
+    CustodyFork,
+    InsufficientQuantity,
+    NotAuthorized,
+    NotConsignee,
+    ParcelExists,
+    UnknownParcel,
+    WrongCustodian,
+    WrongParents,
+)
+from ledger.identifiers import item_subject
+from ledger.rules.context import Context, Row
+from ledger.rules.goods import batch_row
+from ledger.rules.views import BATCHES, ITEMS, PARCELS, RECEIPTS, SPENDS
+from signer.dsse import b64decode_strict
+from signer.keys import kid_of
+
+
+def check_conservation(path: str, batch: Row) -> None:
+    """Quantities are conserved: produced = held + in transit + delivered to consumers."""
+    held = sum(batch["holdings"].values())
+    if batch["quantity"] != held + batch["in_transit"] + batch["delivered"]:
+        raise ConservationError(
+            f"batch {path}: produced {batch['quantity']} != held {held} + in transit {batch['in_transit']}"
+            f" + delivered {batch['delivered']}"
+        )
+
+
+def _move(
+    ctx: Context,
+    parcel: Row,
+    *,
+    take_from: str | None = None,
+    give_to: str | None = None,
+    in_transit: int = 0,
+    delivered: int = 0,
+) -> None:
+    """Apply a parcel's contents to each of its batches: debit a holder, credit a holder, move the counters."""
+    for content in parcel["contents"]:
+        batch = batch_row(ctx, content["batch"])
+        quantity = content["quantity"]
+        holdings = dict(batch["holdings"])
+        if take_from is not None:
+            left = holdings.get(take_from, 0) - quantity
+            if left < 0:
+                raise InsufficientQuantity(
+                    f"{take_from} holds {holdings.get(take_from, 0)} of {content['batch']}, not {quantity}"
+                )
+            if left:
+                holdings[take_from] = left
+            else:
+                del holdings[take_from]
+        if give_to is not None:
+            holdings[give_to] = holdings.get(give_to, 0) + quantity
+        moved = {
+            **batch, "holdings": holdings, "in_transit": batch["in_transit"] + in_transit * quantity,
+            "delivered": batch["delivered"] + delivered * quantity,
+        }  # fmt: skip
+        check_conservation(content["batch"], moved)
+        ctx.state.put(BATCHES, content["batch"], moved)
+
+
+def _spend_head(ctx: Context, parcel: Row) -> None:
+    """The event's one parent must be the parcel's custody head; a head already spent means a fork."""
+    parent = ctx.parents(1)[0]
+    if parent != parcel["head"]:
+        spent = ctx.state.get(SPENDS, parent)
+        if spent is not None:
+            raise CustodyFork(f"custody head {parent} was already spent by {spent['by']}")
+        raise WrongParents(f"the parent must be the parcel's custody head {parcel['head']}")
+    ctx.state.put(SPENDS, parent, {"by": ctx.event_id})
+
+
+def parcel_row(ctx: Context) -> Row:
+    parcel = ctx.state.get(PARCELS, ctx.subject)
+    if parcel is None:
+        raise UnknownParcel(f"parcel {ctx.subject} was never dispatched")
+    return parcel
+
+
+def shipment(ctx: Context) -> None:
+    if ctx.data["type"] == "dispatch":
+        dispatch(ctx)
+    else:
+        handoff(ctx)
+
+
+def dispatch(ctx: Context) -> None:
+    """A holder sends goods to an actor or to a consumer's key; recalled batches may only go back to the producer."""
+    sender = ctx.registered_signer("producer", "merchant")
+    ctx.only_signed_by_actor()
+    ctx.not_black_listed(sender)
+    if ctx.state.get(PARCELS, ctx.subject) is not None:
+        raise ParcelExists(f"parcel {ctx.subject} was already dispatched")
+    data = ctx.data
+    to = data.get("to")
+    if to is not None:
+        ctx.actor_row(to)
+    batches = {content["batch"]: batch_row(ctx, content["batch"]) for content in data["contents"]}
+    for path, batch in batches.items():
+        if batch["recall"] is not None and to != batch["producer"]:
+            raise BatchRecalled(f"batch {path} is recalled; it may only be returned to its producer")
+    if set(ctx.parents()) != {batch["production"] for batch in batches.values()}:
+        raise WrongParents("the parents must be the production events of the batches in the parcel")
+    consignee = data.get("consignee_key")
+    items = [
+        item_subject(batches[c["batch"]]["gtin"], batches[c["batch"]]["lot"], serial).path
+        for c in data["contents"] for serial in c.get("serials", [])
+    ]  # fmt: skip
+    parcel = {
+        "sender": sender["id"], "to": to,
+        "consignee": kid_of(b64decode_strict(consignee, "consignee_key")) if consignee else None,
+        "contents": data["contents"], "head": ctx.event_id, "custodian": sender["id"], "status": "in_transit",
+        "items": items, "dispatch": ctx.event_id, "handoffs": [], "signature": None,
+    }  # fmt: skip
+    _move(ctx, parcel, take_from=sender["id"], in_transit=1)
+    for item in items:
+        row = ctx.state.get(ITEMS, item) or {"batch": item.rsplit("/21/", 1)[0], "parcels": []}
+        ctx.state.put(ITEMS, item, {**row, "parcels": [*row["parcels"], ctx.subject]})
+    ctx.state.put(PARCELS, ctx.subject, parcel)
+
+
+def handoff(ctx: Context) -> None:
+    """A courier takes the parcel from its custodian, or its destination receives it (crediting the goods)."""
+    parcel = parcel_row(ctx)
+    _spend_head(ctx, parcel)  # first: a second claim on one head is a fork, whoever makes it
+    receiver = ctx.registered_signer()
+    ctx.not_black_listed(receiver)
+    giver = ctx.data["from"]
+    if giver != parcel["custodian"]:
+        raise WrongCustodian(f"parcel {ctx.subject} is held by {parcel['custodian']}, not {giver}")
+    if receiver["id"] == giver:
+        raise WrongCustodian("a custodian cannot hand a parcel to itself")
+    for signature in ctx.event.envelope.signatures:
+        if signature.keyid != ctx.signer_kid and ctx.key_row(signature.keyid)["actor"] != giver:
+            raise NotAuthorized(f"the second signature of a handoff must be by {giver}, the giver")
+    arriving = parcel["status"] == "in_transit" and receiver["id"] == parcel["to"]
+    returning = parcel["status"] == "refused" and receiver["id"] == parcel["sender"]
+    if parcel["status"] not in ("in_transit", "refused"):
+        raise AlreadySigned(f"parcel {ctx.subject} was already delivered")
+    if not (arriving or returning or "courier" in receiver["roles"]):
+        raise NotAuthorized(f"actor {receiver['id']} is neither a courier nor the parcel's destination")
+    if arriving or returning:
+        _move(ctx, parcel, give_to=receiver["id"], in_transit=-1)
+    status = "delivered" if arriving else "returned" if returning else parcel["status"]
+    ctx.state.put(PARCELS, ctx.subject, {
+        **parcel, "head": ctx.event_id, "custodian": receiver["id"], "status": status,
+        "handoffs": [*parcel["handoffs"], ctx.event_id],
+    })  # fmt: skip
+
+
+def signature(ctx: Context) -> None:
+    """The consignee key declared at dispatch signs for the parcel, once: intact, damaged or refused."""
+    parcel = parcel_row(ctx)
+    if parcel["consignee"] is None or ctx.signer_kid != parcel["consignee"]:
+        raise NotConsignee(f"only the consignee key declared when {ctx.subject} was dispatched may sign for it")
+    ctx.only_signed_by_actor()
+    if parcel["signature"] is not None or parcel["status"] != "in_transit":
+        raise AlreadySigned(f"parcel {ctx.subject} was already signed for")
+    _spend_head(ctx, parcel)
+    condition = ctx.data["condition"]
+    if condition != "refused":
+        _move(ctx, parcel, in_transit=-1, delivered=1)
+    ctx.state.put(PARCELS, ctx.subject, {
+        **parcel, "head": ctx.event_id, "status": "refused" if condition == "refused" else "signed",
+        "signature": ctx.event_id,
+    })  # fmt: skip
+    if condition != "refused":
+        ctx.state.put(RECEIPTS, ctx.event_id, {
+            "parcel": ctx.subject, "consignee": ctx.signer_kid, "sender": parcel["sender"],
+            "batches": [c["batch"] for c in parcel["contents"]], "items": parcel["items"], "reviews": [],
+        })  # fmt: skip

@@ -1,0 +1,111 @@
+"""Rules for what consumers and regulators say: reviews, complaints and their resolutions."""
+
+from __future__ import annotations
+
+from ledger.errors import (
+    ComplaintClosed,
+    NotAuthorized,
+    NotConsignee,
+    ReceiptRequired,
+    ReviewLimit,
+    UnknownComplaint,
+    UnknownKey,
+    WrongParents,
+)
+from ledger.identifiers import parse_subject
+from ledger.rules.context import Context, Row
+from ledger.rules.goods import batch_row
+from ledger.rules.views import BATCHES, COMPLAINTS, KEYS, PARCELS, RECEIPTS, REVIEWS
+
+
+def _receipt_covers(receipt: Row, subject: str) -> bool:
+    """Whether a receipt is a verified purchase of ``subject``: its parcel, a batch or item in it, or its sender."""
+    return (
+        subject == receipt["parcel"]
+        or subject in receipt["batches"]
+        or subject in receipt["items"]
+        or subject == f"actor/{receipt['sender']}"
+    )
+
+
+def review(ctx: Context) -> None:
+    """The consignee reviews goods it signed for: one review per receipt, and one follow-up to it."""
+    ctx.only_signed_by_actor()
+    parent = ctx.parents(1)[0]
+    first = ctx.state.get(REVIEWS, parent)
+    receipt_id = first["receipt"] if first is not None else parent
+    receipt = ctx.state.get(RECEIPTS, receipt_id)
+    if receipt is None:
+        raise ReceiptRequired(f"{parent} is neither a receipt signature nor a review")
+    if receipt["consignee"] != ctx.signer_kid:
+        raise NotConsignee("only the consignee who signed the receipt may review")
+    if ctx.subject not in receipt["batches"] and ctx.subject not in receipt["items"]:
+        raise ReceiptRequired(f"the receipt {receipt_id} does not cover {ctx.subject}")
+    expected = [] if first is None else [parent]
+    if receipt["reviews"] != expected:
+        raise ReviewLimit(f"receipt {receipt_id} already has its review" + ("" if first is None else " follow-up"))
+    if first is not None and first["subject"] != ctx.subject:
+        raise WrongParents("a follow-up reviews the same subject as the first review")
+    ctx.state.put(RECEIPTS, receipt_id, {**receipt, "reviews": [*receipt["reviews"], ctx.event_id]})
+    ctx.state.put(REVIEWS, ctx.event_id, {"receipt": receipt_id, "subject": ctx.subject})
+    batch_path = parse_subject(ctx.subject).batch_path
+    assert batch_path is not None
+    batch = batch_row(ctx, batch_path)
+    if first is None:
+        totals = batch["reviews"]
+        reviews = {"count": totals["count"] + 1, "sum": totals["sum"] + ctx.data["rating"]}
+        ctx.state.put(BATCHES, batch_path, {**batch, "reviews": reviews})
+
+
+def complaint(ctx: Context) -> None:
+    """A consignee with a receipt (a verified purchase), or any registered actor, files a complaint."""
+    ctx.only_signed_by_actor()
+    if ctx.state.get(KEYS, ctx.signer_kid) is not None:
+        ctx.registered_signer()
+        parents = ctx.parents()
+        if parents and ctx.state.get(RECEIPTS, parents[0]) is None:
+            raise WrongParents("a complaint's parent, if any, is the receipt it concerns")
+    else:
+        receipt_id = ctx.parents(1)[0] if ctx.parents() else None
+        receipt = ctx.state.get(RECEIPTS, receipt_id) if receipt_id else None
+        if receipt is None:
+            raise UnknownKey("a consumer's complaint needs the receipt its key signed (a verified purchase)")
+        if receipt["consignee"] != ctx.signer_kid:
+            raise NotConsignee("only the consignee who signed the receipt may complain with it")
+        if not _receipt_covers(receipt, ctx.subject):
+            raise ReceiptRequired(f"the receipt {receipt_id} does not cover {ctx.subject}")
+    ctx.state.put(COMPLAINTS, ctx.event_id, {
+        "subject": ctx.subject, "by": ctx.signer_kid, "category": ctx.data["category"], "status": "open",
+        "resolution": None, "outcome": None,
+    })  # fmt: skip
+
+
+def _complained_about(ctx: Context, subject: str) -> str | None:
+    """The actor a complaint is against: the actor itself, a batch's producer, or a parcel's sender."""
+    parsed = parse_subject(subject)
+    if parsed.actor_id is not None:
+        return parsed.actor_id
+    if parsed.batch_path is not None:
+        batch = ctx.state.get(BATCHES, parsed.batch_path)
+        return None if batch is None else str(batch["producer"])
+    parcel = ctx.state.get(PARCELS, subject)
+    return None if parcel is None else str(parcel["sender"])
+
+
+def resolution(ctx: Context) -> None:
+    """A regulator, or the party complained about, resolves an open complaint once."""
+    signer = ctx.registered_signer()
+    ctx.only_signed_by_actor()
+    complaint_id = ctx.parents(1)[0]
+    row = ctx.state.get(COMPLAINTS, complaint_id)
+    if row is None:
+        raise UnknownComplaint(f"{complaint_id} is not a complaint")
+    if row["subject"] != ctx.subject:
+        raise WrongParents(f"complaint {complaint_id} is about {row['subject']}, not {ctx.subject}")
+    if "regulator" not in signer["roles"] and signer["id"] != _complained_about(ctx, ctx.subject):
+        raise NotAuthorized("only a regulator or the party complained about may resolve a complaint")
+    if row["status"] != "open":
+        raise ComplaintClosed(f"complaint {complaint_id} was already resolved by {row['resolution']}")
+    ctx.state.put(COMPLAINTS, complaint_id, {
+        **row, "status": "resolved", "resolution": ctx.event_id, "outcome": ctx.data["outcome"],
+    })  # fmt: skip

@@ -1,0 +1,110 @@
+"""Rules for batches: production, inspection, listing for sale, and recall."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ledger.errors import (
+    BatchExists,
+    BatchExpired,
+    BatchRecalled,
+    NotAuthorized,
+    PrefixNotOwned,
+    UnknownBatch,
+    WrongParents,
+)
+from ledger.identifiers import gtin_has_company_prefix, parse_subject
+from ledger.rules.context import Context, Row
+from ledger.rules.views import BATCHES
+
+#: category → (licence to produce it, licence to sell it); None where the law asks for none.
+CATEGORY_LICENCES: dict[str, tuple[str | None, str | None]] = {
+    "food": ("food_production", "food_business"),
+    "drug": ("drug_manufacturing", "drug_business"),
+    "medical_device": ("medical_device_production", "medical_device_business"),
+    "agricultural_input": ("agricultural_input_production", "agricultural_input_business"),
+    "agricultural_product": (None, None),
+}
+
+
+def batch_row(ctx: Context, path: str) -> Row:
+    batch = ctx.state.get(BATCHES, path)
+    if batch is None:
+        raise UnknownBatch(f"batch {path} has not been produced")
+    return batch
+
+
+def _follows_production(ctx: Context, batch: Row) -> None:
+    if ctx.parents(1)[0] != batch["production"]:
+        raise WrongParents(f"the parent must be the batch's production event {batch['production']}")
+
+
+def expired(ctx: Context, batch: Row) -> bool:
+    return batch.get("expiry") is not None and date.fromisoformat(batch["expiry"]) < ctx.logged_at.date()
+
+
+def production(ctx: Context) -> None:
+    """A licensed producer registers a new batch under one of its own GS1 company prefixes."""
+    producer = ctx.registered_signer("producer")
+    ctx.only_signed_by_actor()
+    ctx.not_black_listed(producer)
+    subject = parse_subject(ctx.subject)
+    assert subject.gtin is not None
+    assert subject.lot is not None
+    if not any(gtin_has_company_prefix(subject.gtin, prefix) for prefix in producer["gs1_prefixes"]):
+        raise PrefixNotOwned(f"GTIN {subject.gtin} is not under a GS1 company prefix of {producer['id']}")
+    if ctx.state.get(BATCHES, ctx.subject) is not None:
+        raise BatchExists(f"batch {ctx.subject} was already produced")
+    data = ctx.data
+    ctx.holds_licence(producer, CATEGORY_LICENCES[data["category"]][0])
+    for parent in ctx.parents():
+        if ctx.parent_kind(parent) != "production":
+            raise WrongParents(f"input {parent} is not the production event of a batch")
+    ctx.state.put(BATCHES, ctx.subject, {
+        "gtin": subject.gtin, "lot": subject.lot, "producer": producer["id"], "product": data["product"],
+        "category": data["category"], "quantity": data["quantity"], "unit": data["unit"],
+        "expiry": data.get("expiry"), "production": ctx.event_id, "inputs": list(ctx.parents()),
+        "inspections": [], "listings": [], "recall": None, "holdings": {producer["id"]: data["quantity"]},
+        "in_transit": 0, "delivered": 0, "reviews": {"count": 0, "sum": 0},
+    })  # fmt: skip
+
+
+def inspection(ctx: Context) -> None:
+    """The batch's producer, a lab or a regulator records an inspection result (the report is an attachment)."""
+    inspector = ctx.registered_signer("producer", "lab", "regulator")
+    ctx.only_signed_by_actor()
+    batch = batch_row(ctx, ctx.subject)
+    if set(inspector["roles"]) <= {"producer"} and inspector["id"] != batch["producer"]:
+        raise NotAuthorized(f"producer {inspector['id']} did not produce {ctx.subject}")
+    _follows_production(ctx, batch)
+    inspections = [*batch["inspections"], {"event": ctx.event_id, "result": ctx.data["result"]}]
+    ctx.state.put(BATCHES, ctx.subject, {**batch, "inspections": inspections})
+
+
+def listing(ctx: Context) -> None:
+    """A licensed merchant lists a batch that is neither recalled nor expired."""
+    merchant = ctx.registered_signer("merchant")
+    ctx.only_signed_by_actor()
+    ctx.not_black_listed(merchant)
+    batch = batch_row(ctx, ctx.subject)
+    _follows_production(ctx, batch)
+    if batch["recall"] is not None:
+        raise BatchRecalled(f"batch {ctx.subject} is recalled and cannot be listed")
+    if expired(ctx, batch):
+        raise BatchExpired(f"batch {ctx.subject} expired on {batch['expiry']}")
+    ctx.holds_licence(merchant, CATEGORY_LICENCES[batch["category"]][1])
+    listings = [*batch["listings"], {"event": ctx.event_id, "merchant": merchant["id"]}]
+    ctx.state.put(BATCHES, ctx.subject, {**batch, "listings": listings})
+
+
+def recall(ctx: Context) -> None:
+    """The batch's producer or a regulator recalls it: no new listings or dispatches, except returns."""
+    signer = ctx.registered_signer("producer", "regulator")
+    ctx.only_signed_by_actor()
+    batch = batch_row(ctx, ctx.subject)
+    if "regulator" not in signer["roles"] and signer["id"] != batch["producer"]:
+        raise NotAuthorized(f"only its producer or a regulator can recall {ctx.subject}")
+    _follows_production(ctx, batch)
+    if batch["recall"] is not None:
+        raise BatchRecalled(f"batch {ctx.subject} is already recalled")
+    ctx.state.put(BATCHES, ctx.subject, {**batch, "recall": ctx.event_id})

@@ -1,0 +1,43 @@
+"""The derived views the rules keep, by name, with the shape of their rows.
+
+Rows are JSON objects (stored as canonical JSON), keyed by a string:
+
+- ``events``        event id → {kind, subject, actor (kid), index}
+- ``public_keys``   kid → {public_key}: every key ever introduced (registered or consignee); a kid names one key
+- ``keys``          kid → {actor, public_key, valid_from, valid_until, revoked_at, event}: registered keys
+- ``actors``        USCC → {id, name, roles, licences, gs1_prefixes, keys, registration, key_event}
+- ``gs1_prefixes``  every leading part (6+ digits) of a registered company prefix → {actor, registered}
+- ``sanctions``     USCC → {active: [{event, list, until}]}
+- ``batches``       batch path → {gtin, lot, producer, product, category, quantity, unit, expiry, production,
+                    inspections, listings, recall, holdings {USCC: qty}, in_transit, delivered, reviews {count, sum}}
+- ``items``         item path → {batch, parcels: [parcel paths]}
+- ``parcels``       parcel path → {sender, to, consignee (kid), contents, head, custodian, status, dispatch,
+                    handoffs, signature}
+- ``spends``        custody head event id → {by}: a head is spent once; a second spend is a fork
+- ``receipts``      signature event id → {parcel, consignee, batches, items, reviews}
+- ``reviews``       review event id → {receipt, subject}
+- ``complaints``    complaint event id → {subject, by, status, resolution, outcome}
+- ``log``           "genesis" → {origin, log_vkey, event}
+"""
+
+from __future__ import annotations
+
+EVENTS = "events"
+PUBLIC_KEYS = "public_keys"
+KEYS = "keys"
+ACTORS = "actors"
+GS1_PREFIXES = "gs1_prefixes"
+SANCTIONS = "sanctions"
+BATCHES = "batches"
+ITEMS = "items"
+PARCELS = "parcels"
+SPENDS = "spends"
+RECEIPTS = "receipts"
+REVIEWS = "reviews"
+COMPLAINTS = "complaints"
+LOG = "log"
+
+ALL_VIEWS = (
+    EVENTS, PUBLIC_KEYS, KEYS, ACTORS, GS1_PREFIXES, SANCTIONS, BATCHES, ITEMS, PARCELS, SPENDS, RECEIPTS,
+    REVIEWS, COMPLAINTS, LOG,
+)  # fmt: skip
