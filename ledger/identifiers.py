@@ -22,6 +22,7 @@ import re
 import string
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 from urllib.parse import quote, unquote, urlsplit
 
@@ -96,6 +97,7 @@ def validate_sscc(value: str) -> str:
     return _gs1_key("SSCC", value, 18)
 
 
+@lru_cache(maxsize=65536)  # actor ids recur in almost every event; the check is costly in stdnum
 def validate_uscc(value: str) -> str:
     """Return the upper-case form of a Unified Social Credit Code (GB 32100-2015), check character verified.
 
@@ -225,6 +227,7 @@ def _decode(role: str, segment: str) -> str:
     return unquote(segment)  # undecodable bytes become U+FFFD, which set 82 then rejects
 
 
+@lru_cache(maxsize=65536)  # subjects recur along a product's history; a Subject is immutable
 def parse_subject(path: str) -> Subject:
     """Parse a subject path (a Digital Link path without host, or one of ours) into a canonical Subject."""
     segments = path.split("/")

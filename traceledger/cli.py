@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 
@@ -23,22 +22,22 @@ from signer.errors import TraceledgerError
 from signer.keys import SigningKey, passphrase_from_env_or_prompt
 from signer.note import NoteVerifier
 from traceledger.demo import run_demo
+from traceledger.options import DatabaseOption, HomeOption
+from traceledger.roles import consumer_app, courier_app, merchant_app, producer_app, registrar_app, regulator_app
 from traceledger.settings import Home
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="A product traceability ledger.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, help="A product traceability ledger."
+)
 prove_app = typer.Typer(no_args_is_help=True, help="Print Merkle proofs as JSON.")
 app.add_typer(prove_app, name="prove")
+app.add_typer(registrar_app, name="registrar")
+app.add_typer(producer_app, name="producer")
+app.add_typer(merchant_app, name="merchant")
+app.add_typer(courier_app, name="courier")
+app.add_typer(consumer_app, name="consumer")
+app.add_typer(regulator_app, name="regulator")
 out = Console(highlight=False, soft_wrap=True)
-
-HomeOption = Annotated[
-    Path | None, typer.Option("--home", help="Ledger home folder [env TRACELEDGER_HOME; default ./traceledger-data]")
-]
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url", help="Database URL instead of the home's SQLite file [env TRACELEDGER_DATABASE_URL]"
-    ),
-]
 
 
 def _b64(raw: bytes) -> str:
@@ -248,6 +247,20 @@ def verify_proof(
 
 
 @app.command()
+def reindex(home: HomeOption = None, database_url: DatabaseOption = None) -> None:
+    """Drop the derived views and rebuild them by replaying every entry through the rules."""
+    ledger = Home.resolve(home, database_url).open()
+    try:
+        before = ledger.views()
+        count = ledger.reindex()
+        after = ledger.views()
+    finally:
+        ledger.close()
+    changed = sum(1 for row in before.keys() | after.keys() if before.get(row) != after.get(row))
+    out.print(f"replayed {count} entries; {len(after)} view rows, {changed} differed from the stored views")
+
+
+@app.command()
 def demo(
     home: Annotated[
         Path | None, typer.Option("--home", help="Folder for the demo ledger [default: a new temporary folder]")
@@ -260,14 +273,7 @@ def demo(
 def main() -> None:
     """Entry point: run the app, turning every traceledger error into one line on stderr and exit status 1."""
     try:
-        app(standalone_mode=False)
+        app()  # usage errors are reported by typer itself, in one short block, with exit status 2
     except TraceledgerError as exc:
         Console(stderr=True, highlight=False, soft_wrap=True).print(f"error: {exc.title}: {exc.detail}", markup=False)
         raise SystemExit(1) from None
-    except click.exceptions.Abort:
-        raise SystemExit(130) from None
-    except click.exceptions.Exit as exc:
-        raise SystemExit(exc.exit_code) from None
-    except click.ClickException as exc:
-        exc.show()
-        raise SystemExit(exc.exit_code) from None

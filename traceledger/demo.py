@@ -9,9 +9,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.events import sign_event
-from ledger.events.builders import Licence, Registrar, registration_payload
+from ledger.events.builders import (
+    Content,
+    Licence,
+    Registrar,
+    dispatch_payload,
+    handoff_payload,
+    listing_payload,
+    production_payload,
+    registration_payload,
+    review_payload,
+    signature_payload,
+)
+from ledger.identifiers import batch_subject
 from ledger.log.merkle import verify_inclusion
 from ledger.store.ledger import Ledger
+from signer.dsse import Envelope
 from signer.keys import PASSPHRASE_ENV, SigningKey
 from traceledger.settings import Home
 
@@ -33,6 +46,8 @@ def _uscc(body17: str) -> str:
     return body17 + str(uscc.calc_check_digit(body17))
 
 
+HAM_GTIN = "06901230000010"  # under the producer's GS1 company prefix 690123
+PARCEL = "00/069012300000000010"
 REGISTRAR = Organisation(_uscc("11530300MB0123456"), "曲靖市市场监督管理局", ("registrar", "regulator"))
 ORGANISATIONS = (
     Organisation(
@@ -73,19 +88,67 @@ def run_demo(home_dir: Path | None) -> None:
 
 
 def _populate(ledger: Ledger, registrar_key: SigningKey) -> None:
-    envelopes = []
-    for org in ORGANISATIONS:
-        payload = registration_payload(
-            registrar_key,
-            org.uscc,
-            org.name,
-            org.roles,
-            [SigningKey.generate().public_key],
-            licences=org.licences,
-            gs1_prefixes=org.gs1_prefixes,
+    """Register the organisations, then follow one Xuanwei ham from the producer to a consumer's review."""
+    keys = {org.uscc: SigningKey.generate() for org in ORGANISATIONS}
+    registrations = [
+        sign_event(
+            registration_payload(
+                registrar_key,
+                org.uscc,
+                org.name,
+                org.roles,
+                [keys[org.uscc].public_key],
+                licences=org.licences,
+                gs1_prefixes=org.gs1_prefixes,
+            ),
+            [registrar_key],
         )
-        envelopes.append(sign_event(payload, [registrar_key]).to_json())
-    for result in ledger.append(envelopes):
+        for org in ORGANISATIONS
+    ]
+    _append(ledger, registrations)
+    ham, _, shop, courier = ORGANISATIONS
+    producer_key, shop_key, courier_key = keys[ham.uscc], keys[shop.uscc], keys[courier.uscc]
+    consumer_key = SigningKey.generate()  # a pseudonymous consumer: no name, no phone, no address
+    batch = batch_subject(HAM_GTIN, "XW2026-11").path
+    production = production_payload(
+        producer_key,
+        HAM_GTIN,
+        "XW2026-11",
+        product="宣威火腿（500克）",
+        category="food",
+        quantity=200,
+        unit="件",
+        place="云南省曲靖市宣威市",
+        expiry="2027-11-30",
+    )
+    production_id = production.canonical_id()
+    dispatch = dispatch_payload(
+        producer_key,
+        PARCEL,
+        [Content(batch, 1)],
+        [production_id],
+        location="宣威市",
+        consignee_key=consumer_key.public_key,
+    )
+    handoff = handoff_payload(
+        courier_key, PARCEL, dispatch.canonical_id(), from_actor=ham.uscc, location="曲靖分拨中心"
+    )
+    receipt = signature_payload(consumer_key, PARCEL, handoff.canonical_id())
+    _append(
+        ledger,
+        [
+            sign_event(production, [producer_key]),
+            sign_event(listing_payload(shop_key, batch, production_id, price=25800), [shop_key]),
+            sign_event(dispatch, [producer_key]),
+            sign_event(handoff, [courier_key]),
+            sign_event(receipt, [consumer_key]),
+            sign_event(review_payload(consumer_key, batch, receipt.canonical_id(), rating=5), [consumer_key]),
+        ],
+    )
+
+
+def _append(ledger: Ledger, envelopes: list[Envelope]) -> None:
+    for result in ledger.append([envelope.to_json() for envelope in envelopes]):
         print(f"appended entry {result.leaf_index}: event {result.event_id}")
 
 

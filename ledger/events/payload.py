@@ -141,6 +141,10 @@ class EventPayload:
     def canonical(self) -> bytes:
         return canonical_json(self.to_json())
 
+    def canonical_id(self) -> str:
+        """The event id this payload will have once signed (the SHA-256 of its canonical bytes)."""
+        return event_id_of(self.canonical())
+
     @property
     def moment(self) -> datetime:
         return parse_time(self.time, "time")

@@ -8,19 +8,34 @@ allowed. Signatures are verified before the rules run; the rules decide whether 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from ledger.events import ParsedEvent, check_clock
+from ledger.identifiers import parse_subject
 from ledger.rules import actors, custody, feedback, goods
 from ledger.rules.context import Context, b64
 from ledger.rules.custody import check_conservation
-from ledger.rules.state import State
-from ledger.rules.views import EVENTS, PUBLIC_KEYS
+from ledger.rules.state import State, ViewRow
+from ledger.rules.views import (
+    ACTORS,
+    BATCHES,
+    COMPLAINTS,
+    EVENTS,
+    GS1_PREFIXES,
+    ITEMS,
+    KEYS,
+    PARCELS,
+    PUBLIC_KEYS,
+    RECEIPTS,
+    REVIEWS,
+    SANCTIONS,
+    SPENDS,
+)
 from signer.dsse import b64decode_strict
 from signer.keys import kid_of
 
-__all__ = ["State", "apply_event", "check_conservation", "introduced_keys", "public_key_of"]
+__all__ = ["State", "apply_event", "check_conservation", "introduced_keys", "prefetch", "public_key_of"]
 
 RULES: dict[str, Callable[[Context], None]] = {
     "genesis": actors.genesis,
@@ -56,6 +71,29 @@ def introduced_keys(event: ParsedEvent) -> dict[str, bytes]:
         encoded = [data["consignee_key"]]
     keys = [b64decode_strict(text, "public key") for text in encoded]
     return {kid_of(key): key for key in keys}
+
+
+def prefetch(state: State, events: Sequence[ParsedEvent]) -> None:
+    """Load in bulk the view rows deciding ``events`` will probably read (a hint; misses are read one by one)."""
+    rows: set[ViewRow] = set()
+    for event in events:
+        payload, data = event.payload, event.payload.data
+        rows.update(((KEYS, payload.actor), (EVENTS, event.event_id)))
+        rows.update((KEYS, kid) for kid in introduced_keys(event))
+        for parent in payload.parents:
+            rows.update((view, parent) for view in (EVENTS, SPENDS, RECEIPTS, REVIEWS, COMPLAINTS))
+        subject = parse_subject(payload.subject)
+        if subject.actor_id is not None:
+            rows.update(((ACTORS, subject.actor_id), (SANCTIONS, subject.actor_id)))
+        if subject.batch_path is not None:
+            rows.add((BATCHES, subject.batch_path))
+        if subject.kind in ("item", "parcel"):
+            rows.add((ITEMS if subject.kind == "item" else PARCELS, subject.path))
+        rows.update((BATCHES, content["batch"]) for content in data.get("contents", ()))
+        rows.update((GS1_PREFIXES, p[:end]) for p in data.get("gs1_prefixes", ()) for end in range(6, len(p) + 1))
+    state.prefetch(rows)
+    signers = {str(key["actor"]) for key in (state.get(KEYS, e.payload.actor) for e in events) if key}
+    state.prefetch({(view, actor) for actor in signers for view in (ACTORS, SANCTIONS)})
 
 
 def public_key_of(state: State, kid: str) -> bytes | None:

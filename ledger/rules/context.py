@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from ledger.errors import (
@@ -30,6 +31,11 @@ def black_listed(sanctions: Row | None, at: datetime) -> bool:
         s["list"] == "black" and (s.get("until") is None or parse_time(s["until"], "until") > at)
         for s in sanctions["active"]
     )
+
+
+@lru_cache(maxsize=4)  # one log time per batch, asked for by many rows
+def _stamp(moment: datetime) -> str:
+    return format_time(moment)
 
 
 def b64(raw: bytes) -> str:
@@ -64,7 +70,7 @@ class Context:
     @property
     def stamp(self) -> str:
         """The log time as stored in view rows (RFC 3339, seconds)."""
-        return format_time(self.logged_at)
+        return _stamp(self.logged_at)
 
     def at_or_before_now(self, stamp: str | None) -> bool:
         """True when ``stamp`` (an RFC 3339 time) is not after the log time."""

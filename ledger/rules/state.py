@@ -7,7 +7,7 @@ as the entries. With no reader the state is purely in memory, which is how an au
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 ViewRow = tuple[str, str]  # (view, key)
@@ -15,6 +15,8 @@ ViewRow = tuple[str, str]  # (view, key)
 
 class ViewReader(Protocol):
     def load(self, view: str, key: str) -> dict[str, Any] | None: ...
+
+    def load_many(self, rows: Iterable[ViewRow]) -> dict[ViewRow, dict[str, Any]]: ...
 
 
 class State:
@@ -28,6 +30,16 @@ class State:
         if row not in self._cache:
             self._cache[row] = self._reader.load(view, key) if self._reader else None
         return self._cache[row]
+
+    def prefetch(self, rows: Iterable[ViewRow]) -> None:
+        """Load many rows at once (absent ones as None), so the rules' reads that follow hit the cache."""
+        if self._reader is None:
+            return
+        missing = {row for row in rows if row not in self._cache}
+        if missing:
+            found = self._reader.load_many(missing)
+            for row in missing:
+                self._cache[row] = found.get(row)
 
     def put(self, view: str, key: str, value: Mapping[str, Any] | None) -> None:
         """Set (or with ``None`` delete) one view row."""

@@ -41,8 +41,9 @@ from ledger.log.merkle import (
     root_from_nodes,
     root_nodes,
 )
-from ledger.rules import apply_event, introduced_keys
+from ledger.rules import apply_event, introduced_keys, prefetch
 from ledger.rules.state import State
+from ledger.rules.views import EVENTS
 from ledger.store.engine import IMMEDIATE
 from ledger.store.prepare import BatchPreparer, PreparedChunk
 from ledger.store.tables import ATTACHMENTS, CHECKPOINTS, ENTRIES, NODES, VIEWS
@@ -119,7 +120,9 @@ class _BatchWriter:
         self.attachments: list[dict[str, Any]] = []
 
     def add(self, chunk: PreparedChunk) -> None:
-        existing = self.ledger._existing(self.conn, chunk, self.size)
+        prefetch(self.state, chunk.events)
+        logged = [e for e in chunk.events if self.state.get(EVENTS, e.event_id) is not None]
+        existing = self.ledger._existing(self.conn, chunk, logged, self.size) if logged else {}
         unverified: dict[int, list[int]] = {}
         for position, number in chunk.unverified:
             unverified.setdefault(position, []).append(number)
@@ -353,9 +356,11 @@ class Ledger:
         return Frontier(size, [nodes[node] for node in root_nodes(size)])
 
     @staticmethod
-    def _existing(conn: Connection, chunk: PreparedChunk, size: int) -> dict[str, AppendResult]:
+    def _existing(
+        conn: Connection, chunk: PreparedChunk, logged: Sequence[ParsedEvent], size: int
+    ) -> dict[str, AppendResult]:
         """Events already logged: the same envelope is answered with its entry; a different one is a conflict."""
-        rows = conn.execute(select(ENTRIES).where(ENTRIES.c.event_id.in_([e.event_id for e in chunk.events]))).all()
+        rows = conn.execute(select(ENTRIES).where(ENTRIES.c.event_id.in_([e.event_id for e in logged]))).all()
         by_id = {row.event_id: row for row in rows}
         found: dict[str, AppendResult] = {}
         for position, event in enumerate(chunk.events, start=chunk.start):

@@ -1,41 +1,69 @@
-"""Derived views in the database: reading rows for the rules, and writing the rows they changed."""
+"""Derived views in the database: reading rows for the rules, and writing the rows they changed.
+
+Reads are the hottest statement of an append (a few per event), so they go to the driver as plain SQL rather
+than through statement construction each time.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.engine import Connection
 
-from ledger.events import canonical_json
-from ledger.rules.state import State
+from ledger.rules.state import State, ViewRow
 from ledger.store.tables import VIEWS
+
+
+def encode_row(value: dict[str, Any]) -> str:
+    """The stored form of a view row: sorted-key compact JSON, so equal rows are equal strings."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 class ConnectionViewReader:
     """Reads view rows through one connection (inside the append transaction, or a read-only one)."""
 
     def __init__(self, conn: Connection) -> None:
-        self._conn = conn
+        self._cursor = conn.connection.cursor()  # the transaction's own DBAPI connection
+        self._marker = marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        self._sql = f"SELECT value FROM {VIEWS.name} WHERE view = {marker} AND key = {marker}"  # noqa: S608 -- constants only
 
     def load(self, view: str, key: str) -> dict[str, Any] | None:
-        value = self._conn.execute(
-            select(VIEWS.c.value).where(VIEWS.c.view == view, VIEWS.c.key == key)
-        ).scalar_one_or_none()
-        return None if value is None else dict(json.loads(value))
+        self._cursor.execute(self._sql, (view, key))
+        row = self._cursor.fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def load_many(self, rows: Iterable[ViewRow]) -> dict[ViewRow, dict[str, Any]]:
+        """Present rows among ``rows``: one query per view and 500 keys, served by the primary key."""
+        by_view: dict[str, list[str]] = {}
+        for view, key in rows:
+            by_view.setdefault(view, []).append(key)
+        found: dict[ViewRow, dict[str, Any]] = {}
+        for view, keys in by_view.items():
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                sql = (
+                    f"SELECT key, value FROM {VIEWS.name} WHERE view = {self._marker} "  # noqa: S608 -- markers only
+                    f"AND key IN ({', '.join([self._marker] * len(chunk))})"
+                )
+                self._cursor.execute(sql, (view, *chunk))
+                found.update({(view, key): dict(json.loads(value)) for key, value in self._cursor.fetchall()})
+        return found
 
 
 def write_changes(conn: Connection, state: State) -> None:
-    """Write the rows the rules changed since the last call: delete the old versions, insert the new."""
+    """Write the rows the rules changed since the last call (driver-level: this runs for every view row)."""
     changes = state.take_changes()
-    rows = sorted(changes)
-    for start in range(0, len(rows), 500):
-        conn.execute(delete(VIEWS).where(tuple_(VIEWS.c.view, VIEWS.c.key).in_(rows[start : start + 500])))
-    values = [
-        {"view": view, "key": key, "value": canonical_json(value).decode("utf-8")}
-        for (view, key), value in ((row, changes[row]) for row in rows)
-        if value is not None
-    ]
-    if values:
-        conn.execute(insert(VIEWS), values)
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    cursor = conn.connection.cursor()
+    upserts = [(view, key, encode_row(value)) for (view, key), value in changes.items() if value is not None]
+    deletes = [(view, key) for (view, key), value in changes.items() if value is None]
+    if upserts:  # SQLite and PostgreSQL share this upsert syntax
+        cursor.executemany(
+            f"INSERT INTO {VIEWS.name} (view, key, value) VALUES ({marker}, {marker}, {marker}) "  # noqa: S608
+            "ON CONFLICT (view, key) DO UPDATE SET value = excluded.value",
+            sorted(upserts),
+        )
+    if deletes:
+        cursor.executemany(f"DELETE FROM {VIEWS.name} WHERE view = {marker} AND key = {marker}", sorted(deletes))  # noqa: S608

@@ -151,3 +151,15 @@ def test_demo_builds_a_ledger_and_verifies_a_proof(tmp_path: Path) -> None:
     result = run("demo", home=tmp_path / "demo")
     assert result.returncode == 0, result.stderr
     assert "verified against the checkpoint root" in result.stdout
+
+
+def test_reindex_rebuilds_identical_views(home: Path, tmp_path: Path) -> None:
+    registrar = _registrar(home)
+    payload = registration_payload(registrar, make_uscc(9), "商户", ["merchant"], [SigningKey.generate().public_key])
+    envelope = tmp_path / "e.json"
+    envelope.write_text(json.dumps(sign_event(payload, [registrar]).to_json()))
+    assert run("append", str(envelope), home=home).returncode == 0
+    result = run("reindex", home=home, passphrase=None)
+    assert result.returncode == 0, result.stderr
+    assert "replayed 2 entries" in result.stdout
+    assert "0 differed" in result.stdout
