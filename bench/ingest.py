@@ -61,21 +61,31 @@ def setup(ledger: Ledger, registrar: SigningKey, producer: Actor, others: Sequen
     """Register the actors and produce the batches; returns the batches' production event ids."""
     envelopes = []
     for actor in (producer, *others):
-        payload = registration_payload(registrar, actor.id, actor.name, actor.roles, [actor.key.public_key],
-                                       **actor.registration)
+        payload = registration_payload(
+            registrar, actor.id, actor.name, actor.roles, [actor.key.public_key], **actor.registration
+        )
         envelopes.append(sign_event(payload, [registrar]).to_json())
     ledger.append(envelopes)
     productions = [
-        production_payload(producer.key, gs1(f"0{PREFIX}{b:06d}"), f"LOT{b}", product="宣威火腿", category="food",
-                           quantity=1_000_000, unit="件", place="宣威市")
+        production_payload(
+            producer.key,
+            gs1(f"0{PREFIX}{b:06d}"),
+            f"LOT{b}",
+            product="宣威火腿",
+            category="food",
+            quantity=1_000_000,
+            unit="件",
+            place="宣威市",
+        )
         for b in range(batches)
-    ]  # fmt: skip
+    ]
     results = ledger.append([sign_event(p, [producer.key]).to_json() for p in productions])
     return [r.event_id for r in results]
 
 
-def parcel_chains(producer: Actor, merchant: Actor, couriers: Sequence[Actor], productions: list[str],
-                  count: int) -> list[dict[str, Any]]:  # fmt: skip
+def parcel_chains(
+    producer: Actor, merchant: Actor, couriers: Sequence[Actor], productions: list[str], count: int
+) -> list[dict[str, Any]]:
     """``count`` events: each parcel's dispatch, three courier scans and the shop's receipt, in order."""
     envelopes: list[dict[str, Any]] = []
     parcel = 0
@@ -89,10 +99,9 @@ def parcel_chains(producer: Actor, merchant: Actor, couriers: Sequence[Actor], p
         chain = [(payload, producer.key)]
         holder = producer
         for courier in (*couriers, merchant):
-            head = payload.canonical()
-            from ledger.events import event_id_of
-
-            payload = handoff_payload(courier.key, path, event_id_of(head), from_actor=holder.id, location="曲靖市")
+            payload = handoff_payload(
+                courier.key, path, payload.canonical_id(), from_actor=holder.id, location="曲靖市"
+            )
             chain.append((payload, courier.key))
             holder = courier
         envelopes.extend(sign_event(p, [k]).to_json() for p, k in chain)
@@ -105,8 +114,8 @@ def bare_verify_rate(envelopes: list[dict[str, Any]], keys: dict[str, bytes]) ->
     checks = []
     for envelope in envelopes:
         event = parse_envelope(envelope)
-        signature = event.envelope.signatures[0]
-        checks.append((event.envelope.pae(), signature.sig, keys[signature.keyid]))
+        first = event.envelope.signatures[0]
+        checks.append((event.envelope.pae(), first.sig, keys[first.keyid]))
     start = time.perf_counter()
     for message, signature, key in checks:
         nacl.bindings.crypto_sign_open(signature + message, key)
@@ -119,14 +128,20 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1_000)
     args = parser.parse_args()
     registrar = SigningKey.from_seed(b"bench registrar".ljust(32, b"\0"))
-    producer = Actor(1, "宣威火腿厂", ["producer"], licences=[Licence("food_production", "SC1", "2099-01-01T00:00:00Z")],
-                     gs1_prefixes=[PREFIX])  # fmt: skip
+    producer = Actor(
+        1,
+        "宣威火腿厂",
+        ["producer"],
+        licences=[Licence("food_production", "SC1", "2099-01-01T00:00:00Z")],
+        gs1_prefixes=[PREFIX],
+    )
     merchant = Actor(2, "曲靖商店", ["merchant"])
     couriers = [Actor(10 + i, f"快递{i}", ["courier"]) for i in range(COURIERS)]
     with tempfile.TemporaryDirectory(prefix="traceledger-bench-") as tmp:
         home = Home(Path(tmp) / "home")
-        ledger = home.create("bench.example/log", [Registrar(organisation_id(9_999_999), "登记机关",
-                                                             (registrar.public_key,))], "bench")  # fmt: skip
+        ledger = home.create(
+            "bench.example/log", [Registrar(organisation_id(9_999_999), "登记机关", (registrar.public_key,))], "bench"
+        )
         try:
             productions = setup(ledger, registrar, producer, [merchant, *couriers], batches=20)
             envelopes = parcel_chains(producer, merchant, couriers, productions, args.events)
