@@ -37,7 +37,7 @@ def _grant_keys(ctx: Context, actor_id: str, grants: list[dict[str, Any]]) -> li
         existing = ctx.state.get(KEYS, kid)
         if existing is not None and existing["actor"] != actor_id:
             raise NotAuthorized(f"key {kid} is already registered to another actor")
-        if existing is None or existing.get("revoked_at") is None:
+        if existing is None:  # a key already granted keeps its row: its validity is not re-opened
             ctx.state.put(KEYS, kid, {
                 "actor": actor_id, "public_key": grant["public_key"], "valid_from": ctx.stamp,
                 "valid_until": grant.get("valid_until"), "revoked_at": None, "event": ctx.event_id,
@@ -46,24 +46,38 @@ def _grant_keys(ctx: Context, actor_id: str, grants: list[dict[str, Any]]) -> li
     return kids
 
 
+def _parts(prefix: str) -> list[str]:
+    """Every leading part of a prefix that could itself be a company prefix (6 digits or more)."""
+    return [prefix[:end] for end in range(MIN_PREFIX, len(prefix) + 1)]
+
+
 def _claim_prefixes(ctx: Context, actor_id: str, old: list[str], new: list[str]) -> None:
-    """Own GS1 company prefixes; no prefix may extend, or be extended by, another actor's."""
-    for prefix in old:
-        for end in range(MIN_PREFIX, len(prefix) + 1):
-            ctx.state.put(GS1_PREFIXES, prefix[:end], None)
+    """Own GS1 company prefixes; no prefix may equal, extend, or be extended by another actor's.
+
+    The view keeps a row per leading part of every registered prefix: which actors hold a prefix running
+    through it, and who registered exactly that part, so each check is a few key lookups.
+    """
+    for prefix in old:  # release the actor's old prefixes first: an update replaces them
+        for part in _parts(prefix):
+            row = ctx.state.get(GS1_PREFIXES, part) or {"actors": [], "registered_by": None}
+            actors = [a for a in row["actors"] if a != actor_id]
+            owner = None if row["registered_by"] == actor_id else row["registered_by"]
+            ctx.state.put(GS1_PREFIXES, part, {"actors": actors, "registered_by": owner} if actors else None)
     for prefix in new:
-        taken = ctx.state.get(GS1_PREFIXES, prefix)
-        if taken is not None and taken["actor"] != actor_id:
-            raise PrefixTaken(f"GS1 prefix {prefix} overlaps a prefix of actor {taken['actor']}")
-        for end in range(MIN_PREFIX, len(prefix)):
-            shorter = ctx.state.get(GS1_PREFIXES, prefix[:end])
-            if shorter is not None and shorter["registered"] and shorter["actor"] != actor_id:
-                raise PrefixTaken(f"GS1 prefix {prefix} extends prefix {prefix[:end]} of actor {shorter['actor']}")
+        holders = (ctx.state.get(GS1_PREFIXES, prefix) or {"actors": []})["actors"]
+        others = [a for a in holders if a != actor_id]
+        if others:
+            raise PrefixTaken(f"GS1 prefix {prefix} is, or is extended by, a prefix of actor {others[0]}")
+        for part in _parts(prefix)[:-1]:
+            shorter = ctx.state.get(GS1_PREFIXES, part)
+            if shorter is not None and shorter["registered_by"] not in (None, actor_id):
+                raise PrefixTaken(f"GS1 prefix {prefix} extends prefix {part} of actor {shorter['registered_by']}")
     for prefix in new:
-        for end in range(MIN_PREFIX, len(prefix) + 1):
-            row = ctx.state.get(GS1_PREFIXES, prefix[:end])
-            registered = end == len(prefix) or bool(row and row["registered"])
-            ctx.state.put(GS1_PREFIXES, prefix[:end], {"actor": actor_id, "registered": registered})
+        for part in _parts(prefix):
+            row = ctx.state.get(GS1_PREFIXES, part) or {"actors": [], "registered_by": None}
+            actors = sorted({*row["actors"], actor_id})
+            owner = actor_id if part == prefix else row["registered_by"]
+            ctx.state.put(GS1_PREFIXES, part, {"actors": actors, "registered_by": owner})
 
 
 def _put_actor(ctx: Context, actor_id: str, data: dict[str, Any], previous: Row | None) -> None:

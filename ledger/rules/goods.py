@@ -74,8 +74,8 @@ def inspection(ctx: Context) -> None:
     inspector = ctx.registered_signer("producer", "lab", "regulator")
     ctx.only_signed_by_actor()
     batch = batch_row(ctx, ctx.subject)
-    if set(inspector["roles"]) <= {"producer"} and inspector["id"] != batch["producer"]:
-        raise NotAuthorized(f"producer {inspector['id']} did not produce {ctx.subject}")
+    if not {"lab", "regulator"} & set(inspector["roles"]) and inspector["id"] != batch["producer"]:
+        raise NotAuthorized(f"{inspector['id']} is neither a lab, a regulator nor the producer of {ctx.subject}")
     _follows_production(ctx, batch)
     inspections = [*batch["inspections"], {"event": ctx.event_id, "result": ctx.data["result"]}]
     ctx.state.put(BATCHES, ctx.subject, {**batch, "inspections": inspections})

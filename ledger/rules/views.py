@@ -6,7 +6,7 @@ Rows are JSON objects (stored as canonical JSON), keyed by a string:
 - ``public_keys``   kid → {public_key}: every key ever introduced (registered or consignee); a kid names one key
 - ``keys``          kid → {actor, public_key, valid_from, valid_until, revoked_at, event}: registered keys
 - ``actors``        USCC → {id, name, roles, licences, gs1_prefixes, keys, registration, key_event}
-- ``gs1_prefixes``  every leading part (6+ digits) of a registered company prefix → {actor, registered}
+- ``gs1_prefixes``  every leading part (6+ digits) of a registered company prefix → {actors, registered_by}
 - ``sanctions``     USCC → {active: [{event, list, until}]}
 - ``batches``       batch path → {gtin, lot, producer, product, category, quantity, unit, expiry, production,
                     inspections, listings, recall, holdings {USCC: qty}, in_transit, delivered, reviews {count, sum}}

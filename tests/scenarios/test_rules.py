@@ -296,8 +296,8 @@ class TestActorRegister:
             parents=(registration_of(world, first),),
         )  # fmt: skip
         world.append(payload, world.registrar)
-        assert view(world, "gs1_prefixes", "6901235")["actor"] == second.id
-        assert view(world, "gs1_prefixes", "69012349")["actor"] == first.id
+        assert view(world, "gs1_prefixes", "6901235")["registered_by"] == second.id
+        assert view(world, "gs1_prefixes", "69012349")["registered_by"] == first.id
 
     def test_a_prefix_given_up_by_one_actor_still_guards_a_siblings_longer_prefix(self, world: World) -> None:
         """A gives up 6901234 while B keeps 6901235: nobody may now take 690123, which B's prefix extends."""
