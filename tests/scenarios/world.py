@@ -137,6 +137,10 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
+    """A fresh world; afterwards, reindexing its ledger must reproduce the derived views exactly."""
     fixture = create_ledger(tmp_path / "home")
     yield World(fixture)
+    views = fixture.ledger.views()
+    fixture.ledger.reindex()
+    assert fixture.ledger.views() == views, "reindex did not reproduce the views of this story"
     fixture.ledger.close()
