@@ -22,7 +22,7 @@ from signer.errors import TraceledgerError
 from signer.keys import SigningKey, passphrase_from_env_or_prompt
 from signer.note import NoteVerifier
 from traceledger.demo import run_demo
-from traceledger.options import DatabaseOption, HomeOption
+from traceledger.options import DatabaseOption, HomeOption, read_public_key_file
 from traceledger.roles import consumer_app, courier_app, merchant_app, producer_app, registrar_app, regulator_app
 from traceledger.settings import Home
 
@@ -78,7 +78,7 @@ def init(
     if registrar_key is None:
         registrar_public = _keygen(where.keys_dir, "registrar", passphrase).public_key
     else:
-        registrar_public = _read_public_key(registrar_key)
+        registrar_public = read_public_key_file(registrar_key)
     ledger = where.create(origin, [Registrar(registrar_id, registrar_name, (registrar_public,))], passphrase)
     out.print(f"created ledger {origin} in {where.path}")
     out.print(ledger.checkpoint().note, end="")
@@ -92,16 +92,6 @@ def _keygen(directory: Path, name: str, passphrase: str) -> SigningKey:
     (directory / f"{name}.pub").write_text(
         json.dumps({"kid": key.kid, "public_key": _b64(key.public_key)}) + "\n", encoding="utf-8"
     )
-    return key
-
-
-def _read_public_key(path: Path) -> bytes:
-    record = _read_json(path)
-    if not isinstance(record, dict) or not isinstance(record.get("public_key"), str):
-        raise InvalidEventError(f"{path} is not a public key file written by keygen")
-    key = _unb64(record["public_key"], "public_key")
-    if len(key) != 32:
-        raise InvalidEventError(f"{path} does not hold a 32-byte Ed25519 public key")
     return key
 
 

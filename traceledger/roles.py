@@ -7,9 +7,6 @@ Malformed options raise a ``TraceledgerError``, which ``traceledger.cli.main`` p
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import mimetypes
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +19,6 @@ from rich.console import Console
 
 from ledger.errors import (
     InvalidAttachment,
-    InvalidEventError,
     InvalidIdentifier,
     InvalidPayload,
     LedgerError,
@@ -54,7 +50,7 @@ from ledger.events.builders import (
 from ledger.identifiers import parse_subject, validate_uscc
 from ledger.store.ledger import Ledger
 from signer.keys import SigningKey, passphrase_from_env_or_prompt
-from traceledger.options import DatabaseOption, HomeOption
+from traceledger.options import DatabaseOption, HomeOption, read_public_key_file
 from traceledger.settings import Home
 
 registrar_app = typer.Typer(no_args_is_help=True, help="Register organisations and manage their keys.")
@@ -187,24 +183,6 @@ def _content(text: str) -> Content:
     return Content(_subject(batch, "--content", "batch"), int(quantity))
 
 
-def _public_key_file(path: Path) -> bytes:
-    """The raw Ed25519 public key of a ``.pub`` file written by keygen (``{"kid", "public_key"}``)."""
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InvalidEventError(f"cannot read {path}: {exc.strerror}") from None
-    except ValueError:
-        raise InvalidEventError(f"{path} is not JSON: expected a public key file written by keygen") from None
-    text = record.get("public_key") if isinstance(record, dict) else None
-    try:
-        key = base64.b64decode(text, validate=True) if isinstance(text, str) else b""
-    except binascii.Error:
-        key = b""
-    if len(key) != 32:
-        raise InvalidEventError(f"{path} is not a public key file written by keygen")
-    return key
-
-
 def _file_attachment(path: Path) -> AttachmentRef:
     """Seal a file as an attachment, its media type guessed from its name."""
     try:
@@ -243,7 +221,7 @@ def registrar_register(
     """Register an organisation (or with --update replace its registration): roles, licences, prefixes, keys."""
     actor_id = validate_uscc(actor_id)
     parsed = [_licence(text) for text in licences or ()]
-    public_keys = [_public_key_file(path) for path in actor_keys]
+    public_keys = [read_public_key_file(path) for path in actor_keys]
     with _session(key, home, database_url) as session:
         parents = [_registration(session.ledger, actor_id)] if update else []
         payload = registration_payload(
@@ -270,7 +248,7 @@ def registrar_keys(
 ) -> None:
     """Add or revoke an organisation's keys, following its last key event."""
     actor_id = validate_uscc(actor_id)
-    grants = [(_public_key_file(path), None) for path in add or ()]
+    grants = [(read_public_key_file(path), None) for path in add or ()]
     with _session(key, home, database_url) as session:
         last = _key_event(session.ledger, actor_id)
         session.log(key_update_payload(session.key, actor_id, last, add=grants, revoke=revoke or ()))
@@ -384,7 +362,7 @@ def dispatch(
         raise InvalidPayload("give exactly one of --to and --consignee-key")
     parcel = _subject(parcel, "--parcel", "parcel")
     lines = [_content(text) for text in contents]
-    consignee = None if consignee_key is None else _public_key_file(consignee_key)
+    consignee = None if consignee_key is None else read_public_key_file(consignee_key)
     destination = None if to is None else validate_uscc(to)
     with _session(key, home, database_url) as session:
         parents = list(dict.fromkeys(_production(session.ledger, line.batch) for line in lines))
