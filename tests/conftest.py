@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED_VECTORS = REPO.parent / "shared" / "vectors"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

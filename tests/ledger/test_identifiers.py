@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,8 +47,9 @@ from tests.strategies import (
     usccs,
     waybills,
 )
+from tests.vectors import SHARED_VECTORS
 
-VECTORS_PATH = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "identifiers.json"
+VECTORS_PATH = SHARED_VECTORS / "identifiers.json"
 VECTORS: dict[str, Any] = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
 
 VALIDATORS: dict[str, tuple[str, Callable[[str], str]]] = {

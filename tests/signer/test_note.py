@@ -29,6 +29,7 @@ from signer.note import (
     parse_note,
     sign_note,
 )
+from tests.vectors import SHARED_VECTORS
 
 DASH = "\u2014"
 TEXT = "traceledger.example/log\n42\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
@@ -36,7 +37,7 @@ TEXT = "traceledger.example/log\n42\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I
 
 def _vectors_dir() -> Path:
     """The shared public test vectors, read in place next to the repository (/work/shared/vectors)."""
-    return Path(__file__).resolve().parents[3] / "shared" / "vectors"
+    return SHARED_VECTORS
 
 
 def _vector() -> dict[str, Any]:

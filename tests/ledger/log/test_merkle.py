@@ -38,8 +38,9 @@ from tests.strategies import (
     merkle_entries,
     merkle_inclusion_cases,
 )
+from tests.vectors import SHARED_VECTORS
 
-VECTORS = Path(__file__).resolve().parents[4] / "shared" / "vectors" / "merkle"
+VECTORS = SHARED_VECTORS / "merkle"
 VECTOR_FILES = sorted(VECTORS.rglob("*.json"))
 
 # The tree of the vectors README: its leaves, and its roots at sizes 1..8 (transparency-dev/merkle).
