@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+
+from ledger.store.engine import make_engine
+from ledger.store.tables import metadata
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -17,3 +21,29 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if reporter is not None:
             reporter.write_line(f"CI=true: {len(skipped)} test(s) were skipped; every suite must run in CI", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+DATABASE_URL_ENV = "TRACELEDGER_TEST_DATABASE_URL"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """Each ledger test runs on the embedded SQLite file and on PostgreSQL (when its URL is given).
+
+    PostgreSQL starts every test from an empty schema: the ledger's tables are dropped first.
+    """
+    if request.param == "sqlite":
+        yield None
+        return
+    url = os.environ.get(DATABASE_URL_ENV)
+    if not url:
+        pytest.skip(f"PostgreSQL suite: set {DATABASE_URL_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    engine = make_engine(url)
+    metadata.drop_all(engine)
+    engine.dispose()
+    yield url
+
+
+from tests.scenarios.world import world  # noqa: E402 -- the story fixture, shared by the ledger and API suites
+
+__all__ = ["database_url", "world"]

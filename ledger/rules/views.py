@@ -41,3 +41,7 @@ ALL_VIEWS = (
     EVENTS, PUBLIC_KEYS, KEYS, ACTORS, GS1_PREFIXES, SANCTIONS, BATCHES, ITEMS, PARCELS, SPENDS, RECEIPTS,
     REVIEWS, COMPLAINTS, LOG,
 )  # fmt: skip
+
+#: Views whose rows are written once and never change. The store inserts them without upsert, so the database
+#: itself refuses a second spend of a custody head or a second record of an event, even under racing writers.
+WRITE_ONCE = frozenset({EVENTS, SPENDS})

@@ -243,6 +243,18 @@ class Ledger:
             rows = conn.execute(select(ENTRIES).where(condition).order_by(ENTRIES.c.leaf_index)).all()
         return [_row_to_entry(row) for row in rows]
 
+    def node_hashes(self, level: int, start: int, end: int) -> list[bytes]:
+        """Hashes of the complete subtrees at ``level`` with indices [start, end), all of which must exist."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(NODES.c.index, NODES.c.hash)
+                .where(NODES.c.level == level, NODES.c.index >= start, NODES.c.index < end)
+                .order_by(NODES.c.index)
+            ).all()
+        if [index for index, _ in rows] != list(range(start, end)):
+            raise NotFound(f"the tree has no complete nodes {start}..{end - 1} at level {level}")
+        return [bytes(h) for _, h in rows]
+
     def view(self, name: str, key: str) -> dict[str, Any] | None:
         """One row of a derived view (see ``ledger.rules.views``), or None."""
         with self.engine.connect() as conn:
@@ -315,9 +327,10 @@ class Ledger:
         with self._append_lock:
             try:
                 return self._commit(self._preparer.prepare(submissions), len(submissions))
-            except IntegrityError:
-                # Another process committed the same event or index between our checks: nothing was stored.
-                raise ConflictError("a concurrent append conflicted with this batch; retry it") from None
+            except (IntegrityError, self.engine.dialect.loaded_dbapi.IntegrityError):
+                # A constraint refused the batch (another writer logged the same event, index or custody spend
+                # first); the transaction rolled back, so nothing was stored.
+                raise ConflictError("the database refused this batch as a conflict with the log; retry it") from None
 
     def _commit(self, chunks: Iterable[PreparedChunk], count: int) -> list[AppendResult]:
         """Sequence and store the batch as its chunks arrive parsed and verified; commit once at the end."""

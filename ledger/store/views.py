@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from ledger.rules.state import State, ViewRow
+from ledger.rules.views import WRITE_ONCE
 from ledger.store.tables import VIEWS
 
 
@@ -57,13 +58,14 @@ def write_changes(conn: Connection, state: State) -> None:
     changes = state.take_changes()
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     cursor = conn.connection.cursor()
-    upserts = [(view, key, encode_row(value)) for (view, key), value in changes.items() if value is not None]
+    rows = [(view, key, encode_row(value)) for (view, key), value in changes.items() if value is not None]
     deletes = [(view, key) for (view, key), value in changes.items() if value is None]
+    insert = f"INSERT INTO {VIEWS.name} (view, key, value) VALUES ({marker}, {marker}, {marker})"  # noqa: S608
+    once = sorted(row for row in rows if row[0] in WRITE_ONCE)
+    if once:  # a duplicate key here is an integrity error, never an update
+        cursor.executemany(insert, once)
+    upserts = sorted(row for row in rows if row[0] not in WRITE_ONCE)
     if upserts:  # SQLite and PostgreSQL share this upsert syntax
-        cursor.executemany(
-            f"INSERT INTO {VIEWS.name} (view, key, value) VALUES ({marker}, {marker}, {marker}) "  # noqa: S608
-            "ON CONFLICT (view, key) DO UPDATE SET value = excluded.value",
-            sorted(upserts),
-        )
+        cursor.executemany(insert + " ON CONFLICT (view, key) DO UPDATE SET value = excluded.value", upserts)
     if deletes:
         cursor.executemany(f"DELETE FROM {VIEWS.name} WHERE view = {marker} AND key = {marker}", sorted(deletes))  # noqa: S608

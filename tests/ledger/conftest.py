@@ -63,7 +63,7 @@ def create_ledger(path: Path, database_url: str | None = None) -> LedgerFixture:
 
 
 @pytest.fixture
-def ledger_fixture(tmp_path: Path) -> Iterator[LedgerFixture]:
-    fixture = create_ledger(tmp_path / "home")
+def ledger_fixture(tmp_path: Path, database_url: str | None) -> Iterator[LedgerFixture]:
+    fixture = create_ledger(tmp_path / "home", database_url)
     yield fixture
     fixture.ledger.close()
