@@ -147,8 +147,9 @@ def main() -> None:
             envelopes = parcel_chains(producer, merchant, couriers, productions, args.events)
             start_size = ledger.size()
             start = time.perf_counter()
-            for i in range(0, len(envelopes), args.batch):
-                ledger.append(envelopes[i : i + args.batch])
+            batches = (envelopes[i : i + args.batch] for i in range(0, len(envelopes), args.batch))
+            for _ in ledger.append_batches(batches):  # the next batch is prepared while one commits
+                pass
             rate = len(envelopes) / (time.perf_counter() - start)
             assert ledger.size() == start_size + len(envelopes)
         finally:

@@ -8,7 +8,7 @@ checkpoint proved consistent with the previous one. The commit is durable before
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -41,11 +41,11 @@ from ledger.log.merkle import (
     root_from_nodes,
     root_nodes,
 )
-from ledger.rules import apply_event, introduced_keys, prefetch
+from ledger.rules import apply_event, introduced_keys, prefetch, public_key_of
 from ledger.rules.state import State
 from ledger.rules.views import EVENTS
 from ledger.store.engine import IMMEDIATE
-from ledger.store.prepare import BatchPreparer, PreparedChunk
+from ledger.store.prepare import BatchPreparer, PreparedChunk, Submission
 from ledger.store.tables import ATTACHMENTS, CHECKPOINTS, ENTRIES, NODES, VIEWS
 from ledger.store.tables import LOG_HEAD as HEAD
 from ledger.store.views import ConnectionViewReader, write_changes
@@ -96,6 +96,11 @@ def _row_to_entry(row: Any) -> StoredEntry:
     )
 
 
+def _failing(error: LedgerError) -> Iterator[PreparedChunk]:
+    raise error
+    yield  # a generator: the error surfaces when the batch is consumed
+
+
 class _BatchWriter:
     """One append transaction's work: decide each event as its chunk arrives, then write every row at once.
 
@@ -112,7 +117,6 @@ class _BatchWriter:
         self.state = State(ConnectionViewReader(conn))
         self.frontier = ledger._frontier(conn, size)
         self.nodes: dict[NodeId, bytes] = {}  # every node this batch completed, for the checkpoint's proof
-        self.keys: dict[str, bytes] = {}  # public keys introduced by this batch
         self.first_seen: dict[str, int] = {}
         self.results: dict[int, AppendResult] = {}
         self.entries: list[dict[str, Any]] = []
@@ -134,8 +138,8 @@ class _BatchWriter:
                 continue
             index = self.frontier.size
             try:
-                self.keys.update(introduced_keys(event))
-                self.ledger._verify_late(event, unverified.get(position, ()), self.keys)
+                if position in unverified:
+                    self._verify_late(event, unverified[position])
                 apply_event(self.state, event, index, self.logged_at)
             except LedgerError as exc:
                 raise exc.at(position) from None
@@ -155,6 +159,18 @@ class _BatchWriter:
                 for a in payload.attachments
             )
             self.results[position] = AppendResult(index, event.event_id, leaf, 0, created=True)
+
+    def _verify_late(self, event: ParsedEvent, numbers: Iterable[int]) -> None:
+        """Verify the signatures a worker could not: by keys this batch introduced before (now in the state),
+        keys the event introduces itself (genesis), or keys another writer committed meanwhile."""
+        own = introduced_keys(event)
+        for number in numbers:
+            signature = event.envelope.signatures[number]
+            key = public_key_of(self.state, signature.keyid) or own.get(signature.keyid)
+            if key is None:
+                raise UnknownKey(f"no key with id {signature.keyid} is known to this ledger")
+            if not verify_signature(key, event.envelope.pae(), signature.sig):
+                raise BadEnvelopeSignature(f"the signature by key {signature.keyid} does not verify")
 
     def write(self) -> None:
         if self.entries:
@@ -318,19 +334,39 @@ class Ledger:
 
     # ---- the append transaction ---------------------------------------------------------------------------
 
-    def append(self, submissions: Sequence[bytes | Mapping[str, Any]]) -> list[AppendResult]:
+    def append(self, submissions: Sequence[Submission]) -> list[AppendResult]:
         """Append a batch atomically: every event is logged, or none is and the error names the first bad one."""
+        return next(self.append_batches([submissions]))
+
+    def append_batches(self, batches: Iterable[Sequence[Submission]]) -> Iterator[list[AppendResult]]:
+        """Append batches one transaction each, preparing the next batch while the current one commits.
+
+        Each batch is atomic on its own; an error in one stops the stream after the batches before it.
+        """
         if self._signer is None:
             raise LedgerStateError("this ledger was opened without the log key and cannot append")
+        pending = iter(batches)
+        current = next(pending, None)
+        upcoming = self._start(current) if current is not None else None
+        while current is not None and upcoming is not None:
+            chunks = upcoming
+            following = next(pending, None)
+            upcoming = self._start(following) if following is not None else None
+            with self._append_lock:
+                try:
+                    results = self._commit(chunks, len(current))
+                except (IntegrityError, self.engine.dialect.loaded_dbapi.IntegrityError):
+                    # A constraint refused the batch (another writer logged the same event, index or custody
+                    # spend first); the transaction rolled back, so nothing was stored.
+                    raise ConflictError("the database refused this batch as conflicting with the log") from None
+            yield results
+            current = following
+
+    def _start(self, submissions: Sequence[Submission]) -> Iterator[PreparedChunk]:
+        """Start preparing a batch; a batch of the wrong size fails when its turn to commit comes."""
         if not 0 < len(submissions) <= MAX_BATCH:
-            raise InvalidEventError(f"a batch holds 1 to {MAX_BATCH} envelopes, not {len(submissions)}")
-        with self._append_lock:
-            try:
-                return self._commit(self._preparer.prepare(submissions), len(submissions))
-            except (IntegrityError, self.engine.dialect.loaded_dbapi.IntegrityError):
-                # A constraint refused the batch (another writer logged the same event, index or custody spend
-                # first); the transaction rolled back, so nothing was stored.
-                raise ConflictError("the database refused this batch as a conflict with the log; retry it") from None
+            return _failing(InvalidEventError(f"a batch holds 1 to {MAX_BATCH} envelopes, not {len(submissions)}"))
+        return self._preparer.prepare(submissions)
 
     def _commit(self, chunks: Iterable[PreparedChunk], count: int) -> list[AppendResult]:
         """Sequence and store the batch as its chunks arrive parsed and verified; commit once at the end."""
@@ -352,16 +388,6 @@ class Ledger:
             checkpoint = self._sign_checkpoint(conn, batch.frontier.size, batch.frontier.root(), batch.nodes)
             conn.execute(update(HEAD).where(HEAD.c.id == 1).values(size=batch.frontier.size, logged_at=batch.stamp))
         return [replace(r, checkpoint_size=checkpoint.size) if r.created else r for r in results]
-
-    def _verify_late(self, event: ParsedEvent, numbers: Iterable[int], batch_keys: Mapping[str, bytes]) -> None:
-        """Verify the signatures a worker could not, by keys this batch introduced or committed meanwhile."""
-        for number in numbers:
-            signature = event.envelope.signatures[number]
-            key = batch_keys.get(signature.keyid) or self._preparer.lookup(signature.keyid)
-            if key is None:
-                raise UnknownKey(f"no key with id {signature.keyid} is known to this ledger")
-            if not verify_signature(key, event.envelope.pae(), signature.sig):
-                raise BadEnvelopeSignature(f"the signature by key {signature.keyid} does not verify")
 
     @staticmethod
     def _frontier(conn: Connection, size: int) -> Frontier:

@@ -105,6 +105,15 @@ def _prepare_in_worker(start: int, submissions: Sequence[Submission]) -> Prepare
     return prepare_chunk(start, submissions, _worker_lookup)
 
 
+def _results(futures: list[Future[PreparedChunk]]) -> Iterator[PreparedChunk]:
+    try:
+        for future in futures:
+            yield future.result()
+    finally:
+        for future in futures:
+            future.cancel()
+
+
 class BatchPreparer:
     """Yields a batch's chunks in order, parsed and verified, using worker processes for large batches."""
 
@@ -115,23 +124,15 @@ class BatchPreparer:
         self._pool: ProcessPoolExecutor | None = None
 
     def prepare(self, submissions: Sequence[Submission]) -> Iterator[PreparedChunk]:
-        if self.processes < 2 or len(submissions) < 2 * CHUNK:
-            yield prepare_chunk(0, submissions, self._lookup)
-            return
+        """Start preparing a batch now (workers begin at once) and yield its chunks in order as they are ready."""
+        if self.processes < 1 or len(submissions) < 2 * CHUNK:
+            return iter([prepare_chunk(0, submissions, self._lookup)])
         pool = self._start_pool()
         futures: list[Future[PreparedChunk]] = [
             pool.submit(_prepare_in_worker, start, list(submissions[start:end]))
             for start, end in chunk_bounds(len(submissions))
         ]
-        try:
-            for future in futures:
-                yield future.result()
-        finally:
-            for future in futures:
-                future.cancel()
-
-    def lookup(self, kid: str) -> bytes | None:
-        return self._lookup(kid)
+        return _results(futures)
 
     def _start_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
