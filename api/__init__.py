@@ -1,0 +1,9 @@
+"""The traceledger HTTP API (Litestar): capture, queries, proofs, checkpoints, tiles, OpenAPI, problem details.
+
+``create_app(ApiSettings(open_ledger=...))`` builds the app; ``traceledger serve`` runs it under uvicorn.
+"""
+
+from api.app import create_app
+from api.settings import ApiSettings
+
+__all__ = ["ApiSettings", "create_app"]

@@ -16,7 +16,7 @@ from ledger.errors import NotFound
 from ledger.events import LogEntry
 from ledger.identifiers import Subject, parse_subject
 from ledger.rules.context import black_listed
-from ledger.rules.views import ACTORS, BATCHES, ITEMS, KEYS, PARCELS, SANCTIONS
+from ledger.rules.views import ACTORS, BATCHES, ITEMS, KEYS, PARCELS, PUBLIC_KEYS, SANCTIONS
 from ledger.store.ledger import Ledger, StoredEntry
 
 
@@ -38,7 +38,7 @@ class Distribution:
 class History:
     subject: Subject
     entries: list[StoredEntry]  # the subject's own history, in log order
-    registrations: list[StoredEntry]  # the events that registered every key that signed those entries
+    registrations: list[StoredEntry]  # the events vouching for every key that signed them, back to genesis
     batch: dict[str, Any] | None = None
     distribution: Distribution | None = None
     parcels: list[str] = field(default_factory=list)
@@ -94,19 +94,31 @@ def subject_history(ledger: Ledger, path: str) -> History:
 
 
 def _signers(ledger: Ledger, entries: list[StoredEntry]) -> tuple[list[StoredEntry], set[str]]:
-    """The entries that registered each registered key signing ``entries``, and the actors those keys belong to."""
-    registration_ids: set[str] = set()
-    actors: set[str] = set()
-    for entry in entries:
-        for signature in LogEntry.parse(entry.data).event.envelope.signatures:
-            key = ledger.view(KEYS, signature.keyid)
-            if key is not None:
-                registration_ids.add(key["event"])
-                actors.add(key["actor"])
-    for actor_id in list(actors):
-        actor = ledger.view(ACTORS, actor_id)
-        if actor is not None:
-            registration_ids.add(actor["registration"])
+    """The entries that vouch for every key signing ``entries``, closed back to genesis, and the signing actors.
+
+    A registered key is vouched for by its registration (and its actor's), which a registrar signed, whose key
+    was registered in turn, and so on to genesis, signed by the log key a verifier pins. A consumer's key is
+    vouched for by the dispatch that declared it. A verifier needs all of them to know each key it checks.
+    """
     own = {e.event_id for e in entries}
-    registrations = [ledger.entry_by_event_id(i) for i in sorted(registration_ids - own)]
-    return sorted(registrations, key=lambda e: e.leaf_index), actors
+    found: dict[str, StoredEntry] = {}
+    actors: set[str] = set()
+    pending, first = entries, True
+    while pending:
+        wanted: set[str] = set()
+        for entry in pending:
+            for signature in LogEntry.parse(entry.data).event.envelope.signatures:
+                key = ledger.view(KEYS, signature.keyid)
+                if key is None:
+                    declared = ledger.view(PUBLIC_KEYS, signature.keyid)
+                    wanted.update([declared["event"]] if declared else [])
+                    continue
+                wanted.add(key["event"])
+                actor = ledger.view(ACTORS, key["actor"])
+                wanted.update([actor["registration"]] if actor else [])
+                if first:
+                    actors.add(key["actor"])
+        first = False
+        pending = [ledger.entry_by_event_id(i) for i in sorted(wanted - own - found.keys())]
+        found.update((e.event_id, e) for e in pending)
+    return sorted(found.values(), key=lambda e: e.leaf_index), actors

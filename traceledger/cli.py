@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,12 +20,15 @@ from ledger.events.builders import Registrar
 from ledger.log.checkpoint import open_checkpoint
 from ledger.log.merkle import verify_consistency, verify_inclusion
 from signer.errors import TraceledgerError
-from signer.keys import SigningKey, passphrase_from_env_or_prompt
+from signer.keys import PASSPHRASE_ENV, SigningKey, passphrase_from_env_or_prompt
 from signer.note import NoteVerifier
 from traceledger.demo import run_demo
 from traceledger.options import DatabaseOption, HomeOption, read_public_key_file
 from traceledger.roles import consumer_app, courier_app, merchant_app, producer_app, registrar_app, regulator_app
-from traceledger.settings import Home
+from traceledger.settings import DATABASE_URL_ENV, HOME_ENV, Home
+
+if TYPE_CHECKING:
+    from litestar import Litestar
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, help="A product traceability ledger."
@@ -258,6 +262,36 @@ def demo(
 ) -> None:
     """Build a sample ledger, print its checkpoint and verify an inclusion proof."""
     run_demo(home)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes; each opens the ledger itself")] = 1,
+    home: HomeOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Serve the HTTP API (uvicorn); the log key's passphrase comes from TRACELEDGER_KEY_PASSPHRASE."""
+    import uvicorn  # imported here so that the other commands do not pay for loading the web stack
+
+    where = Home.resolve(home, database_url)
+    passphrase = passphrase_from_env_or_prompt("Log key passphrase: ")
+    where.open(passphrase).close()  # a missing ledger or a wrong passphrase fails now, in one line
+    # Each worker builds its app with served_app(), finding the ledger and the passphrase in its environment.
+    os.environ.update({HOME_ENV: str(where.path.resolve()), PASSPHRASE_ENV: passphrase})
+    if where.database_url_override:
+        os.environ[DATABASE_URL_ENV] = where.database_url_override
+    uvicorn.run("traceledger.cli:served_app", factory=True, host=host, port=port, workers=workers)
+
+
+def served_app() -> Litestar:
+    """The app of one `serve` worker: the ledger of TRACELEDGER_HOME, opened with TRACELEDGER_KEY_PASSPHRASE."""
+    from api import ApiSettings, create_app
+
+    where = Home.resolve(None)
+    passphrase = os.environ.get(PASSPHRASE_ENV, "")
+    return create_app(ApiSettings(open_ledger=lambda: where.open(passphrase)))
 
 
 def main() -> None:

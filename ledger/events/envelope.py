@@ -29,7 +29,10 @@ from signer.dsse import Envelope, EnvelopeSignature, sign_envelope
 from signer.errors import SignatureError
 from signer.keys import SigningKey
 
-MAX_ENVELOPE_BYTES = 64 * 1024
+ENTRY_OVERHEAD = len(b'{"envelope":,"logged_at":"2026-11-29T08:00:00.000Z"}')
+#: 64 KiB for a whole log entry, the most a C2SP tile entry bundle can frame (uint16 lengths): the envelope's
+#: canonical bytes may use what the entry's own fields leave.
+MAX_ENVELOPE_BYTES = 65535 - ENTRY_OVERHEAD
 MAX_SIGNATURES = 2  # a handoff carries the receiver's and the sender's signature
 MAX_CLOCK_AHEAD = timedelta(minutes=5)
 MAX_CLOCK_BEHIND = timedelta(days=7)

@@ -108,7 +108,8 @@ def apply_event(state: State, event: ParsedEvent, index: int, logged_at: datetim
     kind = event.payload.kind
     RULES["genesis" if index == 0 else kind](ctx)  # the genesis rule refuses anything else at 0, and itself later
     for kid, key in introduced_keys(event).items():
-        state.put(PUBLIC_KEYS, kid, {"public_key": b64(key)})
+        if state.get(PUBLIC_KEYS, kid) is None:  # the first event to declare a key is where verifiers find it
+            state.put(PUBLIC_KEYS, kid, {"public_key": b64(key), "event": event.event_id})
     state.put(EVENTS, event.event_id, {
         "kind": kind, "subject": event.payload.subject, "actor": event.payload.actor, "index": index,
     })  # fmt: skip

@@ -3,7 +3,8 @@
 Rows are JSON objects (stored as canonical JSON), keyed by a string:
 
 - ``events``        event id → {kind, subject, actor (kid), index}
-- ``public_keys``   kid → {public_key}: every key ever introduced (registered or consignee); a kid names one key
+- ``public_keys``   kid → {public_key, event}: every key ever introduced (registered or consignee), and the
+                    first event that declared it; a kid names one key forever
 - ``keys``          kid → {actor, public_key, valid_from, valid_until, revoked_at, event}: registered keys
 - ``actors``        USCC → {id, name, roles, licences, gs1_prefixes, keys, registration, key_event}
 - ``gs1_prefixes``  every leading part (6+ digits) of a registered company prefix → {actors, registered_by}

@@ -6,7 +6,7 @@ import pytest
 
 from ledger.errors import NotFound
 from ledger.events import LogEntry
-from ledger.events.builders import Content, dispatch_payload, inspection_payload, sanction_payload
+from ledger.events.builders import Content, dispatch_payload, inspection_payload, review_payload, sanction_payload
 from ledger.history import subject_history
 from ledger.identifiers import batch_subject, item_subject
 from signer.keys import SigningKey
@@ -41,11 +41,29 @@ def test_an_item_shows_its_batch_and_every_parcel_that_carried_it(world: World) 
     assert subjects == [batch, batch] + [sscc(1)] * 3 + [sscc(2)] * 3
     assert [e.leaf_index for e in history.entries] == sorted(e.leaf_index for e in history.entries)
     signer_registrations = {LogEntry.parse(e.data).event.payload.subject for e in history.registrations}
-    assert signer_registrations == {f"actor/{a.id}" for a in (producer, shop, courier, regulator)}
+    # every signer's registration, and the chain behind them: the registrar's registration, made by genesis
+    assert signer_registrations == {f"actor/{a.id}" for a in (producer, shop, courier, regulator)} | {"log"}
     assert history.distribution is not None
     assert history.distribution.delivered == 1
     assert history.distribution.in_transit == 1
     assert not history.recalled
+
+
+def test_a_review_in_a_batch_history_comes_with_the_dispatch_that_declared_its_key(world: World) -> None:
+    producer = world.register("宣威火腿厂", "producer", licences=("food_production",), prefixes=("690123",))
+    courier = world.register("快递", "courier")
+    batch = batch_subject(gtin("690123", 1), "L1").path
+    world.produce(producer, gtin("690123", 1), "L1", 10)
+    consumer = SigningKey.generate()
+    dispatch = world.dispatch(producer, sscc(1), [(batch, 1)], consignee=consumer)
+    world.handoff(courier, sscc(1))
+    receipt = world.sign_for(consumer, sscc(1))
+    world.append(review_payload(consumer, batch, receipt, rating=4), consumer)
+    history = subject_history(world.ledger, batch)
+    assert [e.kind for e in history.entries] == ["production", "review"]
+    vouching = {e.event_id for e in history.registrations}
+    assert dispatch in vouching  # where the consumer's key was declared, so a browser can check the review
+    assert receipt not in vouching
 
 
 def test_a_black_listed_party_is_named_in_the_history(world: World) -> None:

@@ -1,0 +1,77 @@
+"""The app factory: ``create_app(settings)`` assembles controllers, dependencies, problems and limits.
+
+Nothing is global: the ledger is opened by the lifespan of each app (so each server process has its own engine),
+kept in the app's state and injected into handlers as ``ledger``; the settings are injected as ``settings``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import anyio.to_thread
+from litestar import Litestar, Request
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.types import Middleware
+
+from api.controllers import CONTROLLERS
+from api.openapi import openapi_config
+from api.problems import problem_response
+from api.settings import ApiSettings
+from ledger.store.ledger import Ledger
+
+_READ_METHODS = frozenset({"GET", "HEAD"})
+_LEDGER = "ledger"
+
+
+def _ledger_lifespan(settings: ApiSettings) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        ledger = await anyio.to_thread.run_sync(settings.open_ledger)
+        app.state[_LEDGER] = ledger
+        try:
+            yield
+        finally:
+            del app.state[_LEDGER]
+            await anyio.to_thread.run_sync(ledger.close)
+
+    return lifespan
+
+
+def _provide_ledger(state: State) -> Ledger:
+    ledger: Ledger = state[_LEDGER]
+    return ledger
+
+
+async def _is_public_read(request: Request[Any, Any, Any]) -> bool:
+    """Only reads are throttled: appends are signed by registered actors and limited by their size instead."""
+    return request.method in _READ_METHODS
+
+
+def _middleware(settings: ApiSettings) -> list[Middleware]:
+    if settings.read_rate_limit is None:
+        return []
+    return [RateLimitConfig(rate_limit=settings.read_rate_limit, check_throttle_handler=_is_public_read).middleware]
+
+
+def create_app(settings: ApiSettings) -> Litestar:
+    """The traceledger HTTP API over the ledger that ``settings.open_ledger`` opens at startup."""
+    return Litestar(
+        route_handlers=list(CONTROLLERS),
+        dependencies={
+            "ledger": Provide(_provide_ledger, sync_to_thread=False),
+            "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
+        },
+        lifespan=[_ledger_lifespan(settings)],
+        exception_handlers={Exception: problem_response},
+        middleware=_middleware(settings),
+        request_max_body_size=settings.max_request_bytes,
+        # Entry bundles (the spec asks for gzip) and JSON compress well; tiles of random hashes do not.
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=["^/tile/[0-9]"]),
+        openapi_config=openapi_config(),
+        logging_config=None,
+    )

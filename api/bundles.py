@@ -1,0 +1,124 @@
+"""Building the API's documents from what the ledger returns; every decision stays in the ``ledger`` package.
+
+Proofs are always taken against a checkpoint read *after* the entries, so every entry is inside the tree the
+proof is for even while other requests append.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from api.schemas import (
+    ActorKey,
+    ActorResponse,
+    AppendedEntry,
+    AppendResponse,
+    BatchInfo,
+    Distribution,
+    EventResponse,
+    HistoryBundle,
+    HistorySummary,
+    InclusionProof,
+    Licence,
+    LoggedEntry,
+    Sanction,
+    b64,
+)
+from ledger.errors import NotFound
+from ledger.history import History, subject_history
+from ledger.identifiers import validate_uscc
+from ledger.rules.context import black_listed
+from ledger.rules.views import ACTORS, KEYS, SANCTIONS
+from ledger.store.ledger import AppendResult, Ledger, StoredEntry
+
+
+def appended(results: list[AppendResult]) -> AppendResponse:
+    return AppendResponse(
+        [AppendedEntry(r.leaf_index, r.event_id, b64(r.leaf_hash), r.checkpoint_size) for r in results]
+    )
+
+
+def logged_entry(ledger: Ledger, entry: StoredEntry, tree_size: int) -> LoggedEntry:
+    proof = ledger.inclusion_proof(entry.leaf_index, tree_size)
+    return LoggedEntry(
+        entry.leaf_index, entry.event_id, entry.kind, entry.subject, entry.logged_at, b64(entry.data),
+        InclusionProof(tree_size, [b64(h) for h in proof]),
+    )  # fmt: skip
+
+
+def event(ledger: Ledger, event_id: str) -> EventResponse:
+    """One logged event with its inclusion proof against the latest checkpoint."""
+    entry = ledger.entry_by_event_id(event_id)
+    checkpoint = ledger.checkpoint()
+    logged = logged_entry(ledger, entry, checkpoint.size)
+    return EventResponse(**msgspec.structs.asdict(logged), checkpoint=checkpoint.note)
+
+
+def _summary(history: History) -> HistorySummary:
+    batch = history.batch
+    info = None
+    if batch is not None:
+        info = BatchInfo(
+            batch["gtin"], batch["lot"], batch["product"], batch["category"], batch["producer"], batch["quantity"],
+            batch["unit"], batch.get("expiry"),
+        )  # fmt: skip
+    d = history.distribution
+    distribution = None
+    if d is not None:
+        distribution = Distribution(
+            d.produced, d.unit, d.held, d.in_transit, d.delivered, d.listings, d.rating_count, d.rating_sum
+        )
+    return HistorySummary(info, distribution, history.parcels, history.recalled, history.black_listed)
+
+
+def history_bundle(ledger: Ledger, path: str) -> HistoryBundle:
+    """The scan-path bundle of a batch, item or parcel (NotFound when the log knows nothing of it)."""
+    history = subject_history(ledger, path)
+    checkpoint = ledger.checkpoint()
+    return HistoryBundle(
+        subject=history.subject.path,
+        subject_kind=history.subject.kind,
+        checkpoint=checkpoint.note,
+        tree_size=checkpoint.size,
+        entries=[logged_entry(ledger, e, checkpoint.size) for e in history.entries],
+        registrations=[logged_entry(ledger, e, checkpoint.size) for e in history.registrations],
+        summary=_summary(history),
+    )
+
+
+def _key(ledger: Ledger, kid: str) -> ActorKey | None:
+    row = ledger.view(KEYS, kid)
+    if row is None:
+        return None
+    return ActorKey(
+        kid, row["public_key"], row["valid_from"], row.get("valid_until"), row.get("revoked_at"), row["event"]
+    )
+
+
+def _sanctions(row: dict[str, Any] | None) -> list[Sanction]:
+    return [Sanction(s["event"], s["list"], s.get("until")) for s in (row or {"active": []})["active"]]
+
+
+def actor(ledger: Ledger, actor_id: str) -> ActorResponse:
+    """An actor's registration record, keys and sanctions from the derived views."""
+    actor_id = validate_uscc(actor_id)
+    row = ledger.view(ACTORS, actor_id)
+    if row is None:
+        raise NotFound(f"no actor {actor_id} is registered")
+    sanctions = ledger.view(SANCTIONS, actor_id)
+    keys = [key for kid in row["keys"] if (key := _key(ledger, kid)) is not None]
+    return ActorResponse(
+        id=row["id"],
+        name=row["name"],
+        roles=list(row["roles"]),
+        licences=[Licence(x["type"], x["number"], x["valid_until"]) for x in row["licences"]],
+        gs1_prefixes=list(row["gs1_prefixes"]),
+        registration=row["registration"],
+        key_event=row["key_event"],
+        keys=keys,
+        sanctions=_sanctions(sanctions),
+        black_listed=black_listed(sanctions, datetime.now(UTC)),
+    )

@@ -1,0 +1,19 @@
+"""One Litestar controller per area of the API; each handler reads or appends through the injected ``Ledger``."""
+
+from api.controllers.actors import ActorsController
+from api.controllers.events import EventsController
+from api.controllers.problems import ProblemsController
+from api.controllers.proofs import ProofsController
+from api.controllers.subjects import SubjectsController
+from api.controllers.tiles import TilesController
+
+CONTROLLERS = (
+    EventsController,
+    SubjectsController,
+    ActorsController,
+    ProofsController,
+    TilesController,
+    ProblemsController,
+)
+
+__all__ = ["CONTROLLERS"]

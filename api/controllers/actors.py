@@ -1,0 +1,26 @@
+"""``GET /v1/actors/{id}``: a registered organisation's record, keys and sanctions."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from api import bundles
+from api.problems import problem_responses
+from api.schemas import ActorResponse
+from ledger.store.ledger import Ledger
+
+
+class ActorsController(Controller):
+    path = "/v1/actors"
+    tags = ("actors",)
+
+    @get(
+        "/{actor_id:str}",
+        sync_to_thread=True,
+        summary="An actor by its Unified Social Credit Code",
+        responses=problem_responses(400, 404, 429),
+    )
+    def actor(self, actor_id: FromPath[str], ledger: NamedDependency[Ledger]) -> ActorResponse:
+        return bundles.actor(ledger, actor_id)

@@ -1,0 +1,70 @@
+"""The C2SP tlog-tiles read API: ``/checkpoint``, ``/tile/<L>/<N>[.p/<W>]`` and ``/tile/entries/<N>[.p/<W>]``.
+
+Full tiles never change and are cached for a year; the checkpoint and partial tiles are cached briefly, since the
+checkpoint moves and a partial tile is superseded by its full tile.
+"""
+
+from __future__ import annotations
+
+from litestar import Controller, MediaType, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from api import tiles
+from api.problems import problem_responses
+from api.settings import ApiSettings
+from ledger.store.ledger import Ledger
+
+OCTET_STREAM = "application/octet-stream"
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def _binary(content: bytes, tile: tiles.TileRef, settings: ApiSettings) -> Response[bytes]:
+    cache = IMMUTABLE if tile.full else f"public, max-age={settings.short_cache_seconds}"
+    return Response(content, media_type=OCTET_STREAM, headers={"Cache-Control": cache})
+
+
+class TilesController(Controller):
+    path = "/"
+    tags = ("tiles",)
+
+    @get(
+        "/checkpoint",
+        sync_to_thread=True,
+        media_type=MediaType.TEXT,  # Litestar adds "; charset=utf-8", as the spec asks
+        summary="The latest signed checkpoint (C2SP tlog-checkpoint note)",
+        responses=problem_responses(429),
+    )
+    def checkpoint(self, ledger: NamedDependency[Ledger], settings: NamedDependency[ApiSettings]) -> Response[str]:
+        note = ledger.checkpoint().note
+        return Response(note, headers={"Cache-Control": f"public, max-age={settings.short_cache_seconds}"})
+
+    @get(
+        "/tile/entries/{index:path}",
+        sync_to_thread=True,
+        media_type=OCTET_STREAM,
+        summary="An entry bundle: each entry as a big-endian uint16 length and its bytes",
+        responses=problem_responses(404, 429),
+    )
+    def entry_bundle(
+        self, index: FromPath[str], ledger: NamedDependency[Ledger], settings: NamedDependency[ApiSettings]
+    ) -> Response[bytes]:
+        tile = tiles.parse_index(index)
+        return _binary(tiles.read_entry_bundle(ledger, tile), tile, settings)
+
+    @get(
+        "/tile/{level:str}/{index:path}",
+        sync_to_thread=True,
+        media_type=OCTET_STREAM,
+        summary="A Merkle tile: concatenated 32-byte hashes",
+        responses=problem_responses(404, 429),
+    )
+    def tile(
+        self,
+        level: FromPath[str],
+        index: FromPath[str],
+        ledger: NamedDependency[Ledger],
+        settings: NamedDependency[ApiSettings],
+    ) -> Response[bytes]:
+        tile = tiles.parse_index(index)
+        return _binary(tiles.read_tile(ledger, tiles.parse_level(level), tile), tile, settings)

@@ -1,0 +1,141 @@
+"""The JSON documents the API answers with, as msgspec Structs so that the OpenAPI schema describes them exactly.
+
+Binary values (entries, hashes, proofs) are standard base64. Entries are always the exact bytes the log hashed,
+so a client verifies them without re-encoding anything.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import msgspec
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+class AppendedEntry(msgspec.Struct):
+    index: int
+    event_id: str
+    leaf_hash: str  # base64 of SHA-256(0x00 || entry)
+    checkpoint_size: int  # the size of a signed checkpoint that includes the entry
+
+
+class AppendResponse(msgspec.Struct):
+    """One item per submitted envelope, in submission order (a single envelope also gets a list of one)."""
+
+    entries: list[AppendedEntry]
+
+
+class InclusionProof(msgspec.Struct):
+    tree_size: int
+    proof: list[str]  # base64 hashes, leaf-adjacent first (RFC 9162 §2.1.3)
+
+
+class LoggedEntry(msgspec.Struct):
+    """An entry's exact bytes and where it sits in the log, with its inclusion proof against a checkpoint."""
+
+    index: int
+    event_id: str
+    kind: str
+    subject: str
+    logged_at: str
+    entry: str  # base64 of the canonical entry bytes {"envelope": ..., "logged_at": ...}
+    inclusion_proof: InclusionProof
+
+
+class EventResponse(LoggedEntry):
+    checkpoint: str  # the signed note text (with any witness cosignatures) that the proof is against
+
+
+class BatchInfo(msgspec.Struct):
+    gtin: str
+    lot: str
+    product: str
+    category: str
+    producer: str
+    quantity: int
+    unit: str
+    expiry: str | None
+
+
+class Distribution(msgspec.Struct):
+    """Where a batch's quantity is now: produced = held + in transit + delivered to consumers."""
+
+    produced: int
+    unit: str
+    held: dict[str, int]
+    in_transit: int
+    delivered: int
+    listings: int
+    rating_count: int
+    rating_sum: int
+
+
+class HistorySummary(msgspec.Struct):
+    batch: BatchInfo | None
+    distribution: Distribution | None
+    parcels: list[str]
+    recalled: bool
+    black_listed: list[str]  # actors in the history who are on the black list now
+
+
+class HistoryBundle(msgspec.Struct):
+    """DESIGN §2 scan path: every entry about a subject, provable against one checkpoint, with its signers'
+    registrations, so that a browser can verify the whole history offline."""
+
+    subject: str  # the canonical subject path
+    subject_kind: str  # batch, item or parcel
+    checkpoint: str  # the latest signed note; every proof below is against its tree size
+    tree_size: int
+    entries: list[LoggedEntry]
+    registrations: list[LoggedEntry]  # the entries registering every key that signed one of ``entries``
+    summary: HistorySummary
+
+
+class Licence(msgspec.Struct):
+    type: str
+    number: str
+    valid_until: str
+
+
+class ActorKey(msgspec.Struct):
+    kid: str
+    public_key: str  # base64 of the raw Ed25519 key
+    valid_from: str
+    valid_until: str | None
+    revoked_at: str | None
+    event: str  # the event that registered the key
+
+
+class Sanction(msgspec.Struct):
+    event: str
+    list_: str = msgspec.field(name="list")  # black or red
+    until: str | None = None
+
+
+class ActorResponse(msgspec.Struct):
+    id: str
+    name: str
+    roles: list[str]
+    licences: list[Licence]
+    gs1_prefixes: list[str]
+    registration: str  # the latest registration event
+    key_event: str  # the latest event that changed the actor's keys
+    keys: list[ActorKey]
+    sanctions: list[Sanction]  # active sanctions (a black or red list entry, until a time or lifted)
+    black_listed: bool  # a black-list sanction is in force now
+
+
+class InclusionProofResponse(msgspec.Struct):
+    index: int
+    tree_size: int
+    leaf_hash: str
+    proof: list[str]
+
+
+class ConsistencyProofResponse(msgspec.Struct):
+    old_size: int
+    new_size: int
+    proof: list[str]  # base64 hashes in RFC 9162 §2.1.4 order

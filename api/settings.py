@@ -1,0 +1,29 @@
+"""What the composition root decides about the API: how to open the ledger, and the request limits.
+
+The API never locates or opens a ledger itself (that is ``traceledger``'s job, DESIGN §2): it is handed a function
+that opens one, called once per server process at startup, so each uvicorn worker has its own engine and pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from ledger.events import MAX_ENVELOPE_BYTES
+from ledger.store.ledger import Ledger
+
+DurationUnit = Literal["second", "minute", "hour", "day"]
+
+# A full batch of 1000 envelopes at 64 KiB each would be 64 MiB, too much to buffer for one request; real events
+# are far smaller (a few hundred bytes), so 8 MiB carries a full batch of them while every envelope in it is
+# still checked against its own 64 KiB limit by the ledger.
+DEFAULT_MAX_REQUEST_BYTES = 128 * MAX_ENVELOPE_BYTES  # 8 MiB
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    open_ledger: Callable[[], Ledger]  # opens a ledger able to append (with the log key), called at startup
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    read_rate_limit: tuple[DurationUnit, int] | None = ("minute", 600)  # per client address; None: no limit
+    short_cache_seconds: int = 5  # max-age of the mutable /checkpoint and of partial tiles

@@ -1,0 +1,98 @@
+"""An API over a real SQLite ledger in a temporary home, driven through Litestar's TestClient.
+
+Actors are registered and goods produced through the ``World`` of the scenario tests (its own ``Ledger`` on the
+same database); the events under test are posted over HTTP, as a client would.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from api import ApiSettings, create_app
+from ledger.events import EventPayload, sign_event
+from ledger.log.checkpoint import Checkpoint, open_checkpoint
+from signer.keys import SigningKey
+from tests.ledger.conftest import PASSPHRASE, LedgerFixture, create_ledger
+from tests.scenarios.world import World
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass
+class Api:
+    client: TestClient[Litestar]
+    world: World
+
+    @property
+    def fixture(self) -> LedgerFixture:
+        return self.world.fixture
+
+    def post(self, body: Any) -> httpx.Response:
+        return self.client.post("/v1/events", json=body)
+
+    def checkpoint(self) -> Checkpoint:
+        """The latest checkpoint as served, verified under the log's key."""
+        response = self.client.get("/checkpoint")
+        assert response.status_code == 200
+        ledger = self.fixture.ledger
+        return open_checkpoint(response.text, ledger.log_verifier, ledger.origin)
+
+    @contextmanager
+    def unchanged(self) -> Iterator[None]:
+        """The block must leave every table exactly as it was."""
+        before = self.fixture.table_snapshot()
+        yield
+        assert self.fixture.table_snapshot() == before, "a rejected request changed the database"
+
+
+def signed(payload: EventPayload, *keys: SigningKey) -> dict[str, Any]:
+    return sign_event(payload, list(keys)).to_json()
+
+
+def problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
+    """Check that ``response`` is the RFC 9457 problem ``slug`` with ``status``, and return it."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body: dict[str, Any] = json.loads(response.content)
+    assert body["type"] == f"/problems/{slug}", body
+    assert body["status"] == status
+    assert body["title"]
+    assert body["detail"]
+    assert "Traceback" not in response.text
+    return body
+
+
+def unb64(text: str) -> bytes:
+    return base64.b64decode(text, validate=True)
+
+
+def make_api(fixture: LedgerFixture, **settings: Any) -> Litestar:
+    return create_app(ApiSettings(open_ledger=lambda: fixture.home.open(PASSPHRASE), **settings))
+
+
+@contextmanager
+def serving(home: Path) -> Iterator[Api]:
+    """A new ledger in ``home`` and an API over it (no rate limit), running until the block ends."""
+    fixture = create_ledger(home)
+    try:
+        with TestClient(make_api(fixture, read_rate_limit=None)) as client:
+            yield Api(client, World(fixture))
+    finally:
+        fixture.ledger.close()
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    with serving(tmp_path / "home") as api:
+        yield api

@@ -1,0 +1,94 @@
+"""``traceledger serve``: uvicorn worker processes each build the app from the environment, never logging secrets."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from litestar.testing import TestClient
+
+from signer.keys import PASSPHRASE_ENV
+from tests.ledger.conftest import PASSPHRASE, create_ledger
+from traceledger.cli import served_app
+from traceledger.settings import DATABASE_URL_ENV, HOME_ENV
+
+
+def _serve(home: Path, port: int, passphrase: str, log: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACELEDGER_")}
+    env[PASSPHRASE_ENV] = passphrase
+    command = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--home", str(home)]
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-c", "from traceledger.cli import main; main()", *command],
+            env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> httpx.Response:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "the server exited"
+        try:
+            return httpx.get(base + "/checkpoint", timeout=5)
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError("the server did not answer within 60 s")
+
+
+@pytest.mark.slow
+def test_serve_runs_workers_that_append_and_read(tmp_path: Path) -> None:
+    fixture = create_ledger(tmp_path / "home")
+    envelope = fixture.registration(1)
+    fixture.ledger.close()
+    port, log = _free_port(), tmp_path / "serve.log"
+    server = _serve(fixture.home.path, port, PASSPHRASE, log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert _wait_until_up(base, server).text.startswith("trace.example.org/log\n1\n")
+        created = httpx.post(base + "/v1/events", json=envelope, timeout=30)
+        assert created.status_code == 201, created.text
+        event_id = created.json()["entries"][0]["event_id"]
+        assert httpx.get(f"{base}/v1/events/{event_id}", timeout=10).status_code == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    output = log.read_text(encoding="utf-8")
+    assert "Uvicorn running" in output or "Started parent process" in output
+    assert PASSPHRASE not in output
+
+
+def test_serve_refuses_a_wrong_passphrase_in_one_line(tmp_path: Path) -> None:
+    fixture = create_ledger(tmp_path / "home")
+    fixture.ledger.close()
+    log = tmp_path / "serve.log"
+    server = _serve(fixture.home.path, _free_port(), "wrong passphrase", log)
+    assert server.wait(timeout=60) == 1
+    lines = log.read_text(encoding="utf-8").strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: ")
+
+
+def test_served_app_opens_the_ledger_named_by_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fixture = create_ledger(tmp_path / "home")
+    try:
+        monkeypatch.setenv(HOME_ENV, str(fixture.home.path))
+        monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+        monkeypatch.setenv(PASSPHRASE_ENV, PASSPHRASE)
+        with TestClient(served_app()) as client:
+            assert client.get("/checkpoint").text == fixture.ledger.checkpoint().note
+            assert client.post("/v1/events", json=fixture.registration(1)).status_code == 201
+    finally:
+        fixture.ledger.close()
