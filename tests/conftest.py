@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 
 import pytest
-
-from ledger.store.engine import make_engine
-from ledger.store.tables import metadata
+from sqlalchemy import create_engine
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -30,7 +29,8 @@ DATABASE_URL_ENV = "TRACELEDGER_TEST_DATABASE_URL"
 def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
     """Each ledger test runs on the embedded SQLite file and on PostgreSQL (when its URL is given).
 
-    PostgreSQL starts every test from an empty schema: the ledger's tables are dropped first.
+    On PostgreSQL every test gets a schema of its own, dropped afterwards, so test runs sharing one server (CI,
+    a developer's helpers) never see each other's tables.
     """
     if request.param == "sqlite":
         yield None
@@ -38,10 +38,16 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
     url = os.environ.get(DATABASE_URL_ENV)
     if not url:
         pytest.skip(f"PostgreSQL suite: set {DATABASE_URL_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)")
-    engine = make_engine(url)
-    metadata.drop_all(engine)
-    engine.dispose()
-    yield url
+    schema = f"traceledger_test_{os.getpid()}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
 
 
 from tests.scenarios.world import world  # noqa: E402 -- the story fixture, shared by the ledger and API suites
