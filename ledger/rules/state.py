@@ -7,7 +7,7 @@ as the entries. With no reader the state is purely in memory, which is how an au
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 ViewRow = tuple[str, str]  # (view, key)
@@ -52,9 +52,3 @@ class State:
         """The rows changed since the last call, for the store to write."""
         changes, self._dirty = self._dirty, {}
         return changes
-
-    def rows(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        """Every row known to this state (for an in-memory state: the whole view set)."""
-        for (view, key), value in sorted(self._cache.items()):
-            if value is not None:
-                yield view, key, value

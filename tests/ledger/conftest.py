@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select
 
 from ledger.events import sign_event
 from ledger.events.builders import Registrar, registration_payload
@@ -49,10 +49,6 @@ class LedgerFixture:
                 table.name: [tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key.columns))]
                 for table in metadata.sorted_tables
             }
-
-    def count(self, table: str) -> int:
-        with self.ledger.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(text(table))).scalar_one())
 
 
 def create_ledger(path: Path, database_url: str | None = None) -> LedgerFixture:
