@@ -25,9 +25,9 @@ class Entry(SQLModel, table=True):
     leaf_index: int = Field(primary_key=True)
     event_id: str = Field(max_length=64, unique=True)
     leaf_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    kind: str = Field(max_length=32, index=True)
-    subject: str = Field(max_length=200, index=True)
-    actor: str = Field(max_length=32, index=True)
+    kind: str = Field(max_length=32)
+    subject: str = Field(max_length=200, index=True)  # a subject's history is read by this index
+    actor: str = Field(max_length=32)
     time: str = Field(max_length=32)
     logged_at: str = Field(max_length=32)
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
@@ -37,6 +37,7 @@ class MerkleNode(SQLModel, table=True):
     """The hash of the complete subtree over leaves [index·2^level, (index+1)·2^level)."""
 
     __tablename__ = "merkle_nodes"
+    __table_args__ = {"sqlite_with_rowid": False}  # keyed by (level, index) alone: one B-tree, not two
     level: int = Field(primary_key=True)
     index: int = Field(primary_key=True)
     hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
@@ -66,6 +67,7 @@ class ViewRowModel(SQLModel, table=True):
     """One row of a derived view: canonical JSON ``value`` under (view, key)."""
 
     __tablename__ = "views"
+    __table_args__ = {"sqlite_with_rowid": False}  # keyed by (view, key) alone: one B-tree, not two
     view: str = Field(primary_key=True, max_length=32)
     key: str = Field(primary_key=True, max_length=200)
     value: str
