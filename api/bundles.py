@@ -6,6 +6,7 @@ proof is for even while other requests append.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,8 +42,13 @@ def appended(results: list[AppendResult]) -> AppendResponse:
     )
 
 
-def logged_entry(ledger: Ledger, entry: StoredEntry, tree_size: int) -> LoggedEntry:
-    proof = ledger.inclusion_proof(entry.leaf_index, tree_size)
+def logged_entries(ledger: Ledger, entries: Sequence[StoredEntry], tree_size: int) -> list[LoggedEntry]:
+    """Entries with their inclusion proofs in the tree of ``tree_size`` (all proofs from one node fetch)."""
+    proofs = ledger.inclusion_proofs([e.leaf_index for e in entries], tree_size)
+    return [logged_entry(e, tree_size, proofs[e.leaf_index]) for e in entries]
+
+
+def logged_entry(entry: StoredEntry, tree_size: int, proof: list[bytes]) -> LoggedEntry:
     return LoggedEntry(
         entry.leaf_index, entry.event_id, entry.kind, entry.subject, entry.logged_at, b64(entry.data),
         InclusionProof(tree_size, [b64(h) for h in proof]),
@@ -53,7 +59,7 @@ def event(ledger: Ledger, event_id: str) -> EventResponse:
     """One logged event with its inclusion proof against the latest checkpoint."""
     entry = ledger.entry_by_event_id(event_id)
     checkpoint = ledger.checkpoint()
-    logged = logged_entry(ledger, entry, checkpoint.size)
+    (logged,) = logged_entries(ledger, [entry], checkpoint.size)
     return EventResponse(**msgspec.structs.asdict(logged), checkpoint=checkpoint.note)
 
 
@@ -83,8 +89,8 @@ def history_bundle(ledger: Ledger, path: str) -> HistoryBundle:
         subject_kind=history.subject.kind,
         checkpoint=checkpoint.note,
         tree_size=checkpoint.size,
-        entries=[logged_entry(ledger, e, checkpoint.size) for e in history.entries],
-        registrations=[logged_entry(ledger, e, checkpoint.size) for e in history.registrations],
+        entries=logged_entries(ledger, history.entries, checkpoint.size),
+        registrations=logged_entries(ledger, history.registrations, checkpoint.size),
         summary=_summary(history),
     )
 
