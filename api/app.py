@@ -20,6 +20,7 @@ from litestar.types import Middleware
 
 from api.controllers import CONTROLLERS
 from api.openapi import openapi_config
+from api.ping import ping
 from api.problems import problem_response
 from api.settings import ApiSettings
 from ledger.store.ledger import Ledger
@@ -61,7 +62,7 @@ def _middleware(settings: ApiSettings) -> list[Middleware]:
 def create_app(settings: ApiSettings) -> Litestar:
     """The traceledger HTTP API over the ledger that ``settings.open_ledger`` opens at startup."""
     return Litestar(
-        route_handlers=list(CONTROLLERS),
+        route_handlers=[*CONTROLLERS, ping],
         dependencies={
             "ledger": Provide(_provide_ledger, sync_to_thread=False),
             "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),

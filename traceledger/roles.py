@@ -3,6 +3,11 @@
 Every command prints ``<index> <event id> <kind> <subject>`` for the event it logged. Parents are found in the
 derived views (``actors``, ``batches``, ``parcels``) or named by event id, and checked to exist before signing.
 Malformed options raise a ``TraceledgerError``, which ``traceledger.cli.main`` prints as one line.
+
+With ``--url`` a command talks to a running server instead (``traceledger.client``): it reads the parents from the
+API (``/v1/actors``, ``/v1/events``, and a batch's or parcel's history at ``/v1/subjects``) and posts the signed
+envelope to ``/v1/events``; the server's problem answers become the same one-line errors. Only the signer's key
+is needed then, never the log key.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 from rich.console import Console
@@ -53,6 +58,9 @@ from signer.keys import SigningKey, passphrase_from_env_or_prompt
 from traceledger.options import DatabaseOption, HomeOption, read_public_key_file
 from traceledger.settings import Home
 
+if TYPE_CHECKING:
+    from traceledger.client import LedgerClient
+
 registrar_app = typer.Typer(no_args_is_help=True, help="Register organisations and manage their keys.")
 producer_app = typer.Typer(no_args_is_help=True, help="Register batches, inspect, dispatch and recall them.")
 merchant_app = typer.Typer(no_args_is_help=True, help="List batches for sale and dispatch orders.")
@@ -70,24 +78,58 @@ KeyOption = Annotated[Path, typer.Option("--key", help="The signer's encrypted p
 BatchOption = Annotated[str, typer.Option("--batch", help="Batch subject path, 01/<GTIN>/10/<lot>")]
 ParcelOption = Annotated[str, typer.Option("--parcel", help="Parcel subject path, 00/<SSCC> or parcel/<c>/<no>")]
 TextOption = Annotated[str | None, typer.Option("--text", help="Free text, kept outside the log as an attachment")]
+UrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--url", help="A traceledger server, e.g. http://127.0.0.1:8000: read and append through its API instead"
+    ),
+]
 
 
 # ---- signing and appending ---------------------------------------------------------------------------------
 
 
+class _Chain(Protocol):
+    """Where a command finds the parents of its event and appends it: the local ledger, or a server (``--url``)."""
+
+    def production(self, batch: str) -> str:
+        """The production event id of a batch."""
+        ...
+
+    def custody(self, parcel: str) -> tuple[str, str]:
+        """The parcel's custody head event id and its current custodian."""
+        ...
+
+    def key_event(self, actor_id: str) -> str:
+        """The actor's last key event id."""
+        ...
+
+    def registration(self, actor_id: str) -> str:
+        """The actor's current registration event id."""
+        ...
+
+    def logged(self, event_id: str, kind: str, option: str) -> str:
+        """``event_id`` after checking that the ledger holds it and that it is of ``kind``."""
+        ...
+
+    def append(self, envelope: dict[str, Any], event_id: str) -> int:
+        """Append a signed envelope whose event id is ``event_id``; its leaf index."""
+        ...
+
+
 @dataclass(frozen=True)
 class _Session:
-    """The signer's key and the open ledger that one command appends its event to."""
+    """The signer's key and the ledger (local or remote) that one command appends its event to."""
 
     key: SigningKey
-    ledger: Ledger
+    chain: _Chain
 
     def log(self, payload: EventPayload) -> None:
         """Sign, check locally (clear schema errors), append and print the event's line."""
         envelope = sign_event(payload, [self.key]).to_json()
-        parse_envelope(envelope)
-        result = self.ledger.append([envelope])[0]
-        out.print(f"{result.leaf_index} {result.event_id} {payload.kind} {payload.subject}", markup=False)
+        event = parse_envelope(envelope)
+        index = self.chain.append(envelope, event.event_id)
+        out.print(f"{index} {event.event_id} {payload.kind} {payload.subject}", markup=False)
         for ref in payload.attachments:
             # Attachment upload does not exist yet: only the reference enters the event, and the sealed bytes
             # (salt || content) are not stored anywhere, so print the digest for the user's records.
@@ -95,12 +137,22 @@ class _Session:
 
 
 @contextmanager
-def _session(key_file: Path, home: Path | None, database_url: str | None) -> Iterator[_Session]:
-    """Load the signer's key, then open the ledger for appending (closed on exit)."""
+def _session(key_file: Path, home: Path | None, database_url: str | None, url: str | None) -> Iterator[_Session]:
+    """Load the signer's key, then open the ledger for appending, or a client of the server at ``url``."""
+    if url is not None:
+        from traceledger.client import LedgerClient, check_url  # the HTTP stack loads only for --url
+
+        if home is not None or database_url is not None:
+            raise InvalidPayload("give either --url (a server) or --home / --database-url (a local ledger), not both")
+        check_url(url)
     key = SigningKey.load(key_file, passphrase_from_env_or_prompt("Key passphrase: "))
+    if url is not None:
+        with LedgerClient(url) as client:
+            yield _Session(key, _RemoteChain(client))
+        return
     ledger = Home.resolve(home, database_url).open(passphrase_from_env_or_prompt("Log key passphrase: "))
     try:
-        yield _Session(key, ledger)
+        yield _Session(key, _LocalChain(ledger))
     finally:
         ledger.close()
 
@@ -108,50 +160,120 @@ def _session(key_file: Path, home: Path | None, database_url: str | None) -> Ite
 # ---- reading the ledger ------------------------------------------------------------------------------------
 
 
-def _view_field(ledger: Ledger, view: str, key: str, field: str, missing: LedgerError) -> str:
-    """One field of a derived view row; ``missing`` is raised when the row does not exist."""
-    row = ledger.view(view, key)
-    if row is None:
-        raise missing
-    if not isinstance(row.get(field), str):
-        raise LedgerStateError(f"the {view} view row for {key} has no {field!r}; run `traceledger reindex`")
-    return str(row[field])
+def _no_batch(batch: str, where: str) -> UnknownBatch:
+    return UnknownBatch(f"no batch {batch} {where}; a producer registers it with `producer batch`")
 
 
-def _production(ledger: Ledger, batch: str) -> str:
-    """The production event id of a batch, from the batches view."""
-    missing = UnknownBatch(f"no batch {batch} in the ledger; a producer registers it with `producer batch`")
-    return _view_field(ledger, "batches", batch, "production", missing)
+def _no_parcel(parcel: str, where: str) -> UnknownParcel:
+    return UnknownParcel(f"no parcel {parcel} {where}; it has not been dispatched")
 
 
-def _custody(ledger: Ledger, parcel: str) -> tuple[str, str]:
-    """The parcel's custody head event id and its current custodian, from the parcels view."""
-    missing = UnknownParcel(f"no parcel {parcel} in the ledger; it has not been dispatched")
-    head = _view_field(ledger, "parcels", parcel, "head", missing)
-    return head, _view_field(ledger, "parcels", parcel, "custodian", missing)
+def _no_actor(actor_id: str, where: str, why: str = "") -> UnknownActor:
+    return UnknownActor(f"no registered actor {actor_id} {where}{why}")
 
 
-def _key_event(ledger: Ledger, actor_id: str) -> str:
-    """The actor's last key event id, from the actors view."""
-    missing = UnknownActor(f"no registered actor {actor_id} in the ledger")
-    return _view_field(ledger, "actors", actor_id, "key_event", missing)
+def _no_event(event_id: str, option: str, where: str) -> NotFound:
+    return NotFound(f"{option} {event_id}: no such event {where}")
 
 
-def _registration(ledger: Ledger, actor_id: str) -> str:
-    """The actor's current registration event id, from the actors view."""
-    missing = UnknownActor(f"no registered actor {actor_id} in the ledger, so there is nothing to update")
-    return _view_field(ledger, "actors", actor_id, "registration", missing)
-
-
-def _logged(ledger: Ledger, event_id: str, kind: str, option: str) -> str:
-    """``event_id`` after checking that the ledger holds it and that it is of ``kind``."""
-    try:
-        entry = ledger.entry_by_event_id(event_id)
-    except NotFound:
-        raise NotFound(f"{option} {event_id}: no such event in the ledger") from None
-    if entry.kind != kind:
-        raise WrongParents(f"{option} {event_id} is a {entry.kind} event, not a {kind}")
+def _of_kind(event_id: str, found: str, kind: str, option: str) -> str:
+    if found != kind:
+        raise WrongParents(f"{option} {event_id} is a {found} event, not a {kind}")
     return event_id
+
+
+_NOTHING_TO_UPDATE = ", so there is nothing to update"
+
+
+class _LocalChain:
+    """The ledger of the home folder or database: parents come from its derived views."""
+
+    where = "in the ledger"
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def _view_field(self, view: str, key: str, field: str, missing: LedgerError) -> str:
+        """One field of a derived view row; ``missing`` is raised when the row does not exist."""
+        row = self.ledger.view(view, key)
+        if row is None:
+            raise missing
+        if not isinstance(row.get(field), str):
+            raise LedgerStateError(f"the {view} view row for {key} has no {field!r}; run `traceledger reindex`")
+        return str(row[field])
+
+    def production(self, batch: str) -> str:
+        return self._view_field("batches", batch, "production", _no_batch(batch, self.where))
+
+    def custody(self, parcel: str) -> tuple[str, str]:
+        missing = _no_parcel(parcel, self.where)
+        head = self._view_field("parcels", parcel, "head", missing)
+        return head, self._view_field("parcels", parcel, "custodian", missing)
+
+    def key_event(self, actor_id: str) -> str:
+        return self._view_field("actors", actor_id, "key_event", _no_actor(actor_id, self.where))
+
+    def registration(self, actor_id: str) -> str:
+        missing = _no_actor(actor_id, self.where, _NOTHING_TO_UPDATE)
+        return self._view_field("actors", actor_id, "registration", missing)
+
+    def logged(self, event_id: str, kind: str, option: str) -> str:
+        try:
+            entry = self.ledger.entry_by_event_id(event_id)
+        except NotFound:
+            raise _no_event(event_id, option, self.where) from None
+        return _of_kind(event_id, entry.kind, kind, option)
+
+    def append(self, envelope: dict[str, Any], event_id: str) -> int:
+        result = self.ledger.append([envelope])[0]
+        assert result.event_id == event_id
+        return result.leaf_index
+
+
+class _RemoteChain:
+    """A traceledger server: parents come from its actor, event and subject history answers."""
+
+    def __init__(self, client: LedgerClient) -> None:
+        self.client = client
+        self.where = f"in the ledger at {client.url}"
+
+    def production(self, batch: str) -> str:
+        production = self.client.production(batch)
+        if production is None:
+            raise _no_batch(batch, self.where)
+        return production
+
+    def custody(self, parcel: str) -> tuple[str, str]:
+        custody = self.client.custody(parcel)
+        if custody is None:
+            raise _no_parcel(parcel, self.where)
+        return custody
+
+    def key_event(self, actor_id: str) -> str:
+        actor = self.client.actor(actor_id)
+        if actor is None:
+            raise _no_actor(actor_id, self.where)
+        return actor.key_event
+
+    def registration(self, actor_id: str) -> str:
+        actor = self.client.actor(actor_id)
+        if actor is None:
+            raise _no_actor(actor_id, self.where, _NOTHING_TO_UPDATE)
+        return actor.registration
+
+    def logged(self, event_id: str, kind: str, option: str) -> str:
+        event = self.client.event(event_id)
+        if event is None:
+            raise _no_event(event_id, option, self.where)
+        return _of_kind(event_id, event.kind, kind, option)
+
+    def append(self, envelope: dict[str, Any], event_id: str) -> int:
+        from traceledger.client import RemoteError
+
+        appended = self.client.submit(envelope)
+        if appended.event_id != event_id:
+            raise RemoteError(f"the server logged event {appended.event_id}, not the {event_id} submitted")
+        return appended.index
 
 
 # ---- parsing options ---------------------------------------------------------------------------------------
@@ -217,13 +339,14 @@ def registrar_register(
     update: Annotated[bool, typer.Option("--update", help="Replace the actor's current registration")] = False,
     home: HomeOption = None,
     database_url: DatabaseOption = None,
+    url: UrlOption = None,
 ) -> None:
     """Register an organisation (or with --update replace its registration): roles, licences, prefixes, keys."""
     actor_id = validate_uscc(actor_id)
     parsed = [_licence(text) for text in licences or ()]
     public_keys = [read_public_key_file(path) for path in actor_keys]
-    with _session(key, home, database_url) as session:
-        parents = [_registration(session.ledger, actor_id)] if update else []
+    with _session(key, home, database_url, url) as session:
+        parents = [session.chain.registration(actor_id)] if update else []
         payload = registration_payload(
             session.key,
             actor_id,
@@ -245,12 +368,13 @@ def registrar_keys(
     revoke: Annotated[list[str] | None, typer.Option("--revoke", help="A key id to revoke (repeatable)")] = None,
     home: HomeOption = None,
     database_url: DatabaseOption = None,
+    url: UrlOption = None,
 ) -> None:
     """Add or revoke an organisation's keys, following its last key event."""
     actor_id = validate_uscc(actor_id)
     grants = [(read_public_key_file(path), None) for path in add or ()]
-    with _session(key, home, database_url) as session:
-        last = _key_event(session.ledger, actor_id)
+    with _session(key, home, database_url, url) as session:
+        last = session.chain.key_event(actor_id)
         session.log(key_update_payload(session.key, actor_id, last, add=grants, revoke=revoke or ()))
 
 
@@ -273,10 +397,11 @@ def producer_batch(
     ] = None,
     home: HomeOption = None,
     database_url: DatabaseOption = None,
+    url: UrlOption = None,
 ) -> None:
     """Register a new batch (lot) of a product."""
-    with _session(key, home, database_url) as session:
-        parents = [_logged(session.ledger, event_id, "production", "--input") for event_id in inputs or ()]
+    with _session(key, home, database_url, url) as session:
+        parents = [session.chain.logged(event_id, "production", "--input") for event_id in inputs or ()]
         session.log(
             production_payload(
                 session.key,
@@ -302,12 +427,13 @@ def producer_inspect(
     report: Annotated[Path | None, typer.Option("--report", help="The inspection report file")] = None,
     home: HomeOption = None,
     database_url: DatabaseOption = None,
+    url: UrlOption = None,
 ) -> None:
     """Record an inspection result of a batch, with its report as an attachment."""
     batch = _subject(batch, "--batch", "batch")
     sealed = None if report is None else _file_attachment(report)
-    with _session(key, home, database_url) as session:
-        production = _production(session.ledger, batch)
+    with _session(key, home, database_url, url) as session:
+        production = session.chain.production(batch)
         session.log(inspection_payload(session.key, batch, production, result=result, standard=standard, report=sealed))
 
 
@@ -320,11 +446,12 @@ def recall(
     level: Annotated[int, typer.Option("--level", help="Recall level 1 (most serious) to 3")],
     home: HomeOption = None,
     database_url: DatabaseOption = None,
+    url: UrlOption = None,
 ) -> None:
     """Recall a batch: it may no longer be listed or dispatched, except back to its producer."""
     batch = _subject(batch, "--batch", "batch")
-    with _session(key, home, database_url) as session:
-        production = _production(session.ledger, batch)
+    with _session(key, home, database_url, url) as session:
+        production = session.chain.production(batch)
         session.log(recall_payload(session.key, batch, production, reason=reason, level=level))
 
 
@@ -335,11 +462,12 @@ def merchant_list(
     price: Annotated[int, typer.Option("--price", help="Price in fen (CNY minor units)")],
     home: HomeOption = None,
     database_url: DatabaseOption = None,
+    url: UrlOption = None,
 ) -> None:
     """List a batch for sale at a price."""
     batch = _subject(batch, "--batch", "batch")
-    with _session(key, home, database_url) as session:
-        production = _production(session.ledger, batch)
+    with _session(key, home, database_url, url) as session:
+        production = session.chain.production(batch)
         session.log(listing_payload(session.key, batch, production, price=price))
 
 
@@ -356,6 +484,7 @@ def dispatch(
     ] = None,
     home: HomeOption = None,
     database_url: DatabaseOption = None,
+    url: UrlOption = None,
 ) -> None:
     """Dispatch a parcel of goods drawn from batches to an organisation or a consumer's key."""
     if (to is None) == (consignee_key is None):
@@ -364,8 +493,8 @@ def dispatch(
     lines = [_content(text) for text in contents]
     consignee = None if consignee_key is None else read_public_key_file(consignee_key)
     destination = None if to is None else validate_uscc(to)
-    with _session(key, home, database_url) as session:
-        parents = list(dict.fromkeys(_production(session.ledger, line.batch) for line in lines))
+    with _session(key, home, database_url, url) as session:
+        parents = list(dict.fromkeys(session.chain.production(line.batch) for line in lines))
         session.log(
             dispatch_payload(
                 session.key, parcel, lines, parents, location=location, to=destination, consignee_key=consignee
@@ -383,11 +512,12 @@ def courier_handoff(
     location: Annotated[str, typer.Option("--location", help="Where the parcel changes hands")],
     home: HomeOption = None,
     database_url: DatabaseOption = None,
+    url: UrlOption = None,
 ) -> None:
     """Take custody of a parcel from its current custodian."""
     parcel = _subject(parcel, "--parcel", "parcel")
-    with _session(key, home, database_url) as session:
-        head, custodian = _custody(session.ledger, parcel)
+    with _session(key, home, database_url, url) as session:
+        head, custodian = session.chain.custody(parcel)
         session.log(handoff_payload(session.key, parcel, head, from_actor=custodian, location=location))
 
 
@@ -398,11 +528,12 @@ def consumer_receipt(
     condition: Annotated[str, typer.Option("--condition", help="intact, damaged or refused")] = "intact",
     home: HomeOption = None,
     database_url: DatabaseOption = None,
+    url: UrlOption = None,
 ) -> None:
     """Sign for a parcel with the consignee key declared at dispatch."""
     parcel = _subject(parcel, "--parcel", "parcel")
-    with _session(key, home, database_url) as session:
-        head, _ = _custody(session.ledger, parcel)
+    with _session(key, home, database_url, url) as session:
+        head, _ = session.chain.custody(parcel)
         session.log(signature_payload(session.key, parcel, head, condition=condition))
 
 
@@ -418,13 +549,14 @@ def consumer_review(
     text: TextOption = None,
     home: HomeOption = None,
     database_url: DatabaseOption = None,
+    url: UrlOption = None,
 ) -> None:
     """Review goods you signed for; the follow-up review follows the first one."""
     subject = _subject(subject, "--subject", *PRODUCT_SUBJECTS)
-    with _session(key, home, database_url) as session:
-        parent = _logged(session.ledger, receipt, "signature", "--receipt")
+    with _session(key, home, database_url, url) as session:
+        parent = session.chain.logged(receipt, "signature", "--receipt")
         if follow_up_of is not None:
-            parent = _logged(session.ledger, follow_up_of, "review", "--follow-up-of")
+            parent = session.chain.logged(follow_up_of, "review", "--follow-up-of")
         payload = review_payload(session.key, subject, parent, rating=rating, text=_text_attachment(text))
         session.log(payload)
 
@@ -438,11 +570,12 @@ def _complain(
     text: str | None,
     home: Path | None,
     database_url: str | None,
+    url: str | None,
 ) -> None:
     """File a complaint, following the receipt when there is one."""
     subject = _subject(subject, "--subject", *COMPLAINT_SUBJECTS)
-    with _session(key, home, database_url) as session:
-        parents = [] if receipt is None else [_logged(session.ledger, receipt, "signature", "--receipt")]
+    with _session(key, home, database_url, url) as session:
+        parents = [] if receipt is None else [session.chain.logged(receipt, "signature", "--receipt")]
         details = _text_attachment(text)
         payload = complaint_payload(
             session.key, subject, category=category, channel=channel, parents=parents, details=details
@@ -459,9 +592,10 @@ def consumer_complain(
     text: TextOption = None,
     home: HomeOption = None,
     database_url: DatabaseOption = None,
+    url: UrlOption = None,
 ) -> None:
     """File a complaint as a consumer (a verified purchase when it follows your receipt)."""
-    _complain(key, subject, category, "consumer", receipt, text, home, database_url)
+    _complain(key, subject, category, "consumer", receipt, text, home, database_url, url)
 
 
 # ---- regulator ---------------------------------------------------------------------------------------------
@@ -476,9 +610,10 @@ def regulator_complaint(
     text: TextOption = None,
     home: HomeOption = None,
     database_url: DatabaseOption = None,
+    url: UrlOption = None,
 ) -> None:
     """Import a complaint received through another channel, such as the 12315 hotline."""
-    _complain(key, subject, category, channel, None, text, home, database_url)
+    _complain(key, subject, category, channel, None, text, home, database_url, url)
 
 
 @regulator_app.command("resolve")
@@ -490,11 +625,12 @@ def regulator_resolve(
     compensation: Annotated[int, typer.Option("--compensation", help="Compensation in fen")] = 0,
     home: HomeOption = None,
     database_url: DatabaseOption = None,
+    url: UrlOption = None,
 ) -> None:
     """Resolve a complaint."""
     subject = _subject(subject, "--subject", *COMPLAINT_SUBJECTS)
-    with _session(key, home, database_url) as session:
-        complaint = _logged(session.ledger, complaint, "complaint", "--complaint")
+    with _session(key, home, database_url, url) as session:
+        complaint = session.chain.logged(complaint, "complaint", "--complaint")
         session.log(resolution_payload(session.key, subject, complaint, outcome=outcome, compensation=compensation))
 
 
@@ -508,9 +644,10 @@ def regulator_sanction(
     lift: Annotated[str | None, typer.Option("--lift", help="Event id of the sanction this lifts")] = None,
     home: HomeOption = None,
     database_url: DatabaseOption = None,
+    url: UrlOption = None,
 ) -> None:
     """Put an organisation on the black or red list, or lift an earlier sanction."""
     actor_id = validate_uscc(actor_id)
-    with _session(key, home, database_url) as session:
-        lifts = None if lift is None else _logged(session.ledger, lift, "sanction", "--lift")
+    with _session(key, home, database_url, url) as session:
+        lifts = None if lift is None else session.chain.logged(lift, "sanction", "--lift")
         session.log(sanction_payload(session.key, actor_id, list_=list_, reason=reason, until=until, lifts=lifts))

@@ -1,4 +1,7 @@
-"""An API over a real SQLite ledger in a temporary home, driven through Litestar's TestClient.
+"""An API over a real ledger in a temporary home, driven through Litestar's TestClient.
+
+Every test that takes the ``api`` fixture runs twice, like the ledger and story suites: on the embedded SQLite file
+and on PostgreSQL (``database_url`` in ``tests/conftest.py``; skipped without ``TRACELEDGER_TEST_DATABASE_URL``).
 
 Actors are registered and goods produced through the ``World`` of the scenario tests (its own ``Ledger`` on the
 same database); the events under test are posted over HTTP, as a client would.
@@ -8,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +26,10 @@ from litestar.testing import TestClient
 from api import ApiSettings, create_app
 from ledger.events import EventPayload, sign_event
 from ledger.log.checkpoint import Checkpoint, open_checkpoint
+from ledger.store.engine import make_engine
+from ledger.store.tables import metadata
 from signer.keys import SigningKey
+from tests.conftest import DATABASE_URL_ENV
 from tests.ledger.conftest import PASSPHRASE, LedgerFixture, create_ledger
 from tests.scenarios.world import World
 
@@ -82,9 +89,10 @@ def make_api(fixture: LedgerFixture, **settings: Any) -> Litestar:
 
 
 @contextmanager
-def serving(home: Path) -> Iterator[Api]:
-    """A new ledger in ``home`` and an API over it (no rate limit), running until the block ends."""
-    fixture = create_ledger(home)
+def serving(home: Path, database_url: str | None = None) -> Iterator[Api]:
+    """A new ledger in ``home`` (on ``database_url``, or SQLite in ``home``) and an API over it (no rate limit),
+    running until the block ends."""
+    fixture = create_ledger(home, database_url)
     try:
         with TestClient(make_api(fixture, read_rate_limit=None)) as client:
             yield Api(client, World(fixture))
@@ -93,6 +101,27 @@ def serving(home: Path) -> Iterator[Api]:
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
-    with serving(tmp_path / "home") as api:
+def api(tmp_path: Path, database_url: str | None) -> Iterator[Api]:
+    """An API over a new ledger, once on SQLite and once on PostgreSQL."""
+    with serving(tmp_path / "home", database_url) as api:
         yield api
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """``database_url`` for a module-scoped fixture: one log built once and shared by a module's tests, e.g.
+    ``serving(tmp_path_factory.mktemp(...) / "home", module_database_url)``.
+
+    The PostgreSQL tables are dropped once, when the module's PostgreSQL round starts; a module using it must not
+    also use the function-scoped ``database_url`` (which drops them again before each of its tests).
+    """
+    if request.param == "sqlite":
+        yield None
+        return
+    url = os.environ.get(DATABASE_URL_ENV)
+    if not url:
+        pytest.skip(f"PostgreSQL suite: set {DATABASE_URL_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    engine = make_engine(url)
+    metadata.drop_all(engine)
+    engine.dispose()
+    yield url

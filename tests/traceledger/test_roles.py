@@ -28,10 +28,15 @@ LICENCE = "food_production:SC11253010200015:2030-12-31T00:00:00Z"
 
 def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     """Run ``traceledger ARGS --home HOME`` with the test passphrase in the environment."""
+    return traceledger(*args, "--home", str(home))
+
+
+def traceledger(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``traceledger ARGS`` in a process with the test passphrase and no other TRACELEDGER_ variable."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACELEDGER_")}
     env["TRACELEDGER_KEY_PASSPHRASE"] = PASSPHRASE
     return subprocess.run(
-        [sys.executable, "-c", "from traceledger.cli import main; main()", *args, "--home", str(home)],
+        [sys.executable, "-c", "from traceledger.cli import main; main()", *args],
         capture_output=True,
         text=True,
         env=env,
