@@ -8,12 +8,12 @@ registrations of the keys that signed it, so a verifier can check who each signe
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from ledger.errors import NotFound
-from ledger.events import LogEntry
 from ledger.identifiers import Subject, parse_subject
 from ledger.rules.context import black_listed
 from ledger.rules.views import ACTORS, BATCHES, ITEMS, KEYS, PARCELS, PUBLIC_KEYS, SANCTIONS
@@ -93,6 +93,11 @@ def subject_history(ledger: Ledger, path: str) -> History:
     )
 
 
+def _signing_kids(entry: StoredEntry) -> list[str]:
+    """The keyids that signed a logged entry (read from its stored bytes, validated when they were logged)."""
+    return [signature["keyid"] for signature in json.loads(entry.data)["envelope"]["signatures"]]
+
+
 def _signers(ledger: Ledger, entries: list[StoredEntry]) -> tuple[list[StoredEntry], set[str]]:
     """The entries that vouch for every key signing ``entries``, closed back to genesis, and the signing actors.
 
@@ -105,20 +110,18 @@ def _signers(ledger: Ledger, entries: list[StoredEntry]) -> tuple[list[StoredEnt
     actors: set[str] = set()
     pending, first = entries, True
     while pending:
-        wanted: set[str] = set()
-        for entry in pending:
-            for signature in LogEntry.parse(entry.data).event.envelope.signatures:
-                key = ledger.view(KEYS, signature.keyid)
-                if key is None:
-                    declared = ledger.view(PUBLIC_KEYS, signature.keyid)
-                    wanted.update([declared["event"]] if declared else [])
-                    continue
-                wanted.add(key["event"])
-                actor = ledger.view(ACTORS, key["actor"])
-                wanted.update([actor["registration"]] if actor else [])
-                if first:
-                    actors.add(key["actor"])
-        first = False
-        pending = [ledger.entry_by_event_id(i) for i in sorted(wanted - own - found.keys())]
+        kids = {kid for entry in pending for kid in _signing_kids(entry)}
+        rows = ledger.view_rows([(view, kid) for kid in kids for view in (KEYS, PUBLIC_KEYS)])
+        wanted = {
+            rows[(PUBLIC_KEYS, kid)]["event"] for kid in kids if (KEYS, kid) not in rows and (PUBLIC_KEYS, kid) in rows
+        }
+        keys = [rows[(KEYS, kid)] for kid in kids if (KEYS, kid) in rows]
+        wanted.update(key["event"] for key in keys)
+        holders = {str(key["actor"]) for key in keys}
+        registrations = ledger.view_rows([(ACTORS, actor) for actor in holders])
+        wanted.update(row["registration"] for row in registrations.values())
+        if first:
+            actors, first = holders, False
+        pending = ledger.entries_by_event_ids(wanted - own - found.keys())
         found.update((e.event_id, e) for e in pending)
     return sorted(found.values(), key=lambda e: e.leaf_index), actors

@@ -276,6 +276,22 @@ class Ledger:
         with self.engine.connect() as conn:
             return ConnectionViewReader(conn).load(name, key)
 
+    def view_rows(self, rows: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """Many view rows at once (absent ones are left out), in a query per view."""
+        with self.engine.connect() as conn:
+            return ConnectionViewReader(conn).load_many(rows)
+
+    def entries_by_event_ids(self, event_ids: Iterable[str]) -> list[StoredEntry]:
+        """The entries of these events, in log order (unknown ids are left out)."""
+        ids = sorted(set(event_ids))
+        with self.engine.connect() as conn:
+            rows = [
+                row
+                for start in range(0, len(ids), 500)
+                for row in conn.execute(select(ENTRIES).where(ENTRIES.c.event_id.in_(ids[start : start + 500])))
+            ]
+        return sorted((_row_to_entry(row) for row in rows), key=lambda e: e.leaf_index)
+
     def _checked_size(self, size: int | None) -> int:
         current = self.size()
         if size is None:
