@@ -7,7 +7,10 @@ sent), so its request body is described here, by hand, from the DSSE envelope fo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from litestar import Request, Router
+from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
@@ -62,6 +65,16 @@ class SubmitOperation(Operation):
         )
 
 
+_SCHEMA_PATH = "/schema"
+
+
+def _unknown_schema_page(request: Request[Any, Any, Any]) -> None:
+    """Litestar answers any other ``/schema/<path>`` with its own HTML 404 page, which is no problem document;
+    its handler is the only one under the schema router with a path parameter, so refuse it before it runs."""
+    if "path" in request.path_params:
+        raise NotFoundException
+
+
 def openapi_config() -> OpenAPIConfig:
     """The schema as JSON at ``/schema`` and ``/schema/openapi.json``; no HTML viewer, which would load scripts
     from a CDN."""
@@ -69,6 +82,9 @@ def openapi_config() -> OpenAPIConfig:
         title="traceledger",
         version="1",
         description="A product traceability ledger: signed events in a verifiable transparency log.",
-        path="/schema",
+        path=_SCHEMA_PATH,
         render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
+        openapi_router=Router(
+            _SCHEMA_PATH, route_handlers=[], include_in_schema=False, before_request=_unknown_schema_page
+        ),
     )

@@ -40,6 +40,8 @@ def read_submissions(body: bytes) -> list[Any]:
         raise MalformedJson(
             f"the request body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except ValueError:  # Python refuses to convert integers of more than 4300 digits (sys.get_int_max_str_digits)
+        raise MalformedJson("the request body holds a number with too many digits") from None
     if isinstance(value, dict):
         return [value]
     if isinstance(value, list):

@@ -140,10 +140,13 @@ def _subclasses(root: type[TraceledgerError]) -> Iterator[type[TraceledgerError]
 
 
 def _local_error(slug: str) -> type[TraceledgerError] | None:
-    """This program's error class for a problem slug (the signer's and the ledger's errors are loaded here)."""
+    """The signer's or ledger's error class for a problem slug, or None (then the server's words are kept).
+
+    Only those two modules' classes count, so the answer does not depend on what else this process imported.
+    """
     assert ledger.errors  # imported for its classes, which register themselves as subclasses
     for cls in _subclasses(TraceledgerError):
-        if cls.slug == slug and cls.__module__.split(".")[0] in ("signer", "ledger", "api"):
+        if cls.slug == slug and cls.__module__ in ("signer.errors", "ledger.errors"):
             return cls
     return None
 

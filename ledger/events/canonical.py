@@ -87,8 +87,8 @@ def loads_strict(data: bytes | str) -> Any:
             parse_float=_reject_float,
             parse_int=_parse_int,
         )
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise NonCanonicalPayload(f"not valid JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, a >4300-digit integer, absurd nesting
+        raise NonCanonicalPayload(f"not valid JSON: {str(exc)[:200]}") from None
 
 
 def parse_canonical(data: bytes) -> Any:
@@ -100,8 +100,8 @@ def parse_canonical(data: bytes) -> Any:
     """
     try:
         value = json.loads(data, parse_constant=_reject_constant, parse_float=_reject_float, parse_int=_parse_int)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise NonCanonicalPayload(f"not valid JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, a >4300-digit integer, absurd nesting
+        raise NonCanonicalPayload(f"not valid JSON: {str(exc)[:200]}") from None
     if _FOUR_BYTE_UTF8.search(data):
         _check(value, "$")
     if _encode(value) != data:

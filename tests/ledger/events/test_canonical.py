@@ -59,3 +59,12 @@ def test_parse_canonical_refuses_every_non_canonical_form(data: bytes) -> None:
 @given(signed_json_documents())
 def test_parse_canonical_accepts_canonical_bytes(document: Any) -> None:
     assert parse_canonical(canonical_json(document)) == document
+
+
+@pytest.mark.parametrize("data", [b'{"a":' + b"1" * 4301 + b"}", b"[" * 20_000 + b"]" * 20_000])
+def test_parsers_refuse_what_pythons_json_cannot_hold(data: bytes) -> None:
+    """A 4,301-digit integer and 20,000 levels of nesting are refused as non-canonical, never an internal error."""
+    with pytest.raises(NonCanonicalPayload):
+        parse_canonical(data)
+    with pytest.raises(NonCanonicalPayload):
+        loads_strict(data)
