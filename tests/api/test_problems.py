@@ -10,13 +10,15 @@ import pytest
 from litestar.testing import TestClient
 
 import ledger.errors
+from api.app import create_app
 from api.catalogue import catalogue
 from api.errors import ApiError
+from api.settings import ApiSettings
 from ledger.errors import LedgerStateError
 from ledger.store.ledger import Ledger
 from signer.errors import TraceledgerError
 from tests.api.conftest import PROBLEM_JSON, Api, make_api, problem
-from tests.ledger.conftest import create_ledger
+from tests.ledger.conftest import PASSPHRASE, create_ledger
 
 
 def _classes(root: type[TraceledgerError]) -> list[type[TraceledgerError]]:
@@ -102,3 +104,48 @@ def test_a_server_failure_is_a_generic_500_logged_on_the_server(
     (record,) = caplog.records
     assert record.exc_info is not None
     assert record.exc_info[1] is error
+
+
+def _ledger_problems() -> list[type[TraceledgerError]]:
+    """Every error the ledger or signer can raise at a client (status below 500), each a problem type."""
+    return [
+        c for c in _classes(TraceledgerError)
+        if c.__module__ in ("ledger.errors", "signer.errors") and c.status < 500
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("error", _ledger_problems(), ids=lambda c: c.slug)
+def test_every_ledger_problem_type_answers_as_problem_json(tmp_path: Path, error: type[TraceledgerError]) -> None:
+    """Whatever the ledger refuses a submission with reaches the client as its own type, status and detail.
+
+    Each rule raises its own error for real in tests/scenarios/test_rules.py; here the ledger behind the API is made
+    to refuse with each type in turn, so the HTTP mapping is checked for all of them, batch position included.
+    """
+    fixture = create_ledger(tmp_path / "home")
+    real = fixture.home.open
+
+    class Refusing(Ledger):
+        def append(self, submissions: object) -> list[object]:  # type: ignore[override]
+            raise (
+                error(f"refused with {error.__name__}").at(1)
+                if issubclass(error, ledger.errors.LedgerError)
+                else (error(f"refused with {error.__name__}"))
+            )
+
+    def open_refusing() -> Ledger:
+        opened = real(PASSPHRASE)
+        opened.__class__ = Refusing
+        return opened
+
+    app = create_app(ApiSettings(open_ledger=open_refusing, read_rate_limit=None))
+    try:
+        with TestClient(app) as client:
+            before = fixture.table_snapshot()
+            response = client.post("/v1/events", json=[{"payloadType": "x"}, {"payloadType": "y"}])
+            body = problem(response, error.status, error.slug)
+            assert error.__name__ in body["detail"]
+            if issubclass(error, ledger.errors.LedgerError):
+                assert body["event_index"] == 1
+            assert fixture.table_snapshot() == before
+    finally:
+        fixture.ledger.close()
