@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ledger.errors import (
@@ -80,7 +81,7 @@ def _claim_prefixes(ctx: Context, actor_id: str, old: list[str], new: list[str])
             ctx.state.put(GS1_PREFIXES, part, {"actors": actors, "registered_by": owner})
 
 
-def _put_actor(ctx: Context, actor_id: str, data: dict[str, Any], previous: Row | None) -> None:
+def _put_actor(ctx: Context, actor_id: str, data: Mapping[str, Any], previous: Row | None) -> None:
     kids = _grant_keys(ctx, actor_id, data["keys"])
     _claim_prefixes(ctx, actor_id, previous["gs1_prefixes"] if previous else [], data["gs1_prefixes"])
     known = previous["keys"] if previous else []

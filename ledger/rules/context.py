@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -52,8 +53,8 @@ class Context:
     logged_at: datetime
 
     @property
-    def data(self) -> dict[str, Any]:
-        return dict(self.event.payload.data)
+    def data(self) -> Mapping[str, Any]:
+        return self.event.payload.data
 
     @property
     def subject(self) -> str:
