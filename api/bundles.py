@@ -26,7 +26,6 @@ from api.schemas import (
     Licence,
     LoggedEntry,
     Sanction,
-    b64,
 )
 from ledger.errors import NotFound
 from ledger.history import History, subject_history
@@ -34,6 +33,7 @@ from ledger.identifiers import validate_uscc
 from ledger.rules.context import black_listed
 from ledger.rules.views import ACTORS, KEYS, SANCTIONS
 from ledger.store.ledger import AppendResult, Ledger, StoredEntry
+from signer.encoding import b64
 
 
 def appended(results: list[AppendResult]) -> AppendResponse:

@@ -6,13 +6,7 @@ so a client verifies them without re-encoding anything.
 
 from __future__ import annotations
 
-import base64
-
 import msgspec
-
-
-def b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
 
 
 class AppendedEntry(msgspec.Struct):

@@ -6,12 +6,11 @@ re-interpreted under another type.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from signer.encoding import b64, b64decode_strict
 from signer.errors import SignatureError
 from signer.keys import SIGNATURE_SIZE, SigningKey, verify_signature
 
@@ -20,17 +19,6 @@ def pae(payload_type: str, payload: bytes) -> bytes:
     """``"DSSEv1" SP len(type) SP type SP len(body) SP body`` with lengths as ASCII decimals of byte counts."""
     type_bytes = payload_type.encode()
     return b"DSSEv1 %d %b %d %b" % (len(type_bytes), type_bytes, len(payload), payload)
-
-
-def b64decode_strict(text: str, what: str) -> bytes:
-    """Standard base64 with padding; anything else (URL alphabet, whitespace, missing padding) is refused."""
-    try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
-        raise SignatureError(f"{what} is not standard base64") from None
-    if base64.b64encode(raw).decode("ascii") != text:
-        raise SignatureError(f"{what} is not in canonical base64 form")
-    return raw
 
 
 @dataclass(frozen=True)
@@ -49,8 +37,8 @@ class Envelope:
         """The wire form: ``{"payloadType", "payload" (base64), "signatures": [{"keyid", "sig"}]}``."""
         return {
             "payloadType": self.payload_type,
-            "payload": base64.b64encode(self.payload).decode("ascii"),
-            "signatures": [{"keyid": s.keyid, "sig": base64.b64encode(s.sig).decode("ascii")} for s in self.signatures],
+            "payload": b64(self.payload),
+            "signatures": [{"keyid": s.keyid, "sig": b64(s.sig)} for s in self.signatures],
         }
 
     @classmethod

@@ -16,12 +16,11 @@ Rules beyond the letter of the spec, chosen so a note has exactly one accepted s
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from signer.encoding import b64, b64decode_strict
 from signer.errors import NoteError
 from signer.keys import PUBLIC_KEY_SIZE, SIGNATURE_SIZE, SigningKey, verify_signature
 
@@ -64,16 +63,6 @@ def _check_text(text: str) -> None:
     _check_chars(text, "note text")
 
 
-def _b64decode(value: str, what: str) -> bytes:
-    try:
-        raw = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise NoteError(f"{what} is not valid standard base64") from None
-    if base64.b64encode(raw).decode("ascii") != value:
-        raise NoteError(f"{what} is not canonical padded standard base64")
-    return raw
-
-
 def key_id(name: str, sig_type: int, public_key: bytes) -> bytes:
     """SHA-256(name || 0x0A || type byte || public key)[:4], the spec's recommended 4-byte key id."""
     _check_name(name)
@@ -99,7 +88,7 @@ class NoteSignature:
             raise NoteError(f"signature by {self.name} is empty")
 
     def _line(self) -> str:
-        encoded = base64.b64encode(self.key_id + self.signature).decode("ascii")
+        encoded = b64(self.key_id + self.signature)
         return f"{_SIG_PREFIX}{self.name} {encoded}\n"
 
 
@@ -133,7 +122,7 @@ def _parse_line(line: str, number: int) -> NoteSignature:
         _check_name(name)
     except NoteError as exc:
         raise NoteError(f"{where}: {exc.detail}") from None
-    raw = _b64decode(encoded, f"{where} signature")
+    raw = b64decode_strict(encoded, f"{where} signature", NoteError)
     if len(raw) <= _KEY_ID_SIZE:
         raise NoteError(f"{where} holds {len(raw)} bytes, not a key id and a signature")
     return NoteSignature(name, raw[:_KEY_ID_SIZE], raw[_KEY_ID_SIZE:])
@@ -195,7 +184,7 @@ class NoteVerifier:
 
     @property
     def vkey(self) -> str:
-        encoded = base64.b64encode(bytes([ED25519_TYPE]) + self.public_key).decode("ascii")
+        encoded = b64(bytes([ED25519_TYPE]) + self.public_key)
         return f"{self.name}+{self.key_id.hex()}+{encoded}"
 
     @classmethod
@@ -207,7 +196,7 @@ class NoteVerifier:
         name, id_hex, encoded = parts
         if len(id_hex) != 2 * _KEY_ID_SIZE or any(c not in "0123456789abcdefABCDEF" for c in id_hex):
             raise NoteError(f"vkey key id {id_hex!r} is not {2 * _KEY_ID_SIZE} hex digits")
-        raw = _b64decode(encoded, "vkey key")
+        raw = b64decode_strict(encoded, "vkey key", NoteError)
         if not raw or raw[0] != ED25519_TYPE:
             found = f"0x{raw[0]:02x}" if raw else "nothing"
             raise NoteError(f"vkey signature type is {found}; only Ed25519 (0x01) keys verify notes")

@@ -5,7 +5,6 @@ Every command takes ``--home`` / ``--database-url`` the same way; failures print
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import sys
@@ -19,6 +18,7 @@ from ledger.errors import InvalidEventError, ProofError
 from ledger.events.builders import Registrar
 from ledger.log.checkpoint import open_checkpoint
 from ledger.log.merkle import verify_consistency, verify_inclusion
+from signer.encoding import b64, b64decode_strict
 from signer.errors import TraceledgerError
 from signer.keys import PASSPHRASE_ENV, SigningKey, passphrase_from_env_or_prompt
 from signer.note import NoteVerifier
@@ -42,17 +42,6 @@ app.add_typer(courier_app, name="courier")
 app.add_typer(consumer_app, name="consumer")
 app.add_typer(regulator_app, name="regulator")
 out = Console(highlight=False, soft_wrap=True)
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
-
-def _unb64(text: str, what: str) -> bytes:
-    try:
-        return base64.b64decode(text, validate=True)
-    except ValueError:
-        raise ProofError(f"{what} is not base64") from None
 
 
 def _read_json(path: Path) -> Any:
@@ -94,7 +83,7 @@ def _keygen(directory: Path, name: str, passphrase: str) -> SigningKey:
     key = SigningKey.generate()
     key.save(directory / f"{name}.pem", passphrase)
     (directory / f"{name}.pub").write_text(
-        json.dumps({"kid": key.kid, "public_key": _b64(key.public_key)}) + "\n", encoding="utf-8"
+        json.dumps({"kid": key.kid, "public_key": b64(key.public_key)}) + "\n", encoding="utf-8"
     )
     return key
 
@@ -108,7 +97,7 @@ def keygen(
     """Generate an Ed25519 key, stored as encrypted PKCS#8 PEM."""
     directory = out_dir or Home.resolve(home).keys_dir
     key = _keygen(directory, name, passphrase_from_env_or_prompt("New key passphrase: ", confirm=True))
-    out.print(f"kid {key.kid}\npublic_key {_b64(key.public_key)}\nwritten {directory / (name + '.pem')}")
+    out.print(f"kid {key.kid}\npublic_key {b64(key.public_key)}\nwritten {directory / (name + '.pem')}")
 
 
 @app.command()
@@ -172,8 +161,8 @@ def prove_inclusion(
                 "type": "inclusion",
                 "leaf_index": entry.leaf_index,
                 "tree_size": latest.size,
-                "leaf_hash": _b64(entry.leaf_hash),
-                "proof": [_b64(p) for p in proof],
+                "leaf_hash": b64(entry.leaf_hash),
+                "proof": [b64(p) for p in proof],
                 "checkpoint": latest.note,
             },
             indent=2,
@@ -200,9 +189,9 @@ def prove_consistency(
             {
                 "type": "consistency",
                 "old_size": old_size,
-                "old_root": _b64(old_root),
+                "old_root": b64(old_root),
                 "tree_size": latest.size,
-                "proof": [_b64(p) for p in proof],
+                "proof": [b64(p) for p in proof],
                 "checkpoint": latest.note,
             },
             indent=2,
@@ -223,17 +212,25 @@ def verify_proof(
     verifier = NoteVerifier.from_vkey(vkey or Home.resolve(home).settings()["log_vkey"])
     latest = open_checkpoint(str(document.get("checkpoint")), verifier, verifier.name)
     try:
-        proof = [_unb64(p, "proof") for p in document["proof"]]
+        proof = [b64decode_strict(p, "proof", ProofError) for p in document["proof"]]
         if int(document["tree_size"]) != latest.size:
             raise ProofError("the proof's tree size is not the checkpoint's")
         if document["type"] == "inclusion":
             verify_inclusion(
-                _unb64(document["leaf_hash"], "leaf_hash"), int(document["leaf_index"]), latest.size, proof, latest.root
+                b64decode_strict(document["leaf_hash"], "leaf_hash", ProofError),
+                int(document["leaf_index"]),
+                latest.size,
+                proof,
+                latest.root,
             )
             out.print(f"OK: entry {document['leaf_index']} is in the log of size {latest.size} ({verifier.name})")
         else:
             verify_consistency(
-                int(document["old_size"]), latest.size, _unb64(document["old_root"], "old_root"), latest.root, proof
+                int(document["old_size"]),
+                latest.size,
+                b64decode_strict(document["old_root"], "old_root", ProofError),
+                latest.root,
+                proof,
             )
             out.print(f"OK: size {document['old_size']} is a prefix of the log of size {latest.size}")
     except (KeyError, TypeError, ValueError) as exc:

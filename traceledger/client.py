@@ -26,7 +26,7 @@ import msgspec
 
 import ledger.errors
 from ledger.events import EventPayload, LogEntry
-from signer.dsse import b64decode_strict
+from signer.encoding import b64decode_strict
 from signer.errors import TraceledgerError
 from signer.keys import kid_of
 

@@ -9,8 +9,9 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from api.problems import problem_responses
-from api.schemas import ConsistencyProofResponse, InclusionProofResponse, b64
+from api.schemas import ConsistencyProofResponse, InclusionProofResponse
 from ledger.store.ledger import Ledger
+from signer.encoding import b64
 
 
 class ProofsController(Controller):

@@ -6,7 +6,6 @@ Each returns an unsigned ``EventPayload`` whose actor is the signing key's kid; 
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from ledger.events.envelope import sign_event
 from ledger.events.payload import EventPayload, format_time
 from ledger.identifiers import actor_subject, batch_subject
 from signer.dsse import Envelope
+from signer.encoding import b64
 from signer.keys import SigningKey
 from signer.note import NoteSigner
 
@@ -28,10 +28,6 @@ class Registrar:
     actor_id: str
     name: str
     public_keys: tuple[bytes, ...]
-
-
-def b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
 
 
 def genesis_envelope(

@@ -14,7 +14,7 @@ from datetime import datetime
 from ledger.events import ParsedEvent, check_clock
 from ledger.identifiers import parse_subject
 from ledger.rules import actors, custody, feedback, goods
-from ledger.rules.context import Context, b64
+from ledger.rules.context import Context
 from ledger.rules.custody import check_conservation
 from ledger.rules.state import State, ViewRow
 from ledger.rules.views import (
@@ -32,7 +32,7 @@ from ledger.rules.views import (
     SANCTIONS,
     SPENDS,
 )
-from signer.dsse import b64decode_strict
+from signer.encoding import b64, b64decode_strict
 from signer.keys import kid_of
 
 __all__ = ["State", "apply_event", "check_conservation", "introduced_keys", "prefetch", "public_key_of"]

@@ -17,7 +17,7 @@ from ledger.errors import (
 from ledger.identifiers import parse_subject
 from ledger.rules.context import Context, Row
 from ledger.rules.views import ACTORS, GS1_PREFIXES, KEYS, LOG, SANCTIONS
-from signer.dsse import b64decode_strict
+from signer.encoding import b64decode_strict
 from signer.keys import kid_of
 
 MIN_PREFIX = 6

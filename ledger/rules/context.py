@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,10 +36,6 @@ def black_listed(sanctions: Row | None, at: datetime) -> bool:
 @lru_cache(maxsize=4)  # one log time per batch, asked for by many rows
 def _stamp(moment: datetime) -> str:
     return format_time(moment)
-
-
-def b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
 
 
 @dataclass(frozen=True)

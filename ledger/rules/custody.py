@@ -19,7 +19,7 @@ from ledger.identifiers import item_subject
 from ledger.rules.context import Context, Row
 from ledger.rules.goods import batch_row
 from ledger.rules.views import BATCHES, ITEMS, PARCELS, RECEIPTS, SPENDS
-from signer.dsse import b64decode_strict
+from signer.encoding import b64decode_strict
 from signer.keys import kid_of
 
 

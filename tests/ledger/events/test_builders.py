@@ -11,7 +11,6 @@ from ledger.errors import InvalidIdentifier, InvalidPayload
 from ledger.events import EventPayload, ParsedEvent, parse_envelope, seal_attachment, sign_event
 from ledger.events.builders import (
     Content,
-    b64,
     complaint_payload,
     dispatch_payload,
     handoff_payload,
@@ -25,6 +24,7 @@ from ledger.events.builders import (
     sanction_payload,
     signature_payload,
 )
+from signer.encoding import b64
 from signer.keys import SigningKey
 
 KEY = SigningKey.from_seed(b"b" * 32)
