@@ -62,7 +62,7 @@ def _middleware(settings: ApiSettings) -> list[Middleware]:
 def create_app(settings: ApiSettings) -> Litestar:
     """The traceledger HTTP API over the ledger that ``settings.open_ledger`` opens at startup."""
     return Litestar(
-        route_handlers=[*CONTROLLERS, ping],
+        route_handlers=[*CONTROLLERS, ping, *settings.extra_route_handlers],
         dependencies={
             "ledger": Provide(_provide_ledger, sync_to_thread=False),
             "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),

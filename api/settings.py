@@ -6,9 +6,11 @@ that opens one, called once per server process at startup, so each uvicorn worke
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from litestar.types import ControllerRouterHandler
 
 from ledger.events import MAX_ENVELOPE_BYTES
 from ledger.store.ledger import Ledger
@@ -27,3 +29,5 @@ class ApiSettings:
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     read_rate_limit: tuple[DurationUnit, int] | None = ("minute", 600)  # per client address; None: no limit
     short_cache_seconds: int = 5  # max-age of the mutable /checkpoint and of partial tiles
+    # Handlers served beside the API by the same app (the verify portal); they get the same ``ledger`` dependency.
+    extra_route_handlers: Sequence[ControllerRouterHandler] = ()

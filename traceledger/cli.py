@@ -22,10 +22,12 @@ from signer.encoding import b64, b64decode_strict
 from signer.errors import TraceledgerError
 from signer.keys import PASSPHRASE_ENV, SigningKey, passphrase_from_env_or_prompt
 from signer.note import NoteVerifier
+from traceledger.audit_command import audit
 from traceledger.demo import run_demo
 from traceledger.options import DatabaseOption, HomeOption, read_public_key_file
 from traceledger.roles import consumer_app, courier_app, merchant_app, producer_app, registrar_app, regulator_app
 from traceledger.settings import DATABASE_URL_ENV, HOME_ENV, Home
+from traceledger.witness_command import witness_app
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -41,6 +43,8 @@ app.add_typer(merchant_app, name="merchant")
 app.add_typer(courier_app, name="courier")
 app.add_typer(consumer_app, name="consumer")
 app.add_typer(regulator_app, name="regulator")
+app.add_typer(witness_app, name="witness")
+app.command()(audit)
 out = Console(highlight=False, soft_wrap=True)
 
 

@@ -1,0 +1,76 @@
+"""Browser tests: Debian's Chromium driven by Playwright, against a real uvicorn server in this process.
+
+Playwright's own browser download does not work here, so the tests launch ``/usr/bin/chromium`` (``apt-get install
+chromium``; ``.ci/run`` installs it). Without it they skip with that reason, and under ``CI=true`` a skip fails the run.
+WebCrypto needs a secure context, which ``http://127.0.0.1`` is.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import uvicorn
+from litestar import Litestar
+from playwright.sync_api import Browser, Page, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"  # the e2e tests' known folder
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser suite: {CHROMIUM} is missing (apt-get install -y chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh phone-sized browser context (its own storage, IndexedDB included) and one page in it."""
+    context = browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN")
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def live_server(app: Litestar) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free local port in a background thread; yields the base URL."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
