@@ -8,7 +8,6 @@ the signed bytes already are canonical, so any verifier can hash them as they ar
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,35 +51,33 @@ class ParsedEvent:
         return self.envelope.to_json()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle as the canonical envelope bytes alone: workers hand parsed events to the appending process, and
-        rebuilding from bytes the worker already validated is several times cheaper than unpickling the objects."""
-        return (_restore_validated, (self.envelope_bytes,))
+        """Pickle as plain fields: workers hand parsed events to the appending process, where unpickling is on the
+        critical path. Tuples of strings, bytes and the data dict load several times faster than the dataclasses
+        (or re-parsing the JSON); the envelope's canonical bytes are cheaper to rebuild than to send."""
+        envelope, payload = self.envelope, self.payload
+        return (
+            _restore_validated,
+            (
+                envelope.payload,
+                tuple((s.keyid, s.sig) for s in envelope.signatures),
+                (payload.kind, payload.subject, payload.actor, payload.time, payload.parents, payload.data),
+                tuple((a.digest, a.media_type, a.size) for a in payload.attachments),
+                self.event_id,
+            ),
+        )
 
 
-def _restore_validated(envelope_bytes: bytes) -> ParsedEvent:
-    """Rebuild a ParsedEvent from envelope bytes that ``parse_envelope`` accepted (see ``__reduce__``)."""
-    obj = json.loads(envelope_bytes)
-    payload_bytes = base64.b64decode(obj["payload"])
-    envelope = Envelope(
-        obj["payloadType"],
-        payload_bytes,
-        tuple(EnvelopeSignature(s["keyid"], base64.b64decode(s["sig"])) for s in obj["signatures"]),
-    )
-    payload = json.loads(payload_bytes)
-    return ParsedEvent(
-        envelope,
-        EventPayload(
-            payload["kind"],
-            payload["subject"],
-            payload["actor"],
-            payload["time"],
-            tuple(payload["parents"]),
-            payload["data"],
-            tuple(AttachmentRef(a["digest"], a["media_type"], a["size"]) for a in payload["attachments"]),
-        ),
-        event_id_of(payload_bytes),
-        envelope_bytes,
-    )
+def _restore_validated(
+    payload_bytes: bytes,
+    signatures: tuple[tuple[str, bytes], ...],
+    fields: tuple[str, str, str, str, tuple[str, ...], Mapping[str, Any]],
+    attachments: tuple[tuple[str, str, int], ...],
+    event_id: str,
+) -> ParsedEvent:
+    """Rebuild a ParsedEvent that ``parse_envelope`` accepted in another process (see ``__reduce__``)."""
+    envelope = Envelope(PAYLOAD_TYPE, payload_bytes, tuple(EnvelopeSignature(k, s) for k, s in signatures))
+    payload = EventPayload(*fields, tuple(AttachmentRef(*a) for a in attachments))
+    return ParsedEvent(envelope, payload, event_id, _envelope_bytes(envelope))
 
 
 def parse_envelope(submission: bytes | Mapping[str, Any]) -> ParsedEvent:

@@ -8,7 +8,7 @@ allowed. Signatures are verified before the rules run; the rules decide whether 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from ledger.events import ParsedEvent, check_clock
@@ -30,7 +30,6 @@ from ledger.rules.views import (
     RECEIPTS,
     REVIEWS,
     SANCTIONS,
-    SPENDS,
 )
 from signer.encoding import b64, b64decode_strict
 from signer.keys import kid_of
@@ -73,25 +72,52 @@ def introduced_keys(event: ParsedEvent) -> dict[str, bytes]:
     return {kid_of(key): key for key in keys}
 
 
-def prefetch(state: State, events: Sequence[ParsedEvent]) -> None:
-    """Load in bulk the view rows deciding ``events`` will probably read (a hint; misses are read one by one)."""
+#: The views a kind's rule reads about its parents (others read their kind from ``events``). Custody moves check
+#: their parent against the parcel's head and read ``spends`` only to name a fork, so they prefetch nothing.
+_PARENT_VIEWS: dict[str, tuple[str, ...]] = {
+    "shipment": (),
+    "signature": (),
+    "review": (REVIEWS, RECEIPTS),
+    "complaint": (RECEIPTS,),
+    "complaint.resolution": (COMPLAINTS,),
+}
+
+
+def rows_read_by(events: Sequence[ParsedEvent]) -> set[ViewRow]:
+    """The view rows deciding ``events`` will probably read: a pure hint, so workers compute it while parsing."""
     rows: set[ViewRow] = set()
+    add = rows.add
     for event in events:
         payload, data = event.payload, event.payload.data
-        rows.update(((KEYS, payload.actor), (EVENTS, event.event_id)))
-        rows.update((KEYS, kid) for kid in introduced_keys(event))
+        add((KEYS, payload.actor))
+        add((EVENTS, event.event_id))
+        for kid in introduced_keys(event):
+            add((KEYS, kid))
+            add((PUBLIC_KEYS, kid))
         for parent in payload.parents:
-            rows.update((view, parent) for view in (EVENTS, SPENDS, RECEIPTS, REVIEWS, COMPLAINTS))
+            for view in _PARENT_VIEWS.get(payload.kind, (EVENTS,)):
+                add((view, parent))
         subject = parse_subject(payload.subject)
         if subject.actor_id is not None:
-            rows.update(((ACTORS, subject.actor_id), (SANCTIONS, subject.actor_id)))
+            add((ACTORS, subject.actor_id))
+            add((SANCTIONS, subject.actor_id))
         if subject.batch_path is not None:
-            rows.add((BATCHES, subject.batch_path))
-        if subject.kind in ("item", "parcel"):
-            rows.add((ITEMS if subject.kind == "item" else PARCELS, subject.path))
-        rows.update((BATCHES, content["batch"]) for content in data.get("contents", ()))
-        rows.update((GS1_PREFIXES, p[:end]) for p in data.get("gs1_prefixes", ()) for end in range(6, len(p) + 1))
-    state.prefetch(rows)
+            add((BATCHES, subject.batch_path))
+        if subject.kind == "item":
+            add((ITEMS, subject.path))
+        elif subject.kind == "parcel":
+            add((PARCELS, subject.path))
+        for content in data.get("contents", ()):
+            add((BATCHES, content["batch"]))
+        for prefix in data.get("gs1_prefixes", ()):
+            rows.update((GS1_PREFIXES, prefix[:end]) for end in range(6, len(prefix) + 1))
+    return rows
+
+
+def prefetch(state: State, events: Sequence[ParsedEvent], rows: Iterable[ViewRow] | None = None) -> None:
+    """Load in bulk the view rows deciding ``events`` will probably read (misses are read one by one), then the
+    rows of the actors whose keys signed them. ``rows`` is ``rows_read_by(events)`` when already computed."""
+    state.prefetch(rows_read_by(events) if rows is None else rows)
     signers = {str(key["actor"]) for key in (state.get(KEYS, e.payload.actor) for e in events) if key}
     state.prefetch({(view, actor) for actor in signers for view in (ACTORS, SANCTIONS)})
 

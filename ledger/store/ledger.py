@@ -48,7 +48,7 @@ from ledger.store.engine import IMMEDIATE
 from ledger.store.prepare import BatchPreparer, PreparedChunk, Submission
 from ledger.store.tables import ATTACHMENTS, CHECKPOINTS, ENTRIES, NODES, VIEWS
 from ledger.store.tables import LOG_HEAD as HEAD
-from ledger.store.views import ConnectionViewReader, write_changes
+from ledger.store.views import ConnectionViewReader, insert_rows, write_changes
 from signer.keys import verify_signature
 from signer.note import NoteVerifier
 
@@ -101,6 +101,9 @@ def _failing(error: LedgerError) -> Iterator[PreparedChunk]:
     yield  # a generator: the error surfaces when the batch is consumed
 
 
+_ENTRY_COLUMNS = ("leaf_index", "event_id", "leaf_hash", "kind", "subject", "actor", "time", "logged_at", "data")
+
+
 class _BatchWriter:
     """One append transaction's work: decide each event as its chunk arrives, then write every row at once.
 
@@ -119,12 +122,12 @@ class _BatchWriter:
         self.nodes: dict[NodeId, bytes] = {}  # every node this batch completed, for the checkpoint's proof
         self.first_seen: dict[str, int] = {}
         self.results: dict[int, AppendResult] = {}
-        self.entries: list[dict[str, Any]] = []
-        self.node_rows: list[dict[str, Any]] = []
+        self.entries: list[tuple[Any, ...]] = []  # rows in _ENTRY_COLUMNS order
+        self.node_rows: list[tuple[int, int, bytes]] = []
         self.attachments: list[dict[str, Any]] = []
 
     def add(self, chunk: PreparedChunk) -> None:
-        prefetch(self.state, chunk.events)
+        prefetch(self.state, chunk.events, chunk.rows)
         logged = [e for e in chunk.events if self.state.get(EVENTS, e.event_id) is not None]
         existing = self.ledger._existing(self.conn, chunk, logged, self.size) if logged else {}
         unverified: dict[int, list[int]] = {}
@@ -147,13 +150,12 @@ class _BatchWriter:
             leaf = leaf_hash(entry.data)
             for (level, node_index), node in self.frontier.append(leaf):
                 self.nodes[(level, node_index)] = node
-                self.node_rows.append({"level": level, "index": node_index, "hash": node})
+                self.node_rows.append((level, node_index, node))
             payload = event.payload
-            self.entries.append({
-                "leaf_index": index, "event_id": event.event_id, "leaf_hash": leaf, "kind": payload.kind,
-                "subject": payload.subject, "actor": payload.actor, "time": payload.time,
-                "logged_at": entry.logged_at, "data": entry.data,
-            })  # fmt: skip
+            self.entries.append((
+                index, event.event_id, leaf, payload.kind, payload.subject, payload.actor, payload.time,
+                entry.logged_at, entry.data,
+            ))  # fmt: skip
             self.attachments.extend(
                 {"digest": a.digest, "leaf_index": index, "media_type": a.media_type, "size": a.size}
                 for a in payload.attachments
@@ -174,8 +176,8 @@ class _BatchWriter:
 
     def write(self) -> None:
         if self.entries:
-            self.conn.execute(insert(ENTRIES), self.entries)
-            self.conn.execute(insert(NODES), self.node_rows)
+            insert_rows(self.conn, ENTRIES, _ENTRY_COLUMNS, self.entries)
+            insert_rows(self.conn, NODES, ("level", "index", "hash"), self.node_rows)
             self.ledger._write_attachments(self.conn, self.attachments)
             write_changes(self.conn, self.state)
 

@@ -19,8 +19,8 @@ from sqlalchemy import Engine
 
 from ledger.errors import BadEnvelopeSignature, LedgerError
 from ledger.events import ParsedEvent, parse_envelope
-from ledger.rules import public_key_of
-from ledger.rules.state import State
+from ledger.rules import public_key_of, rows_read_by
+from ledger.rules.state import State, ViewRow
 from ledger.store.engine import make_engine
 from ledger.store.views import ConnectionViewReader
 from signer.keys import verify_signature
@@ -48,6 +48,7 @@ class PreparedChunk:
     start: int  # batch position of the first event
     events: list[ParsedEvent]
     unverified: list[tuple[int, int]]  # (batch position, signature number) whose key was not yet known
+    rows: set[ViewRow]  # the view rows deciding these events will read (``rows_read_by``), for one bulk load
 
 
 def lookup_public_key(engine: Engine, kid: str) -> bytes | None:
@@ -73,7 +74,7 @@ def prepare_chunk(start: int, submissions: Sequence[Submission], lookup: KeyLook
             elif not verify_signature(key, message, signature.sig):
                 raise BadEnvelopeSignature(f"the signature by key {signature.keyid} does not verify").at(position)
         events.append(event)
-    return PreparedChunk(start, events, unverified)
+    return PreparedChunk(start, events, unverified, rows_read_by(events))
 
 
 class _CachedLookup:
