@@ -2,7 +2,7 @@
 
 Rows are JSON objects (stored as canonical JSON), keyed by a string:
 
-- ``events``        event id → {kind, subject, actor (kid), index}
+- ``events``        event id → {kind, subject, actor (kid), index}, read from the entries table (``IN_ENTRIES``)
 - ``public_keys``   kid → {public_key, event}: every key ever introduced (registered or consignee), and the
                     first event that declared it; a kid names one key forever
 - ``keys``          kid → {actor, public_key, valid_from, valid_until, revoked_at, event}: registered keys
@@ -44,5 +44,9 @@ ALL_VIEWS = (
 )  # fmt: skip
 
 #: Views whose rows are written once and never change. The store inserts them without upsert, so the database
-#: itself refuses a second spend of a custody head or a second record of an event, even under racing writers.
-WRITE_ONCE = frozenset({EVENTS, SPENDS})
+#: itself refuses a second spend of a custody head, even under racing writers.
+WRITE_ONCE = frozenset({SPENDS})
+
+#: Views whose rows the store reads from the entries table instead of keeping a copy: an ``events`` row is the
+#: entry's own columns, and the entries' unique event id already refuses a second record of an event.
+IN_ENTRIES = frozenset({EVENTS})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -412,7 +412,10 @@ class Ledger:
             batch.write()
             checkpoint = self._sign_checkpoint(conn, batch.frontier.size, batch.frontier.root(), batch.nodes)
             conn.execute(update(HEAD).where(HEAD.c.id == 1).values(size=batch.frontier.size, logged_at=batch.stamp))
-        return [replace(r, checkpoint_size=checkpoint.size) if r.created else r for r in results]
+        return [
+            AppendResult(r.leaf_index, r.event_id, r.leaf_hash, checkpoint.size, True) if r.created else r
+            for r in results
+        ]
 
     @staticmethod
     def _frontier(conn: Connection, size: int) -> Frontier:

@@ -7,15 +7,15 @@ than through statement construction each time.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
 from ledger.rules.state import State, ViewRow
-from ledger.rules.views import WRITE_ONCE
-from ledger.store.tables import VIEWS
+from ledger.rules.views import EVENTS, IN_ENTRIES, WRITE_ONCE
+from ledger.store.tables import ENTRIES, VIEWS
 
 _ROW_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)  # built once, not per row
 
@@ -36,17 +36,17 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Se
 
 
 class ConnectionViewReader:
-    """Reads view rows through one connection (inside the append transaction, or a read-only one)."""
+    """Reads view rows through one connection (inside the append transaction, or a read-only one).
+
+    Rows of the ``events`` view are not stored twice: they are read from the entries table (see ``IN_ENTRIES``).
+    """
 
     def __init__(self, conn: Connection) -> None:
         self._cursor = conn.connection.cursor()  # the transaction's own DBAPI connection
-        self._marker = marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        self._sql = f"SELECT value FROM {VIEWS.name} WHERE view = {marker} AND key = {marker}"  # noqa: S608 -- constants only
+        self._marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
     def load(self, view: str, key: str) -> dict[str, Any] | None:
-        self._cursor.execute(self._sql, (view, key))
-        row = self._cursor.fetchone()
-        return None if row is None else dict(json.loads(row[0]))
+        return self.load_many([(view, key)]).get((view, key))
 
     def load_many(self, rows: Iterable[ViewRow]) -> dict[ViewRow, dict[str, Any]]:
         """Present rows among ``rows``: one query per view and 500 keys, served by the primary key."""
@@ -57,21 +57,36 @@ class ConnectionViewReader:
         for view, keys in by_view.items():
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
-                sql = (
-                    f"SELECT key, value FROM {VIEWS.name} WHERE view = {self._marker} "  # noqa: S608 -- markers only
-                    f"AND key IN ({', '.join([self._marker] * len(chunk))})"
-                )
+                markers = ", ".join([self._marker] * len(chunk))
+                if view == EVENTS:
+                    self._cursor.execute(f"{_EVENT_ROWS} WHERE event_id IN ({markers})", chunk)
+                    found.update(
+                        {(view, e): {"kind": k, "subject": s, "actor": a, "index": i} for e, k, s, a, i in self._cursor}
+                    )
+                    continue
+                sql = f"SELECT key, value FROM {VIEWS.name} WHERE view = {self._marker} AND key IN ({markers})"  # noqa: S608 -- markers only
                 self._cursor.execute(sql, (view, *chunk))
                 found.update({(view, key): dict(json.loads(value)) for key, value in self._cursor.fetchall()})
         return found
 
 
+_EVENT_ROWS = f"SELECT event_id, kind, subject, actor, leaf_index FROM {ENTRIES.name}"  # noqa: S608 -- constants only
+
+
+def stored_rows(changes: Mapping[ViewRow, dict[str, Any] | None]) -> dict[ViewRow, str | None]:
+    """What the views table keeps of changed rows: their stored form (None: deleted), leaving out the rows the
+    entries table already holds (``IN_ENTRIES``). A replay compares its rows with the table through this too."""
+    return {
+        row: None if value is None else encode_row(value) for row, value in changes.items() if row[0] not in IN_ENTRIES
+    }
+
+
 def write_changes(conn: Connection, state: State) -> None:
     """Write the rows the rules changed since the last call (driver-level: this runs for every view row)."""
-    changes = state.take_changes()
+    changes = stored_rows(state.take_changes())
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     cursor = conn.connection.cursor()
-    rows = [(view, key, encode_row(value)) for (view, key), value in changes.items() if value is not None]
+    rows = [(view, key, value) for (view, key), value in changes.items() if value is not None]
     deletes = [(view, key) for (view, key), value in changes.items() if value is None]
     insert = f"INSERT INTO {VIEWS.name} (view, key, value) VALUES ({marker}, {marker}, {marker})"  # noqa: S608
     once = sorted(row for row in rows if row[0] in WRITE_ONCE)
