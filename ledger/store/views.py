@@ -61,7 +61,10 @@ class ConnectionViewReader:
                 if view == EVENTS:
                     self._cursor.execute(f"{_EVENT_ROWS} WHERE event_id IN ({markers})", chunk)
                     found.update(
-                        {(view, e): {"kind": k, "subject": s, "actor": a, "index": i} for e, k, s, a, i in self._cursor}
+                        {
+                            (view, e): {"kind": k, "subject": s, "actor": a, "index": i}
+                            for e, k, s, a, i in self._cursor.fetchall()
+                        }
                     )
                     continue
                 sql = f"SELECT key, value FROM {VIEWS.name} WHERE view = {self._marker} AND key IN ({markers})"  # noqa: S608 -- markers only
