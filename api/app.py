@@ -23,6 +23,7 @@ from api.openapi import openapi_config
 from api.ping import ping
 from api.problems import problem_response
 from api.settings import ApiSettings
+from api.witnessing import witnessing_lifespan
 from ledger.store.ledger import Ledger
 
 _READ_METHODS = frozenset({"GET", "HEAD"})
@@ -67,7 +68,10 @@ def create_app(settings: ApiSettings) -> Litestar:
             "ledger": Provide(_provide_ledger, sync_to_thread=False),
             "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
         },
-        lifespan=[_ledger_lifespan(settings)],
+        lifespan=[
+            _ledger_lifespan(settings),
+            witnessing_lifespan(settings.witnesses, lambda app: _provide_ledger(app.state)),
+        ],
         exception_handlers={Exception: problem_response},
         middleware=_middleware(settings),
         request_max_body_size=settings.max_request_bytes,

@@ -32,6 +32,7 @@ from ledger.history import History, subject_history
 from ledger.identifiers import validate_uscc
 from ledger.rules.context import black_listed
 from ledger.rules.views import ACTORS, KEYS, SANCTIONS
+from ledger.store.cosignatures import cosigned_checkpoint
 from ledger.store.ledger import AppendResult, Ledger, StoredEntry
 from signer.encoding import b64
 
@@ -58,7 +59,7 @@ def logged_entry(entry: StoredEntry, tree_size: int, proof: list[bytes]) -> Logg
 def event(ledger: Ledger, event_id: str) -> EventResponse:
     """One logged event with its inclusion proof against the latest checkpoint."""
     entry = ledger.entry_by_event_id(event_id)
-    checkpoint = ledger.checkpoint()
+    checkpoint = cosigned_checkpoint(ledger)
     (logged,) = logged_entries(ledger, [entry], checkpoint.size)
     return EventResponse(**msgspec.structs.asdict(logged), checkpoint=checkpoint.note)
 
@@ -83,7 +84,7 @@ def _summary(history: History) -> HistorySummary:
 def history_bundle(ledger: Ledger, path: str) -> HistoryBundle:
     """The scan-path bundle of a batch, item or parcel (NotFound when the log knows nothing of it)."""
     history = subject_history(ledger, path)
-    checkpoint = ledger.checkpoint()
+    checkpoint = cosigned_checkpoint(ledger)
     return HistoryBundle(
         subject=history.subject.path,
         subject_kind=history.subject.kind,

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeAlias
 
+from litestar.di import NamedDependency
+from litestar.params import SkipValidation
 from litestar.types import ControllerRouterHandler
 
 from ledger.events import MAX_ENVELOPE_BYTES
 from ledger.store.ledger import Ledger
+from ledger.witness.protocol import WitnessEndpoint
 
 DurationUnit = Literal["second", "minute", "hour", "day"]
 
@@ -31,3 +34,10 @@ class ApiSettings:
     short_cache_seconds: int = 5  # max-age of the mutable /checkpoint and of partial tiles
     # Handlers served beside the API by the same app (the verify portal); they get the same ``ledger`` dependency.
     extra_route_handlers: Sequence[ControllerRouterHandler] = ()
+    # Witnesses each new checkpoint is submitted to in the background (api.witnessing); their cosignatures are served.
+    witnesses: Sequence[WitnessEndpoint] = ()
+
+
+# ApiSettings as a handler parameter. It is our own object, and msgspec cannot resolve the names inside Litestar's
+# ControllerRouterHandler alias when it validates handler arguments, so it is injected without validation.
+SettingsDependency: TypeAlias = NamedDependency[SkipValidation[ApiSettings]]

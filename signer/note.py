@@ -1,8 +1,10 @@
 """C2SP signed notes (https://c2sp.org/signed-note): text signed by one or more named keys.
 
 Checkpoints of the log are published as signed notes so that standard transparency-log tooling
-(witnesses, monitors) can read and cosign them. Only Ed25519 (type 0x01) is signed and verified
-here; other signature types, such as tlog-cosignature type 0x04, are parsed and carried unverified.
+(witnesses, monitors) can read and cosign them. Two signature types are signed and verified here:
+Ed25519 (type 0x01, the log's own signature) and Ed25519 cosignatures (type 0x04, c2sp.org/tlog-cosignature:
+a witness's timestamped statement that the checkpoint is consistent with every earlier one it saw).
+Signatures of other types are parsed and carried unverified.
 
 Rules beyond the letter of the spec, chosen so a note has exactly one accepted serialization:
 
@@ -17,8 +19,10 @@ Rules beyond the letter of the spec, chosen so a note has exactly one accepted s
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from signer.encoding import b64, b64decode_strict
 from signer.errors import NoteError
@@ -32,6 +36,7 @@ _KEY_ID_SIZE = 4
 _SIG_PREFIX = "\u2014 "  # em dash, space
 _COSIGNATURE_SIZE = 8 + SIGNATURE_SIZE  # u64 timestamp || Ed25519 signature
 _MAX_TIMESTAMP = 2**63 - 1
+_COSIGNATURE_HEADER = "cosignature/v1\n"
 
 
 def _check_name(name: str) -> None:
@@ -72,6 +77,46 @@ def key_id(name: str, sig_type: int, public_key: bytes) -> bytes:
     return digest[:_KEY_ID_SIZE]
 
 
+def _vkey(name: str, kid: bytes, sig_type: int, public_key: bytes) -> str:
+    """``<name>+<hex key id>+<base64(type || public key)>``, the signed-note verifier key encoding."""
+    return f"{name}+{kid.hex()}+{b64(bytes([sig_type]) + public_key)}"
+
+
+def _split_vkey(vkey: str, sig_type: int, only: str) -> tuple[str, str, bytes]:
+    """A vkey's name, hex key id and public key, refusing any signature type but ``sig_type`` (``only`` says why)."""
+    parts = vkey.split("+", 2)  # the name and key id hold no '+'; the base64 key may
+    if len(parts) != 3:
+        raise NoteError("a vkey is '<name>+<hex key id>+<base64 key>'")
+    name, id_hex, encoded = parts
+    if len(id_hex) != 2 * _KEY_ID_SIZE or any(c not in "0123456789abcdefABCDEF" for c in id_hex):
+        raise NoteError(f"vkey key id {id_hex!r} is not {2 * _KEY_ID_SIZE} hex digits")
+    raw = b64decode_strict(encoded, "vkey key", NoteError)
+    if not raw or raw[0] != sig_type:
+        found = f"0x{raw[0]:02x}" if raw else "nothing"
+        raise NoteError(f"vkey signature type is {found}; {only}")
+    return name, id_hex, raw[1:]
+
+
+class Verifier(ABC):
+    """A trusted key that checks the signature lines made under its name and key id (of its signature type)."""
+
+    name: str
+    key_id: bytes
+
+    @abstractmethod
+    def verify(self, text: str, sig: NoteSignature) -> bool:
+        """True when ``sig`` is this key's valid signature of ``text``."""
+
+
+_V = TypeVar("_V", bound=Verifier)
+
+
+def _checked_id(verifier: _V, id_hex: str) -> _V:
+    if verifier.key_id != bytes.fromhex(id_hex):
+        raise NoteError(f"vkey key id {id_hex} does not match its name and key ({verifier.key_id.hex()})")
+    return verifier
+
+
 @dataclass(frozen=True)
 class NoteSignature:
     """One signature line: the key name, its 4-byte key id, and the signature bytes after the id."""
@@ -87,7 +132,8 @@ class NoteSignature:
         if not self.signature:
             raise NoteError(f"signature by {self.name} is empty")
 
-    def _line(self) -> str:
+    def line(self) -> str:
+        """The serialized signature line, ``— <name> base64(key id || signature)`` and a newline."""
         encoded = b64(self.key_id + self.signature)
         return f"{_SIG_PREFIX}{self.name} {encoded}\n"
 
@@ -107,7 +153,7 @@ class Note:
             raise NoteError(f"note has {len(self.signatures)} signatures, more than {MAX_SIGNATURES}")
 
     def serialize(self) -> str:
-        return self.text + "\n" + "".join(sig._line() for sig in self.signatures)
+        return self.text + "\n" + "".join(sig.line() for sig in self.signatures)
 
 
 def _parse_line(line: str, number: int) -> NoteSignature:
@@ -170,7 +216,7 @@ class NoteSigner:
 
 
 @dataclass(frozen=True)
-class NoteVerifier:
+class NoteVerifier(Verifier):
     """A trusted Ed25519 public key under a key name."""
 
     name: str
@@ -184,26 +230,13 @@ class NoteVerifier:
 
     @property
     def vkey(self) -> str:
-        encoded = b64(bytes([ED25519_TYPE]) + self.public_key)
-        return f"{self.name}+{self.key_id.hex()}+{encoded}"
+        return _vkey(self.name, self.key_id, ED25519_TYPE, self.public_key)
 
     @classmethod
     def from_vkey(cls, vkey: str) -> NoteVerifier:
         """Parse ``<name>+<hex key id>+<base64(type || public key)>``; only Ed25519 keys are accepted."""
-        parts = vkey.split("+", 2)  # the name and key id hold no '+'; the base64 key may
-        if len(parts) != 3:
-            raise NoteError("a vkey is '<name>+<hex key id>+<base64 key>'")
-        name, id_hex, encoded = parts
-        if len(id_hex) != 2 * _KEY_ID_SIZE or any(c not in "0123456789abcdefABCDEF" for c in id_hex):
-            raise NoteError(f"vkey key id {id_hex!r} is not {2 * _KEY_ID_SIZE} hex digits")
-        raw = b64decode_strict(encoded, "vkey key", NoteError)
-        if not raw or raw[0] != ED25519_TYPE:
-            found = f"0x{raw[0]:02x}" if raw else "nothing"
-            raise NoteError(f"vkey signature type is {found}; only Ed25519 (0x01) keys verify notes")
-        verifier = cls(name, raw[1:])
-        if verifier.key_id != bytes.fromhex(id_hex):
-            raise NoteError(f"vkey key id {id_hex} does not match its name and key ({verifier.key_id.hex()})")
-        return verifier
+        name, id_hex, public_key = _split_vkey(vkey, ED25519_TYPE, "only Ed25519 (0x01) keys verify notes")
+        return _checked_id(cls(name, public_key), id_hex)
 
     def verify(self, text: str, sig: NoteSignature) -> bool:
         """True when ``sig`` is this key's valid signature of ``text``."""
@@ -247,18 +280,18 @@ def sign_note(text: str, signers: Sequence[NoteSigner], existing: Note | None = 
     return Note(text, tuple(signatures)).serialize()
 
 
-def open_note(note: str, verifiers: Sequence[NoteVerifier]) -> tuple[Note, tuple[NoteVerifier, ...]]:
+def open_note(note: str, verifiers: Sequence[_V]) -> tuple[Note, tuple[_V, ...]]:
     """Parse and verify ``note``; return it with the known verifiers whose signatures are valid.
 
     Signatures by unknown keys (name and key id not both matching a verifier) are ignored. Raises
     ``NoteError`` if any signature by a known key is invalid or no known key signed the note.
     """
     parsed = parse_note(note)
-    known: dict[tuple[str, bytes], NoteVerifier] = {}
+    known: dict[tuple[str, bytes], _V] = {}
     for candidate in verifiers:
         if known.setdefault((candidate.name, candidate.key_id), candidate) != candidate:
             raise NoteError(f"two verifiers share name {candidate.name} and key id {candidate.key_id.hex()}")
-    signed: list[NoteVerifier] = []
+    signed: list[_V] = []
     for sig in parsed.signatures:
         verifier = known.get((sig.name, sig.key_id))
         if verifier is None:
@@ -275,7 +308,7 @@ def open_note(note: str, verifiers: Sequence[NoteVerifier]) -> tuple[Note, tuple
 def parse_cosignature(sig: NoteSignature) -> tuple[int, bytes]:
     """Split a tlog-cosignature Ed25519 (type 0x04) signature into (timestamp, 64-byte signature).
 
-    This only parses; cosignatures are not verified here. Whether a line is a cosignature is known
+    This only parses (``CosignatureVerifier`` verifies). Whether a line is a cosignature is known
     from its key id, ``key_id(name, COSIGNATURE_TYPE, public_key)``.
     """
     if len(sig.signature) != _COSIGNATURE_SIZE:
@@ -284,3 +317,77 @@ def parse_cosignature(sig: NoteSignature) -> tuple[int, bytes]:
     if timestamp > _MAX_TIMESTAMP:
         raise NoteError(f"cosignature by {sig.name} has a timestamp above 2^63 - 1")
     return timestamp, sig.signature[8:]
+
+
+def cosignature_message(text: str, timestamp: int) -> bytes:
+    """What a type 0x04 cosignature signs: ``cosignature/v1\\ntime <timestamp>\\n`` and the whole note text."""
+    _check_text(text)
+    if not 0 <= timestamp <= _MAX_TIMESTAMP:
+        raise NoteError(f"cosignature timestamp {timestamp} is outside 0 to 2^63 - 1")
+    return f"{_COSIGNATURE_HEADER}time {timestamp}\n{text}".encode()
+
+
+class CosignatureSigner:
+    """Cosigns note texts (checkpoints) with an Ed25519 key under a cosigner name, as a witness does."""
+
+    def __init__(self, name: str, key: SigningKey) -> None:
+        self.name = name
+        self._key = key
+        self.key_id = key_id(name, COSIGNATURE_TYPE, key.public_key)
+
+    def __repr__(self) -> str:  # never shows the private key
+        return f"CosignatureSigner(name={self.name!r}, key_id={self.key_id.hex()})"
+
+    @property
+    def verifier(self) -> CosignatureVerifier:
+        return CosignatureVerifier(self.name, self._key.public_key)
+
+    @property
+    def vkey(self) -> str:
+        return self.verifier.vkey
+
+    def cosign(self, text: str, timestamp: int) -> NoteSignature:
+        """The signature line ``<name> base64(key id || u64 timestamp || Ed25519 signature)`` over ``text``."""
+        if timestamp <= 0:
+            raise NoteError("a cosignature's timestamp is the POSIX time it was made, never 0")
+        signature = self._key.sign(cosignature_message(text, timestamp))
+        return NoteSignature(self.name, self.key_id, timestamp.to_bytes(8, "big") + signature)
+
+
+@dataclass(frozen=True)
+class CosignatureVerifier(Verifier):
+    """A trusted cosigner (witness): its name and Ed25519 public key, with the type 0x04 key id."""
+
+    name: str
+    public_key: bytes
+    key_id: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if len(self.public_key) != PUBLIC_KEY_SIZE:
+            raise NoteError(f"an Ed25519 public key is {PUBLIC_KEY_SIZE} bytes, got {len(self.public_key)}")
+        object.__setattr__(self, "key_id", key_id(self.name, COSIGNATURE_TYPE, self.public_key))
+
+    @property
+    def vkey(self) -> str:
+        return _vkey(self.name, self.key_id, COSIGNATURE_TYPE, self.public_key)
+
+    @classmethod
+    def from_vkey(cls, vkey: str) -> CosignatureVerifier:
+        """Parse a cosigner's vkey; only type 0x04 (Ed25519 cosignature/v1) keys are accepted."""
+        name, id_hex, public_key = _split_vkey(vkey, COSIGNATURE_TYPE, "a cosigner vkey has type 0x04")
+        return _checked_id(cls(name, public_key), id_hex)
+
+    def timestamp(self, text: str, sig: NoteSignature) -> int | None:
+        """The time this cosigner vouches for in ``sig`` when it is its valid cosignature of ``text``, else None."""
+        if sig.name != self.name or sig.key_id != self.key_id:
+            return None
+        try:
+            timestamp, signature = parse_cosignature(sig)
+            message = cosignature_message(text, timestamp)
+        except NoteError:
+            return None
+        return timestamp if verify_signature(self.public_key, message, signature) else None
+
+    def verify(self, text: str, sig: NoteSignature) -> bool:
+        """True when ``sig`` is this cosigner's valid cosignature of ``text``."""
+        return self.timestamp(text, sig) is not None

@@ -138,3 +138,17 @@ def signed_json_documents() -> st.SearchStrategy[object]:
         lambda inner: st.lists(inner, max_size=5) | st.dictionaries(json_keys, inner, max_size=5),
         max_leaves=25,
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# tlog-witness add-checkpoint requests (ledger.witness.protocol)
+# ---------------------------------------------------------------------------------------------------------
+
+
+@st.composite
+def add_checkpoint_parts(draw: st.DrawFn) -> tuple[int, list[bytes], str]:
+    """``(old_size, proof, note)``: any u63 size, 0 to 63 hashes, and note-like text (its syntax is not checked)."""
+    old_size = draw(st.integers(0, 2**63 - 1))
+    proof = draw(st.lists(st.binary(min_size=32, max_size=32), max_size=63))
+    note = draw(st.text(st.characters(codec="utf-8", exclude_characters="\r"), max_size=80))
+    return old_size, proof, note

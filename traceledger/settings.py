@@ -11,12 +11,14 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ledger.errors import LedgerStateError
 from ledger.events.builders import Registrar, genesis_envelope
 from ledger.log.checkpoint import CheckpointSigner
 from ledger.store.engine import make_engine, sqlite_url
 from ledger.store.ledger import Ledger
+from ledger.witness.protocol import WitnessEndpoint
 from signer.keys import SigningKey
 from signer.note import NoteSigner, NoteVerifier
 
@@ -26,6 +28,16 @@ DEFAULT_HOME = Path("traceledger-data")
 SETTINGS_FILE = "settings.json"
 LOG_KEY_FILE = "log-key.pem"
 DATABASE_FILE = "ledger.db"
+
+
+def write_json_atomically(path: Path, document: dict[str, Any]) -> None:
+    """Replace ``path`` with ``document`` so that a crash leaves the old file or the new one, never half of one."""
+    temporary = path.with_name(path.name + ".tmp")
+    with temporary.open("w", encoding="utf-8") as out:
+        out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    temporary.replace(path)
 
 
 @dataclass(frozen=True)
@@ -50,14 +62,35 @@ class Home:
     def keys_dir(self) -> Path:
         return self.path / "keys"
 
-    def settings(self) -> dict[str, str]:
+    def _settings_json(self) -> dict[str, Any]:
         try:
             loaded = json.loads(self.settings_file.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise LedgerStateError(f"no ledger at {self.path}: run `traceledger init` first") from None
         except (OSError, ValueError) as exc:
             raise LedgerStateError(f"cannot read {self.settings_file}: {exc}") from None
-        return {str(k): str(v) for k, v in loaded.items()}
+        if not isinstance(loaded, dict):
+            raise LedgerStateError(f"{self.settings_file} does not hold a JSON object")
+        return loaded
+
+    def settings(self) -> dict[str, str]:
+        """The text settings (origin, log_vkey); structured ones such as ``witnesses`` have their own readers."""
+        return {str(k): v for k, v in self._settings_json().items() if isinstance(v, str)}
+
+    def witnesses(self) -> list[WitnessEndpoint]:
+        """The witnesses each new checkpoint is submitted to (``traceledger witness add``)."""
+        entries = self._settings_json().get("witnesses", [])
+        try:
+            return [WitnessEndpoint.from_config(str(e["url"]), str(e["vkey"])) for e in entries]
+        except (KeyError, TypeError) as exc:
+            raise LedgerStateError(f"{self.settings_file}: a witness needs a url and a vkey ({exc})") from None
+
+    def add_witness(self, witness: WitnessEndpoint) -> None:
+        """Add (or, for a known vkey, re-point) a witness, rewriting settings.json atomically."""
+        settings = self._settings_json()
+        others = [w for w in self.witnesses() if w.verifier != witness.verifier]
+        settings["witnesses"] = [{"url": w.url, "vkey": w.verifier.vkey} for w in [*others, witness]]
+        write_json_atomically(self.settings_file, settings)
 
     def database_url(self) -> str:
         return self.database_url_override or sqlite_url(self.path / DATABASE_FILE)

@@ -12,7 +12,8 @@ from litestar.params import FromPath
 
 from api import tiles
 from api.problems import problem_responses
-from api.settings import ApiSettings
+from api.settings import ApiSettings, SettingsDependency
+from ledger.store.cosignatures import cosigned_checkpoint
 from ledger.store.ledger import Ledger
 
 OCTET_STREAM = "application/octet-stream"
@@ -32,11 +33,11 @@ class TilesController(Controller):
         "/checkpoint",
         sync_to_thread=True,
         media_type=MediaType.TEXT,  # Litestar adds "; charset=utf-8", as the spec asks
-        summary="The latest signed checkpoint (C2SP tlog-checkpoint note)",
+        summary="The latest signed checkpoint (C2SP tlog-checkpoint note), with witness cosignatures",
         responses=problem_responses(429),
     )
-    def checkpoint(self, ledger: NamedDependency[Ledger], settings: NamedDependency[ApiSettings]) -> Response[str]:
-        note = ledger.checkpoint().note
+    def checkpoint(self, ledger: NamedDependency[Ledger], settings: SettingsDependency) -> Response[str]:
+        note = cosigned_checkpoint(ledger).note  # with the witnesses' cosignatures of it
         return Response(note, headers={"Cache-Control": f"public, max-age={settings.short_cache_seconds}"})
 
     @get(
@@ -47,7 +48,7 @@ class TilesController(Controller):
         responses=problem_responses(404, 429),
     )
     def entry_bundle(
-        self, index: FromPath[str], ledger: NamedDependency[Ledger], settings: NamedDependency[ApiSettings]
+        self, index: FromPath[str], ledger: NamedDependency[Ledger], settings: SettingsDependency
     ) -> Response[bytes]:
         tile = tiles.parse_index(index)
         return _binary(tiles.read_entry_bundle(ledger, tile), tile, settings)
@@ -64,7 +65,7 @@ class TilesController(Controller):
         level: FromPath[str],
         index: FromPath[str],
         ledger: NamedDependency[Ledger],
-        settings: NamedDependency[ApiSettings],
+        settings: SettingsDependency,
     ) -> Response[bytes]:
         tile = tiles.parse_index(index)
         return _binary(tiles.read_tile(ledger, tiles.parse_level(level), tile), tile, settings)

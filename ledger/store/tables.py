@@ -82,3 +82,34 @@ NODES = metadata.tables["merkle_nodes"]
 CHECKPOINTS = metadata.tables["checkpoints"]
 ATTACHMENTS = metadata.tables["attachments"]
 VIEWS = metadata.tables["views"]
+
+
+class ScanRow(SQLModel, table=True):
+    """A view of a product code on the verify portal, kept to spot copied codes; not a log event and not a view.
+
+    Only what a warning needs: when, a coarse place (a city named by the edge, else the client's network), and a
+    salted hash of the user agent. No IP address or other personal data; reindex and the audit never touch it.
+    """
+
+    __tablename__ = "scans"
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(max_length=200, index=True)
+    scanned_at: str = Field(max_length=32)
+    place: str = Field(max_length=64)
+    agent: str = Field(max_length=64)
+
+
+class CosignatureRow(SQLModel, table=True):
+    """A witness's cosignature of the checkpoint of ``size``, stored only once it verified under that witness's key.
+
+    ``witness`` is the witness's vkey (name, key id and public key), so each stored line can be verified again
+    before it is served; ``signature`` is the line's bytes after the key id (u64 timestamp || Ed25519 signature).
+    """
+
+    __tablename__ = "cosignatures"
+    size: int = Field(primary_key=True, foreign_key="checkpoints.size")
+    witness: str = Field(primary_key=True, max_length=500)
+    signature: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+COSIGNATURES = metadata.tables["cosignatures"]

@@ -6,11 +6,14 @@ import base64
 import hashlib
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from api.tiles import format_index, tile_path
-from signer.note import NoteVerifier, open_note
+from ledger.store.cosignatures import record_cosignature
+from signer.keys import SigningKey
+from signer.note import CosignatureSigner, NoteVerifier, Verifier, open_note, parse_note
 from tests.api.conftest import Api, problem, serving
 
 BATCHES = (230, 230, 230)  # with genesis, 691 entries: two full level-0 tiles, partial tiles at levels 0 and 1
@@ -164,3 +167,19 @@ def test_a_partial_tile_that_exists_is_served_even_once_its_full_tile_exists(log
 @pytest.mark.parametrize(("index", "path"), [(0, "000"), (67, "067"), (1000, "x001/000"), (1234067, "x001/x234/067")])
 def test_tile_indices_are_written_as_the_spec_shows(index: int, path: str) -> None:
     assert format_index(index) == path
+
+
+def test_the_checkpoint_is_served_with_its_witness_cosignatures(tmp_path: Path) -> None:
+    """A tlog client configured with the witness keys sees the cosignatures; one that is not ignores them."""
+    witness = CosignatureSigner("witness.samr.example/w1", SigningKey.from_seed(b"tiles witness".ljust(32, b".")))
+    with serving(tmp_path / "home") as api:
+        ledger = api.fixture.ledger
+        checkpoint = ledger.checkpoint()
+        line = witness.cosign(parse_note(checkpoint.note).text, 1_700_000_000)
+        assert record_cosignature(ledger.engine, checkpoint, witness.verifier, [line])
+        response = api.client.get("/checkpoint")
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.text == checkpoint.note + line.line()
+    verifiers: list[Verifier] = [NoteVerifier.from_vkey(ledger.log_verifier.vkey), witness.verifier]
+    assert len(open_note(response.text, verifiers)[1]) == 2
+    assert open_note(response.text, verifiers[:1])[1] == (ledger.log_verifier,)

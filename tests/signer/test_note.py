@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Callable
 from functools import partial
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,10 +21,14 @@ from signer.note import (
     COSIGNATURE_TYPE,
     ED25519_TYPE,
     MAX_SIGNATURES,
+    CosignatureSigner,
+    CosignatureVerifier,
     Note,
     NoteSignature,
     NoteSigner,
     NoteVerifier,
+    Verifier,
+    cosignature_message,
     key_id,
     open_note,
     parse_cosignature,
@@ -451,3 +457,69 @@ def test_vkey_whose_base64_contains_plus_round_trips() -> None:
     assert verifier.vkey == signer.vkey
     note = sign_note("hello\n", [signer])
     assert open_note(note, [verifier])[1] == (verifier,)
+
+
+# --- tlog-cosignature: signing and verifying type 0x04 cosignatures -------------------------------
+
+COSIGNER = CosignatureSigner("w.example/witness", SigningKey.from_seed(b"w" * 32))
+
+
+def test_a_cosignature_signs_the_spec_message_with_a_type_4_key_id() -> None:
+    """Checked independently of our verifier: the message is built by hand and verified with OpenSSL."""
+    timestamp = 1_679_315_147
+    sig = COSIGNER.cosign(TEXT, timestamp)
+    public = COSIGNER.verifier.public_key
+    assert sig.key_id == hashlib.sha256(b"w.example/witness\n\x04" + public).digest()[:4]
+    assert sig.signature[:8] == timestamp.to_bytes(8, "big")
+    message = b"cosignature/v1\ntime 1679315147\n" + TEXT.encode()
+    assert cosignature_message(TEXT, timestamp) == message
+    Ed25519PublicKey.from_public_bytes(public).verify(sig.signature[8:], message)  # raises if invalid
+    assert parse_cosignature(sig) == (timestamp, sig.signature[8:])
+    assert sig.line().startswith(f"{DASH} w.example/witness ")
+
+
+def test_a_cosignature_verifies_only_for_its_text_time_name_and_key() -> None:
+    sig = COSIGNER.cosign(TEXT, 1_700_000_000)
+    verifier = COSIGNER.verifier
+    assert verifier.timestamp(TEXT, sig) == 1_700_000_000
+    assert not verifier.verify(TEXT.replace("42", "43"), sig)
+    later = NoteSignature(sig.name, sig.key_id, (1_700_000_001).to_bytes(8, "big") + sig.signature[8:])
+    assert not verifier.verify(TEXT, later)
+    assert not verifier.verify(TEXT, NoteSignature("w.example/other", sig.key_id, sig.signature))
+    other_key = CosignatureVerifier("w.example/witness", SIGNER_A.verifier.public_key)
+    assert not other_key.verify(TEXT, sig)
+    assert not verifier.verify(TEXT, NoteSignature(sig.name, sig.key_id, sig.signature[:-1]))  # not 72 bytes
+    # An Ed25519 note key of the same name and public key has another key id, so it ignores the line.
+    assert not NoteVerifier(COSIGNER.name, verifier.public_key).verify(TEXT, sig)
+
+
+def test_open_note_verifies_log_signatures_and_cosignatures_together() -> None:
+    cosigned = sign_note(TEXT, [SIGNER_A]) + COSIGNER.cosign(TEXT, 1_700_000_000).line()
+    both: list[Verifier] = [SIGNER_A.verifier, COSIGNER.verifier]
+    note, signed_by = open_note(cosigned, both)
+    assert signed_by == (SIGNER_A.verifier, COSIGNER.verifier)
+    assert len(note.signatures) == 2
+    forged = _with_signature_bytes(cosigned, 1, lambda raw: _flip(raw, 20))
+    with pytest.raises(NoteError, match=r"w\.example/witness"):
+        open_note(forged, both)
+    assert open_note(forged, [SIGNER_A.verifier])[1] == (SIGNER_A.verifier,)  # unknown to this reader: ignored
+
+
+def test_cosigner_vkeys_round_trip_and_refuse_other_types() -> None:
+    verifier = CosignatureVerifier.from_vkey(COSIGNER.vkey)
+    assert verifier == COSIGNER.verifier
+    assert verifier.key_id == COSIGNER.key_id == key_id(COSIGNER.name, COSIGNATURE_TYPE, verifier.public_key)
+    assert base64.b64decode(COSIGNER.vkey.split("+", 2)[2])[0] == COSIGNATURE_TYPE
+    with pytest.raises(NoteError, match="0x01; a cosigner vkey has type 0x04"):
+        CosignatureVerifier.from_vkey(SIGNER_A.vkey)
+    wrong_id = COSIGNER.vkey.split("+", 2)
+    wrong_id[1] = SIGNER_A.key_id.hex()
+    with pytest.raises(NoteError, match="does not match"):
+        CosignatureVerifier.from_vkey("+".join(wrong_id))
+    assert "77777777" not in repr(COSIGNER)  # the seed (b"w" * 32) never shows
+
+
+@pytest.mark.parametrize("timestamp", [0, -1, 2**63])
+def test_cosignature_timestamps_are_positive_u63(timestamp: int) -> None:
+    with pytest.raises(NoteError, match="timestamp"):
+        COSIGNER.cosign(TEXT, timestamp)

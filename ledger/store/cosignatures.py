@@ -1,0 +1,99 @@
+"""Witness cosignatures of the log's checkpoints: stored once verified, served appended to the checkpoint's note.
+
+A cosignature is stored only when it verifies under the key of the witness it was asked from, and verified again
+under that key each time it is served, so the served note never carries a line that a client cannot check (a row
+edited behind the program's back is left out and logged). Readers that do not know the witnesses ignore the lines.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from ledger.log.checkpoint import Checkpoint
+from ledger.store.engine import IMMEDIATE
+from ledger.store.ledger import Ledger
+from ledger.store.tables import COSIGNATURES
+from signer.errors import NoteError
+from signer.note import MAX_SIGNATURES, CosignatureVerifier, Note, NoteSignature, parse_note
+
+log = logging.getLogger("traceledger.cosignatures")
+
+
+def record_cosignature(
+    engine: Engine, checkpoint: Checkpoint, witness: CosignatureVerifier, signatures: Sequence[NoteSignature]
+) -> bool:
+    """Store ``witness``'s valid cosignature of ``checkpoint`` found among ``signatures``; False if there is none.
+
+    The first stored cosignature of a checkpoint by a witness is kept (another server process may store its own
+    copy of the same statement first).
+    """
+    text = parse_note(checkpoint.note).text
+    valid = [sig for sig in signatures if witness.verify(text, sig)]
+    if not valid:
+        return False
+    try:
+        # BEGIN IMMEDIATE on SQLite: a read that later writes would fail at once if another writer came between.
+        with engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
+            stored = conn.execute(
+                select(func.count())
+                .select_from(COSIGNATURES)
+                .where(COSIGNATURES.c.size == checkpoint.size, COSIGNATURES.c.witness == witness.vkey)
+            ).scalar_one()
+            if not stored:
+                conn.execute(
+                    insert(COSIGNATURES).values(
+                        size=checkpoint.size, witness=witness.vkey, signature=valid[0].signature
+                    )
+                )
+    except IntegrityError:
+        pass  # stored meanwhile by another process: the statement is kept once
+    return True
+
+
+def last_cosigned_size(engine: Engine, witness: CosignatureVerifier) -> int:
+    """The largest checkpoint size ``witness`` has cosigned for this log (0 when none)."""
+    with engine.connect() as conn:
+        size = conn.execute(
+            select(func.max(COSIGNATURES.c.size)).where(COSIGNATURES.c.witness == witness.vkey)
+        ).scalar_one()
+    return int(size or 0)
+
+
+def cosigned(ledger: Ledger, checkpoint: Checkpoint) -> Checkpoint:
+    """``checkpoint`` with the stored cosignatures of its size that verify appended to its note."""
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(
+            select(COSIGNATURES.c.witness, COSIGNATURES.c.signature)
+            .where(COSIGNATURES.c.size == checkpoint.size)
+            .order_by(COSIGNATURES.c.witness)
+        ).all()
+    if not rows:
+        return checkpoint
+    note = parse_note(checkpoint.note)
+    lines = list(note.signatures)
+    for vkey, signature in rows:
+        sig = _verified(note.text, vkey, bytes(signature))
+        if sig is None:
+            log.error("stored cosignature of checkpoint %d by %s does not verify; not served", checkpoint.size, vkey)
+        elif sig not in lines and len(lines) < MAX_SIGNATURES:
+            lines.append(sig)
+    return Checkpoint(checkpoint.origin, checkpoint.size, checkpoint.root, Note(note.text, tuple(lines)).serialize())
+
+
+def _verified(text: str, vkey: str, signature: bytes) -> NoteSignature | None:
+    """The stored cosignature as a note signature line, if it still verifies under the witness key stored with it."""
+    try:
+        witness = CosignatureVerifier.from_vkey(vkey)
+        sig = NoteSignature(witness.name, witness.key_id, signature)
+    except NoteError:
+        return None
+    return sig if witness.verify(text, sig) else None
+
+
+def cosigned_checkpoint(ledger: Ledger) -> Checkpoint:
+    """The latest checkpoint, with the witnesses' cosignatures of it."""
+    return cosigned(ledger, ledger.checkpoint())
