@@ -139,10 +139,11 @@ def test_reindex_rebuilds_exactly_the_views_appends_made(world: World) -> None:
     names = build_varied_ledger(world)
     before = world.ledger.views()
     present = {view for view, _ in before}
+    # Every view but ``events``, whose rows the entries table holds.
     assert present == {
         "public_keys", "keys", "actors", "gs1_prefixes", "sanctions", "batches", "items", "parcels",
         "spends", "receipts", "reviews", "complaints", "log",
-    }  # fmt: skip -- every view but ``events``, which the entries table holds
+    }  # fmt: skip
     assert len(before) > 50
     assert json.loads(before[("batches", names["ham"])])["recall"] is not None
 
