@@ -42,7 +42,8 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         ├── CheckpointError                  a checkpoint is malformed, unsigned or inconsistent
         ├── LedgerStateError                 the ledger home or database is missing or unusable (500)
         │   └── ConservationError            a batch's quantities no longer add up: the state is corrupt
-        └── NotFound                         no such entry, event or checkpoint (404)
+        └── NotFound                         no such entry, event, checkpoint or attachment (404)
+            └── AttachmentRemoved (410)      the attachment's content was erased; its entry still verifies
 """
 
 from __future__ import annotations
@@ -309,3 +310,9 @@ class NotFound(LedgerError):
     slug = "not-found"
     title = "Not found"
     status = 404
+
+
+class AttachmentRemoved(NotFound):
+    slug = "attachment-removed"
+    title = "Attachment content removed"
+    status = 410

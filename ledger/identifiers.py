@@ -18,6 +18,7 @@ Where the standards leave room, this module chooses:
 
 from __future__ import annotations
 
+import calendar
 import re
 import string
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ __all__ = [
     "actor_subject",
     "batch_subject",
     "build_digital_link",
+    "expiry_date",
     "gtin_has_company_prefix",
     "item_subject",
     "parcel_subject",
@@ -280,6 +282,14 @@ def _validate_expiry(value: str) -> str:
         except ValueError:
             raise _invalid("expiry", value, f"{year}-{value[2:4]} has no day {value[4:]}") from None
     return value
+
+
+def expiry_date(value: str) -> date:
+    """The date a YYMMDD expiry (AI 17) stands for, DD ``00`` being the month's last day; ``InvalidIdentifier``
+    when it is no date."""
+    _validate_expiry(value)
+    year, month, day = 2000 + int(value[:2]), int(value[2:4]), int(value[4:])
+    return date(year, month, day or calendar.monthrange(year, month)[1])
 
 
 def _check_link_parts(subject: Subject, expiry: str | None) -> None:

@@ -1,10 +1,11 @@
 """A small HTTP client of the traceledger API, for the commands that talk to a running server (``--url``).
 
-It reads what a role command needs before it signs (an actor's record, a logged event, a subject's history) and
-submits signed envelopes to ``POST /v1/events``. Every failure is a ``TraceledgerError``, so the command line
-prints it as its usual one line: an RFC 9457 problem answer becomes the error it names (the local class when this
-program defines that problem type with the same title, else a ``RemoteProblem`` carrying the server's own type,
-title and status), an unreachable server is ``ServerUnreachable``, and any other answer is ``RemoteError``.
+It reads what a role command needs before it signs (an actor's record, a logged event, a subject's history),
+submits signed envelopes to ``POST /v1/events`` and uploads attachment content to ``PUT /v1/attachments``. Every
+failure is a ``TraceledgerError``, so the command line prints it as its usual one line: an RFC 9457 problem
+answer becomes the error it names (the local class when this program defines that problem type with the same
+title, else a ``RemoteProblem`` carrying the server's own type, title and status), an unreachable server is
+``ServerUnreachable``, and any other answer is ``RemoteError``.
 
 The answers are read, not verified: entries' bytes are parsed and their event ids recomputed from them, but
 inclusion proofs and the checkpoint signature are not checked against the log's key.
@@ -262,6 +263,21 @@ class LedgerClient:
         if len(entries) != 1:
             raise RemoteError(f"the server answered {len(entries)} entries for one envelope")
         return entries[0]
+
+    def put_attachment(self, digest: str, stored: bytes) -> bool:
+        """Upload an attachment's ``salt || content``; True if the server stored it now, False if it already had it."""
+        path = f"/v1/attachments/{quote(digest, safe=':')}"
+        response = self._send("PUT", path, content=stored, headers={"Content-Type": "application/octet-stream"})
+        if response.status_code not in (200, 201):
+            raise self._refusal(response)
+        return response.status_code == 201
+
+    def origin(self) -> str:
+        """The log's origin, the first line of its latest checkpoint."""
+        response = self._send("GET", "/checkpoint")
+        if response.status_code != 200:
+            raise self._refusal(response)
+        return response.text.split("\n", 1)[0]
 
     # -- HTTP
 

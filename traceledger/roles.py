@@ -1,21 +1,24 @@
 """Role commands (DESIGN §1): each builds one event, signs it with the role's key and appends it to the ledger.
 
-Every command prints ``<index> <event id> <kind> <subject>`` for the event it logged. Parents are found in the
+Every command prints ``<index> <event id> <kind> <subject>`` for the event it logged, then stores the content of
+the attachments (inspection reports, review and complaint text) that the event commits to, a line for each;
+``producer labels`` only reads a batch and writes a PDF of its items' QR labels. Parents are found in the
 derived views (``actors``, ``batches``, ``parcels``) or named by event id, and checked to exist before signing.
 Malformed options raise a ``TraceledgerError``, which ``traceledger.cli.main`` prints as one line.
 
 With ``--url`` a command talks to a running server instead (``traceledger.client``): it reads the parents from the
 API (``/v1/actors``, ``/v1/events``, and a batch's or parcel's history at ``/v1/subjects``) and posts the signed
-envelope to ``/v1/events``; the server's problem answers become the same one-line errors. Only the signer's key
-is needed then, never the log key.
+envelope to ``/v1/events`` and attachment content to ``/v1/attachments``; the server's problem answers become the
+same one-line errors. Only the signer's key is needed then, never the log key.
 """
 
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
@@ -34,7 +37,15 @@ from ledger.errors import (
     UnknownParcel,
     WrongParents,
 )
-from ledger.events import AttachmentRef, EventPayload, parse_envelope, parse_time, seal_attachment, sign_event
+from ledger.events import (
+    AttachmentRef,
+    EventPayload,
+    SealedAttachment,
+    parse_envelope,
+    parse_time,
+    seal_attachment,
+    sign_event,
+)
 from ledger.events.builders import (
     Content,
     Licence,
@@ -52,7 +63,9 @@ from ledger.events.builders import (
     sanction_payload,
     signature_payload,
 )
-from ledger.identifiers import parse_subject, validate_uscc
+from ledger.identifiers import batch_subject, expiry_date, parse_subject, validate_uscc
+from ledger.rules.views import BATCHES
+from ledger.store.attachments import store_attachment
 from ledger.store.ledger import Ledger
 from signer.keys import SigningKey, passphrase_from_env_or_prompt
 from traceledger.options import DatabaseOption, HomeOption, read_public_key_file
@@ -62,7 +75,9 @@ if TYPE_CHECKING:
     from traceledger.client import LedgerClient
 
 registrar_app = typer.Typer(no_args_is_help=True, help="Register organisations and manage their keys.")
-producer_app = typer.Typer(no_args_is_help=True, help="Register batches, inspect, dispatch and recall them.")
+producer_app = typer.Typer(
+    no_args_is_help=True, help="Register batches, print their QR labels, inspect, dispatch and recall them."
+)
 merchant_app = typer.Typer(no_args_is_help=True, help="List batches for sale and dispatch orders.")
 courier_app = typer.Typer(no_args_is_help=True, help="Take custody of parcels.")
 consumer_app = typer.Typer(no_args_is_help=True, help="Sign for parcels, review goods and complain.")
@@ -116,6 +131,10 @@ class _Chain(Protocol):
         """Append a signed envelope whose event id is ``event_id``; its leaf index."""
         ...
 
+    def store_attachment(self, sealed: SealedAttachment) -> bool:
+        """Store the content of an attachment a logged event committed to; False if it already was."""
+        ...
+
 
 @dataclass(frozen=True)
 class _Session:
@@ -124,29 +143,40 @@ class _Session:
     key: SigningKey
     chain: _Chain
 
-    def log(self, payload: EventPayload) -> None:
-        """Sign, check locally (clear schema errors), append and print the event's line."""
+    def log(self, payload: EventPayload, attachments: Sequence[SealedAttachment | None] = ()) -> None:
+        """Sign, check locally (clear schema errors), append and print the event's line; then store the content
+        of the attachments it commits to (only a logged commitment lets content in) and print a line for each."""
+        sealed = [attachment for attachment in attachments if attachment is not None]
+        assert payload.attachments == tuple(attachment.ref for attachment in sealed)
         envelope = sign_event(payload, [self.key]).to_json()
         event = parse_envelope(envelope)
         index = self.chain.append(envelope, event.event_id)
         out.print(f"{index} {event.event_id} {payload.kind} {payload.subject}", markup=False)
-        for ref in payload.attachments:
-            # Attachment upload does not exist yet: only the reference enters the event, and the sealed bytes
-            # (salt || content) are not stored anywhere, so print the digest for the user's records.
-            out.print(f"attachment {ref.digest} {ref.media_type} {ref.size} bytes (not stored)", markup=False)
+        for attachment in sealed:
+            ref = attachment.ref
+            state = "stored" if self.chain.store_attachment(attachment) else "already stored"
+            out.print(f"attachment {ref.digest} {ref.media_type} {ref.size} bytes {state}", markup=False)
+
+
+def _check_target(home: Path | None, database_url: str | None, url: str | None) -> None:
+    """Either a server (``--url``, checked) or a local ledger, not both."""
+    if url is None:
+        return
+    from traceledger.client import check_url  # the HTTP stack loads only for --url
+
+    if home is not None or database_url is not None:
+        raise InvalidPayload("give either --url (a server) or --home / --database-url (a local ledger), not both")
+    check_url(url)
 
 
 @contextmanager
 def _session(key_file: Path, home: Path | None, database_url: str | None, url: str | None) -> Iterator[_Session]:
     """Load the signer's key, then open the ledger for appending, or a client of the server at ``url``."""
-    if url is not None:
-        from traceledger.client import LedgerClient, check_url  # the HTTP stack loads only for --url
-
-        if home is not None or database_url is not None:
-            raise InvalidPayload("give either --url (a server) or --home / --database-url (a local ledger), not both")
-        check_url(url)
+    _check_target(home, database_url, url)
     key = SigningKey.load(key_file, passphrase_from_env_or_prompt("Key passphrase: "))
     if url is not None:
+        from traceledger.client import LedgerClient  # the HTTP stack loads only for --url
+
         with LedgerClient(url) as client:
             yield _Session(key, _RemoteChain(client))
         return
@@ -192,6 +222,9 @@ class _LocalChain:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
+
+    def store_attachment(self, sealed: SealedAttachment) -> bool:
+        return store_attachment(self.ledger, sealed.ref.digest, sealed.stored)
 
     def _view_field(self, view: str, key: str, field: str, missing: LedgerError) -> str:
         """One field of a derived view row; ``missing`` is raised when the row does not exist."""
@@ -275,6 +308,9 @@ class _RemoteChain:
             raise RemoteError(f"the server logged event {appended.event_id}, not the {event_id} submitted")
         return appended.index
 
+    def store_attachment(self, sealed: SealedAttachment) -> bool:
+        return self.client.put_attachment(sealed.ref.digest, sealed.stored)
+
 
 # ---- parsing options ---------------------------------------------------------------------------------------
 
@@ -305,19 +341,23 @@ def _content(text: str) -> Content:
     return Content(_subject(batch, "--content", "batch"), int(quantity))
 
 
-def _file_attachment(path: Path) -> AttachmentRef:
+def _file_attachment(path: Path) -> SealedAttachment:
     """Seal a file as an attachment, its media type guessed from its name."""
     try:
         content = path.read_bytes()
     except OSError as exc:
         raise InvalidAttachment(f"cannot read {path}: {exc.strerror}") from None
     media_type = mimetypes.guess_type(path.name)[0] or FALLBACK_MEDIA_TYPE
-    return seal_attachment(content, media_type.lower()).ref
+    return seal_attachment(content, media_type.lower())
 
 
-def _text_attachment(text: str | None) -> AttachmentRef | None:
+def _text_attachment(text: str | None) -> SealedAttachment | None:
     """Seal free text as a UTF-8 text attachment, or None without text."""
-    return None if text is None else seal_attachment(text.encode("utf-8"), TEXT_MEDIA_TYPE).ref
+    return None if text is None else seal_attachment(text.encode("utf-8"), TEXT_MEDIA_TYPE)
+
+
+def _ref(sealed: SealedAttachment | None) -> AttachmentRef | None:
+    return None if sealed is None else sealed.ref
 
 
 # ---- registrar ---------------------------------------------------------------------------------------------
@@ -434,7 +474,98 @@ def producer_inspect(
     sealed = None if report is None else _file_attachment(report)
     with _session(key, home, database_url, url) as session:
         production = session.chain.production(batch)
-        session.log(inspection_payload(session.key, batch, production, result=result, standard=standard, report=sealed))
+        payload = inspection_payload(
+            session.key, batch, production, result=result, standard=standard, report=_ref(sealed)
+        )
+        session.log(payload, [sealed])
+
+
+@dataclass(frozen=True)
+class _LabelledBatch:
+    """What labels need to know of a logged batch, and the log's origin (whose host is the default portal)."""
+
+    quantity: int
+    expiry: str | None  # YYYY-MM-DD, as the production event recorded it
+    origin: str
+
+
+def _labelled_batch(batch: str, home: Path | None, database_url: str | None, url: str | None) -> _LabelledBatch:
+    """Read the batch from the local ledger (no key needed) or from the server at ``url``."""
+    _check_target(home, database_url, url)
+    if url is not None:
+        from traceledger.client import LedgerClient
+
+        with LedgerClient(url) as client:
+            history = client.subject(batch)
+            entries = history.entries if history else []
+            production = next((e.parse() for e in entries if e.kind == "production" and e.subject == batch), None)
+            if production is None:
+                raise _no_batch(batch, f"in the ledger at {client.url}")
+            data = production.event.payload.data
+            return _LabelledBatch(data["quantity"], data.get("expiry"), client.origin())
+    where = Home.resolve(home, database_url)
+    origin = where.settings()["origin"]
+    ledger = where.open()
+    try:
+        row = ledger.view(BATCHES, batch)
+    finally:
+        ledger.close()
+    if row is None:
+        raise _no_batch(batch, "in the ledger")
+    return _LabelledBatch(row["quantity"], row.get("expiry"), origin)
+
+
+def _check_label_expiry(expiry: str, recorded: str | None) -> None:
+    """``--expiry`` (YYMMDD) must be the date the batch's production recorded, if it recorded one."""
+    day = expiry_date(expiry)
+    if recorded is not None and day != date.fromisoformat(recorded):
+        raise InvalidIdentifier(f"--expiry {expiry} is {day}, but the batch's production recorded {recorded}")
+
+
+@producer_app.command("labels")
+def producer_labels(
+    gtin: Annotated[str, typer.Option("--gtin", help="GTIN-14 of the product")],
+    lot: Annotated[str, typer.Option("--lot", help="Batch/lot number")],
+    count: Annotated[int, typer.Option("--count", help="How many labels (serials) to print")],
+    output: Annotated[Path, typer.Option("--out", help="The PDF file to write")],
+    first: Annotated[int, typer.Option("--first", help="The first serial number")] = 1,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="The verify portal, https://<host>  [default: the log origin's host]"),
+    ] = None,
+    expiry: Annotated[str | None, typer.Option("--expiry", help="Expiry date YYMMDD, printed as ?17=")] = None,
+    grid: Annotated[
+        str | None,
+        typer.Option("--grid", help="Labels per A4 page, COLUMNSxROWS  [default: 3x8, labels of 67 × 36 mm]"),
+    ] = None,
+    home: HomeOption = None,
+    database_url: DatabaseOption = None,
+    url: UrlOption = None,
+) -> None:
+    """Print QR labels of a batch's items, serials FIRST to FIRST+COUNT-1 (at most its quantity), as an A4 PDF."""
+    from qr import DEFAULT_GRID, Grid, InvalidLabelSheet, item_links, label_sheet_pdf, serial_numbers  # Pillow etc.
+
+    batch = batch_subject(gtin, lot).path
+    layout = DEFAULT_GRID if grid is None else Grid.parse(grid)
+    if expiry is not None:
+        expiry_date(expiry)  # a malformed date fails before the ledger is read
+    logged = _labelled_batch(batch, home, database_url, url)
+    last = first + count - 1
+    if last > logged.quantity:
+        raise InvalidLabelSheet(f"serials {first} to {last}: batch {batch} has only {logged.quantity} items")
+    serials = serial_numbers(count, first, width=max(4, len(str(logged.quantity))))
+    if expiry is not None:
+        _check_label_expiry(expiry, logged.expiry)
+    portal = base_url or f"https://{logged.origin.split('/', 1)[0]}"
+    links = item_links(portal, gtin, lot, serials, expiry)
+    pdf = label_sheet_pdf(links, layout, title=f"Labels {batch}")
+    try:
+        output.write_bytes(pdf)
+    except OSError as exc:
+        raise InvalidLabelSheet(f"cannot write {output}: {exc.strerror}") from None
+    pages = -(-count // layout.per_page)
+    on = f"{pages} page" + ("s" if pages > 1 else "")
+    out.print(f"{output} {count} labels on {on}: {links[0].uri} to {links[-1].uri}", markup=False)
 
 
 @producer_app.command("recall")
@@ -557,8 +688,8 @@ def consumer_review(
         parent = session.chain.logged(receipt, "signature", "--receipt")
         if follow_up_of is not None:
             parent = session.chain.logged(follow_up_of, "review", "--follow-up-of")
-        payload = review_payload(session.key, subject, parent, rating=rating, text=_text_attachment(text))
-        session.log(payload)
+        sealed = _text_attachment(text)
+        session.log(review_payload(session.key, subject, parent, rating=rating, text=_ref(sealed)), [sealed])
 
 
 def _complain(
@@ -578,9 +709,9 @@ def _complain(
         parents = [] if receipt is None else [session.chain.logged(receipt, "signature", "--receipt")]
         details = _text_attachment(text)
         payload = complaint_payload(
-            session.key, subject, category=category, channel=channel, parents=parents, details=details
+            session.key, subject, category=category, channel=channel, parents=parents, details=_ref(details)
         )
-        session.log(payload)
+        session.log(payload, [details])
 
 
 @consumer_app.command("complain")

@@ -1,6 +1,7 @@
 """One Litestar controller per area of the API; each handler reads or appends through the injected ``Ledger``."""
 
 from api.controllers.actors import ActorsController
+from api.controllers.attachments import AttachmentsController
 from api.controllers.events import EventsController
 from api.controllers.problems import ProblemsController
 from api.controllers.proofs import ProofsController
@@ -11,6 +12,7 @@ CONTROLLERS = (
     EventsController,
     SubjectsController,
     ActorsController,
+    AttachmentsController,
     ProofsController,
     TilesController,
     ProblemsController,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ from ledger.identifiers import (
     actor_subject,
     batch_subject,
     build_digital_link,
+    expiry_date,
     gtin_has_company_prefix,
     item_subject,
     parcel_subject,
@@ -523,3 +525,22 @@ def test_invalid_base_url(base: str) -> None:
 )
 def test_no_digital_link_for_non_gs1_subjects(subject: Subject) -> None:
     _rejected(lambda: build_digital_link(BASE, subject), "Digital Link subject")
+
+
+@pytest.mark.parametrize(
+    ("expiry", "day"),
+    [("271130", date(2027, 11, 30)), ("271100", date(2027, 11, 30)), ("280200", date(2028, 2, 29)),
+     ("270200", date(2027, 2, 28)), ("991231", date(2099, 12, 31)), ("000101", date(2000, 1, 1))],
+)  # fmt: skip
+def test_an_expiry_stands_for_a_date_day_00_for_the_months_last(expiry: str, day: date) -> None:
+    assert expiry_date(expiry) == day
+
+
+@given(expiry_dates())
+def test_every_valid_expiry_is_a_date_in_its_month(expiry: str) -> None:
+    day = expiry_date(expiry)
+    assert (day.year % 100, day.month) == (int(expiry[:2]), int(expiry[2:4]))
+
+
+def test_an_expiry_that_is_no_date_is_refused() -> None:
+    assert "has no day 30" in _rejected(lambda: expiry_date("270230"), "expiry")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ledger.events import LogEntry
+from ledger.store.attachments import attachment_text, read_attachment
 from signer.keys import SigningKey
 from tests.ledger.conftest import make_uscc
 from traceledger.settings import Home
@@ -85,6 +86,25 @@ def parents_of(home: Path, event_id: str) -> tuple[str, ...]:
         ledger.close()
 
 
+def stored_content(home: Path, digest: str) -> bytes | None:
+    """The content the home ledger holds for an attachment, checked against the digest its entry committed to."""
+    ledger = Home(home).open()
+    try:
+        return read_attachment(ledger, digest).content
+    finally:
+        ledger.close()
+
+
+def attached_texts(home: Path, event_id: str) -> list[str | None]:
+    """The text of each attachment a logged event committed to, as the home ledger now holds it."""
+    ledger = Home(home).open()
+    try:
+        payload = LogEntry.parse(ledger.entry_by_event_id(event_id).data).event.payload
+        return [attachment_text(ledger, attachment.digest) for attachment in payload.attachments]
+    finally:
+        ledger.close()
+
+
 def keypair(home: Path, name: str) -> tuple[Path, Path]:
     """A key written as keygen writes it (HOME/keys/NAME.pem encrypted, NAME.pub), without a process."""
     key = SigningKey.generate()
@@ -140,8 +160,10 @@ def test_a_producer_registers_and_inspects_a_batch(home: Path, tmp_path: Path) -
     line, attachment = result.stdout.splitlines()
     inspection = line.split()[1]
     assert line == f"3 {inspection} inspection {BATCH}"
-    assert re.fullmatch(r"attachment sha256:[0-9a-f]{64} application/pdf 26 bytes \(not stored\)", attachment)
+    match = re.fullmatch(r"attachment (sha256:[0-9a-f]{64}) application/pdf 26 bytes stored", attachment)
+    assert match, attachment
     assert parents_of(home, inspection) == (production,)
+    assert stored_content(home, match.group(1)) == b"%PDF-1.7 inspection report"
 
 
 def test_goods_reach_a_consumer_through_a_merchant_who_reviews_and_complains(home: Path) -> None:
@@ -181,12 +203,14 @@ def test_goods_reach_a_consumer_through_a_merchant_who_reviews_and_complains(hom
     review = ("consumer", "review", "--key", str(consumer), "--subject", BATCH, "--receipt", receipt)
     first = logged(home, *review, "--rating", "5", "--text", "很香", index=13, kind="review", subject=BATCH)
     assert parents_of(home, first) == (receipt,)
+    assert attached_texts(home, first) == ["很香"]  # what the portal shows
     follow_up = logged(home, *review, "--follow-up-of", first, "--rating", "3", index=14, kind="review", subject=BATCH)
     assert parents_of(home, follow_up) == (first,)
     complaint = logged(
         home, "consumer", "complain", "--key", str(consumer), "--subject", BATCH, "--category", "quality",
-        "--receipt", receipt, index=15, kind="complaint", subject=BATCH,
+        "--receipt", receipt, "--text", "有异味", index=15, kind="complaint", subject=BATCH,
     )  # fmt: skip
+    assert attached_texts(home, complaint) == ["有异味"]
     resolution = logged(
         home, "regulator", "resolve", "--key", str(regulator), "--subject", BATCH, "--complaint", complaint,
         "--outcome", "compensated", "--compensation", "500", index=16, kind="complaint.resolution", subject=BATCH,

@@ -1,0 +1,147 @@
+"""Attachment content: uploaded after the entry that commits to it is logged, read back, and erasable.
+
+Appending an entry records each attachment it commits to (digest, media type, size) with no content. The content
+(``salt || bytes``, DESIGN §3) is accepted later only if it matches that commitment, so nobody can store anything
+under a digest the log does not hold. Erasing it (privacy law) empties the content for good while the entry, its
+signatures and every proof stay valid; a removed attachment is never stored again. Each change is one guarded
+``UPDATE``, so concurrent uploads and erasures cannot undo each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import Message
+from typing import Any, Literal
+
+from sqlalchemy import select, update
+
+from ledger.errors import AttachmentRemoved, NotFound
+from ledger.events import AttachmentRef, SealedAttachment, format_time, open_attachment
+from ledger.events.attachments import SALT_SIZE
+from ledger.store.ledger import Ledger
+from ledger.store.tables import ATTACHMENTS
+
+__all__ = [
+    "Attachment",
+    "attachment_text",
+    "committed_attachment",
+    "erase_attachment",
+    "find_attachments",
+    "read_attachment",
+    "store_attachment",
+]
+
+Status = Literal["stored", "missing", "removed"]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """What the ledger holds about one committed attachment."""
+
+    ref: AttachmentRef
+    leaf_index: int  # the first entry that committed to it
+    stored: bytes | None  # salt || content, while uploaded and not erased
+    erased_at: str | None
+
+    @property
+    def status(self) -> Status:
+        """``stored``, ``missing`` (committed to, never uploaded) or ``removed`` (erased)."""
+        if self.erased_at is not None:
+            return "removed"
+        return "missing" if self.stored is None else "stored"
+
+    @property
+    def content(self) -> bytes | None:
+        """The content without its salt, when stored."""
+        return None if self.stored is None else self.stored[SALT_SIZE:]
+
+    @property
+    def text(self) -> str | None:
+        """The content as text when its media type is ``text/*`` (decoded by its charset, UTF-8 by default)."""
+        content = self.content
+        if content is None:
+            return None
+        header = Message()
+        header["Content-Type"] = self.ref.media_type
+        if header.get_content_maintype() != "text":
+            return None
+        charset = header.get_content_charset() or "utf-8"
+        try:
+            return content.decode(charset, errors="replace")
+        except LookupError:  # a charset Python does not know
+            return None
+
+
+def _attachment(row: Any) -> Attachment:
+    ref = AttachmentRef(row.digest, row.media_type, row.size)
+    return Attachment(ref, row.leaf_index, None if row.content is None else bytes(row.content), row.erased_at)
+
+
+def find_attachments(ledger: Ledger, digests: Iterable[str]) -> dict[str, Attachment]:
+    """The committed attachments among ``digests`` (digests no entry committed to are left out)."""
+    wanted = sorted(set(digests))
+    found: dict[str, Attachment] = {}
+    with ledger.engine.connect() as conn:
+        for start in range(0, len(wanted), 500):
+            rows = conn.execute(select(ATTACHMENTS).where(ATTACHMENTS.c.digest.in_(wanted[start : start + 500])))
+            found.update((row.digest, _attachment(row)) for row in rows)
+    return found
+
+
+def committed_attachment(ledger: Ledger, digest: str) -> Attachment:
+    """The attachment a logged entry committed to under ``digest``; ``NotFound`` when none did."""
+    found = find_attachments(ledger, [digest]).get(digest)
+    if found is None:
+        raise NotFound(f"no logged entry commits to attachment {digest}")
+    return found
+
+
+def store_attachment(ledger: Ledger, digest: str, stored: bytes) -> bool:
+    """Store ``salt || content`` for a digest a logged entry committed to; True if stored now, False if it already
+    was. Raises ``NotFound`` for a digest no entry committed to, ``InvalidAttachment`` when the bytes do not match
+    the digest and size committed to, and ``AttachmentRemoved`` once the attachment was erased."""
+    committed = committed_attachment(ledger, digest)
+    open_attachment(stored, committed.ref)
+    with ledger.engine.begin() as conn:
+        changed = conn.execute(
+            update(ATTACHMENTS)
+            .where(ATTACHMENTS.c.digest == digest, ATTACHMENTS.c.content.is_(None), ATTACHMENTS.c.erased_at.is_(None))
+            .values(content=stored)
+        ).rowcount
+    if changed:
+        return True
+    if committed_attachment(ledger, digest).status == "removed":  # erased before or while this upload ran
+        raise AttachmentRemoved(f"attachment {digest} was erased and is not stored again")
+    return False
+
+
+def read_attachment(ledger: Ledger, digest: str) -> SealedAttachment:
+    """The stored ``salt || content`` with its reference; ``NotFound`` when never committed to or not uploaded
+    yet, ``AttachmentRemoved`` once erased."""
+    found = committed_attachment(ledger, digest)
+    if found.status == "removed":
+        raise AttachmentRemoved(f"the content of attachment {digest} was removed on {found.erased_at}")
+    if found.stored is None:
+        raise NotFound(f"the content of attachment {digest} has not been uploaded")
+    return SealedAttachment(found.ref, found.stored)
+
+
+def erase_attachment(ledger: Ledger, digest: str) -> bool:
+    """Remove an attachment's content for good (also one not uploaded yet); True if erased now, False if it
+    already was. ``NotFound`` for a digest no entry committed to."""
+    committed_attachment(ledger, digest)
+    with ledger.engine.begin() as conn:
+        changed = conn.execute(
+            update(ATTACHMENTS)
+            .where(ATTACHMENTS.c.digest == digest, ATTACHMENTS.c.erased_at.is_(None))
+            .values(content=None, erased_at=format_time(datetime.now(UTC), milliseconds=True))
+        ).rowcount
+    return bool(changed)
+
+
+def attachment_text(ledger: Ledger, digest: str) -> str | None:
+    """The text of a stored ``text/*`` attachment; None when it is not text, not uploaded, erased or unknown."""
+    found = find_attachments(ledger, [digest]).get(digest)
+    return None if found is None else found.text

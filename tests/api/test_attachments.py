@@ -1,0 +1,84 @@
+"""``PUT`` and ``GET /v1/attachments/{digest}``: content against a logged commitment, problems for everything else."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from ledger.events import seal_attachment
+from ledger.store.attachments import attachment_text, erase_attachment
+from tests.api.conftest import Api, make_api, problem
+from tests.ledger.store.test_attachments import REVIEW_TEXT, TEXT, reviewed
+
+OCTET_STREAM = {"Content-Type": "application/octet-stream"}
+
+
+def _url(digest: str) -> str:
+    return f"/v1/attachments/{digest}"
+
+
+def test_an_upload_is_stored_once_and_served_with_its_media_type(api: Api) -> None:
+    sealed, index = reviewed(api.world)
+    digest = sealed.ref.digest
+    missing = api.client.get(_url(digest))
+    assert "has not been uploaded" in problem(missing, 404, "not-found")["detail"]
+
+    created = api.client.put(_url(digest), content=sealed.stored, headers=OCTET_STREAM)
+    assert created.status_code == 201, created.text
+    stored = {"digest": digest, "media_type": TEXT, "size": sealed.ref.size, "leaf_index": index}
+    assert created.json() == stored
+    again = api.client.put(_url(digest), content=sealed.stored, headers=OCTET_STREAM)
+    assert (again.status_code, again.json()) == (200, stored)
+
+    served = api.client.get(_url(digest))
+    assert served.status_code == 200
+    assert served.content == sealed.stored
+    assert "sha256:" + hashlib.sha256(served.content).hexdigest() == digest  # what a reader checks
+    assert served.content[16:].decode() == REVIEW_TEXT
+    assert served.headers["content-type"] == "application/octet-stream"
+    assert served.headers["x-media-type"] == TEXT
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert served.headers["cache-control"] == "no-cache"
+    assert attachment_text(api.fixture.ledger, digest) == REVIEW_TEXT
+
+
+def test_uploads_that_match_no_commitment_are_problems_and_store_nothing(api: Api) -> None:
+    sealed, _ = reviewed(api.world)
+    digest = sealed.ref.digest
+    other = seal_attachment(REVIEW_TEXT.encode(), TEXT)
+    with api.unchanged():
+        unknown = api.client.put(_url(other.ref.digest), content=other.stored, headers=OCTET_STREAM)
+        assert "no logged entry commits" in problem(unknown, 404, "not-found")["detail"]
+        forged = api.client.put(_url(digest), content=other.stored, headers=OCTET_STREAM)
+        assert "does not match its digest" in problem(forged, 400, "invalid-attachment")["detail"]
+        short = api.client.put(_url(digest), content=sealed.stored[:-1], headers=OCTET_STREAM)
+        assert "size differs" in problem(short, 400, "invalid-attachment")["detail"]
+        for malformed in ("sha256:" + "A" * 64, "sha256:abc", digest.removeprefix("sha256:"), "md5:00"):
+            answer = api.client.put(_url(malformed), content=sealed.stored, headers=OCTET_STREAM)
+            assert "digest" in problem(answer, 400, "invalid-request")["detail"]
+            problem(api.client.get(_url(malformed)), 400, "invalid-request")
+        problem(api.client.get(_url("sha256:" + "0" * 64)), 404, "not-found")
+
+
+def test_an_erased_attachment_is_gone_for_readers_and_uploaders(api: Api) -> None:
+    sealed, _ = reviewed(api.world)
+    digest = sealed.ref.digest
+    assert api.client.put(_url(digest), content=sealed.stored, headers=OCTET_STREAM).status_code == 201
+    erase_attachment(api.fixture.ledger, digest)
+    gone = problem(api.client.get(_url(digest)), 410, "attachment-removed")
+    assert digest in gone["detail"]
+    with api.unchanged():
+        problem(api.client.put(_url(digest), content=sealed.stored, headers=OCTET_STREAM), 410, "attachment-removed")
+    page = api.client.get("/problems/attachment-removed")
+    assert page.status_code == 200
+    assert "410" in page.text
+
+
+def test_an_upload_over_the_request_limit_is_refused(api: Api) -> None:
+    from litestar.testing import TestClient
+
+    sealed, _ = reviewed(api.world)
+    with TestClient(make_api(api.fixture, max_request_bytes=32, read_rate_limit=None)) as client:
+        answer = client.put(_url(sealed.ref.digest), content=sealed.stored, headers=OCTET_STREAM)
+        problem(answer, 413, "request-too-large")
+        assert json.loads(client.get(_url(sealed.ref.digest)).content)["status"] == 404
