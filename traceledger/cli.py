@@ -23,7 +23,6 @@ from signer.errors import TraceledgerError
 from signer.keys import PASSPHRASE_ENV, SigningKey, passphrase_from_env_or_prompt
 from signer.note import NoteVerifier
 from traceledger.audit_command import audit
-from traceledger.demo import run_demo
 from traceledger.options import DatabaseOption, HomeOption, read_public_key_file
 from traceledger.roles import consumer_app, courier_app, merchant_app, producer_app, registrar_app, regulator_app
 from traceledger.settings import DATABASE_URL_ENV, HOME_ENV, Home
@@ -258,11 +257,16 @@ def reindex(home: HomeOption = None, database_url: DatabaseOption = None) -> Non
 @app.command()
 def demo(
     home: Annotated[
-        Path | None, typer.Option("--home", help="Folder for the demo ledger [default: a new temporary folder]")
+        Path | None, typer.Option("--home", help="Demo ledger folder, reused if a demo built it [./traceledger-demo]")
     ] = None,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API and portal after building")] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port to serve on")] = 8000,
 ) -> None:
-    """Build a sample ledger, print its checkpoint and verify an inclusion proof."""
-    run_demo(home)
+    """Build a sample Qujing ledger (ham, vegetables, a recalled drug), print its pages and QR codes, and serve it."""
+    from traceledger.demo import run_demo  # the demo loads the web and image stack; other commands need not
+
+    run_demo(home, serve=serve, host=host, port=port)
 
 
 @app.command()
@@ -273,7 +277,8 @@ def serve(
     home: HomeOption = None,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Serve the HTTP API (uvicorn); the log key's passphrase comes from TRACELEDGER_KEY_PASSPHRASE."""
+    """Serve the HTTP API and the verify portal (uvicorn); the log key's passphrase comes from
+    TRACELEDGER_KEY_PASSPHRASE."""
     import uvicorn  # imported here so that the other commands do not pay for loading the web stack
 
     where = Home.resolve(home, database_url)
@@ -288,11 +293,11 @@ def serve(
 
 def served_app() -> Litestar:
     """The app of one `serve` worker: the ledger of TRACELEDGER_HOME, opened with TRACELEDGER_KEY_PASSPHRASE."""
-    from api import ApiSettings, create_app
+    from traceledger.portal import api_and_portal
 
     where = Home.resolve(None)
     passphrase = os.environ.get(PASSPHRASE_ENV, "")
-    return create_app(ApiSettings(open_ledger=lambda: where.open(passphrase)))
+    return api_and_portal(where, lambda: where.open(passphrase))
 
 
 def main() -> None:

@@ -148,7 +148,7 @@ def test_keygen_writes_an_encrypted_key_and_its_public_half(tmp_path: Path) -> N
 
 
 def test_demo_builds_a_ledger_and_verifies_a_proof(tmp_path: Path) -> None:
-    result = run("demo", home=tmp_path / "demo")
+    result = run("demo", "--no-serve", home=tmp_path / "demo")
     assert result.returncode == 0, result.stderr
     assert "verified against the checkpoint root" in result.stdout
 

@@ -1,0 +1,119 @@
+"""Scans: each view of a code is recorded coarsely, and a serialised item's scans can raise the copy warning."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+import anyio
+import httpx
+import pytest
+
+from ledger.events import parse_time
+from ledger.store.scans import COPY_PLACES, COPY_WINDOW, MAX_DEVICES_AFTER_RECEIPT, agent_hash, record_scan, scans_of
+from tests.verify_portal.conftest import HAM, ITEM, SALT, UNSOLD, Portal
+from verify_portal.i18n import Texts
+
+ZH = Texts("zh-CN")
+PHONE = "Mozilla/5.0 (Linux; Android 14) MicroMessenger/8.0"
+
+
+def _view(portal: Portal, path: str, city: str | None = None, **headers: str) -> str:
+    sent = {"User-Agent": PHONE, **headers, **({"X-Geo-City": quote(city)} if city else {})}
+    response = portal.client.get(f"/{path}", headers=sent)
+    assert response.status_code == 200
+    return response.text
+
+
+def test_each_view_records_a_coarse_scan_without_personal_data(portal: Portal) -> None:
+    ledger = portal.fixture.ledger
+    _view(portal, ITEM.path, "曲靖市")
+    _view(portal, ITEM.path, "昆明市", Accept="application/json")
+    _view(portal, ITEM.path, **{"CF-IPCity": "Guangzhou"})
+    scans = scans_of(ledger, ITEM.path)
+    assert [s.place for s in scans] == ["曲靖市", "昆明市", "Guangzhou"]
+    assert {s.agent for s in scans} == {agent_hash(SALT, PHONE)}
+    assert PHONE not in repr(scans)
+    assert agent_hash(b"another ledger", PHONE) != agent_hash(SALT, PHONE)
+
+
+def test_the_pages_own_verification_fetch_is_not_another_scan(portal: Portal) -> None:
+    _view(portal, ITEM.path, "曲靖市")
+    _view(portal, ITEM.path, "曲靖市", Accept="application/json", **{"Sec-Fetch-Site": "same-origin"})
+    assert len(scans_of(portal.fixture.ledger, ITEM.path)) == 1
+
+
+def test_an_unknown_code_records_nothing(portal: Portal) -> None:
+    assert portal.client.get(f"/01/{HAM.gtin}/10/UNKNOWN").status_code == 404
+    assert scans_of(portal.fixture.ledger, f"01/{HAM.gtin}/10/UNKNOWN") == []
+
+
+@pytest.mark.parametrize(
+    ("address", "place"),
+    [
+        ("203.0.113.9", "net:203.0.0.0/16"),
+        ("2001:db8:1234:5678::1", "net:2001:db8::/32"),
+        ("testclient", "net:unknown"),
+    ],
+)
+def test_without_an_edge_city_only_the_clients_network_is_kept(portal: Portal, address: str, place: str) -> None:
+    async def view() -> int:
+        transport = httpx.ASGITransport(app=portal.client.app, client=(address, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as client:
+            return (await client.get(f"/{ITEM.path}")).status_code
+
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own, even beside Playwright's in the same session
+        assert thread.submit(anyio.run, view).result() == 200
+    (scan,) = scans_of(portal.fixture.ledger, ITEM.path)
+    assert scan.place == place
+    assert address not in scan.place
+
+
+def test_an_item_seen_in_three_cities_within_a_day_may_be_a_copy(portal: Portal) -> None:
+    cities = ["昆明市", "广州市", "哈尔滨市"]
+    assert len(cities) == COPY_PLACES
+    for seen, city in enumerate(cities, start=1):
+        page = _view(portal, ITEM.path, city)
+        assert (ZH("banner_copy") in page) == (seen == COPY_PLACES), seen
+    page = _view(portal, ITEM.path, "广州市")
+    assert ZH("banner_copy_places", places="昆明市、广州市、哈尔滨市") in page
+
+
+def test_cities_more_than_a_day_apart_are_not_a_copy(portal: Portal) -> None:
+    ledger = portal.fixture.ledger
+    now = datetime.now(UTC)
+    record_scan(ledger, ITEM.path, "昆明市", "a", now - 2 * COPY_WINDOW - timedelta(hours=1))
+    record_scan(ledger, ITEM.path, "广州市", "b", now - COPY_WINDOW - timedelta(hours=1))
+    record_scan(ledger, ITEM.path, "net:10.1.0.0/16", "c", now - timedelta(hours=1))  # a network is no city
+    assert ZH("banner_copy") not in _view(portal, ITEM.path, "哈尔滨市")
+
+
+def test_far_more_devices_after_receipt_than_a_household_has_may_be_a_copy(portal: Portal) -> None:
+    ledger = portal.fixture.ledger
+    received = parse_time(ledger.entry_by_event_id(portal.story.receipt).logged_at, "logged_at")
+    record_scan(ledger, ITEM.path, "曲靖市", "before", received - timedelta(minutes=1))  # before receipt: not counted
+    for n in range(MAX_DEVICES_AFTER_RECEIPT - 1):
+        record_scan(ledger, ITEM.path, "曲靖市", f"device {n}", received + timedelta(seconds=n + 1))
+    for _ in range(5):  # the 20th device, reloading: still one device
+        assert ZH("banner_copy") not in _view(portal, ITEM.path, "曲靖市")
+    page = _view(portal, ITEM.path, "曲靖市", **{"User-Agent": "another phone"})
+    assert ZH("banner_copy_devices", count=MAX_DEVICES_AFTER_RECEIPT + 1) in page
+
+
+def test_unsold_items_and_batches_only_warn_by_places(portal: Portal) -> None:
+    for n in range(MAX_DEVICES_AFTER_RECEIPT + 2):
+        page = _view(portal, UNSOLD.path, "曲靖市", **{"User-Agent": f"phone {n}"})
+        assert ZH("banner_copy") not in page  # never received: no count
+    for city in ("昆明市", "广州市", "哈尔滨市"):
+        assert ZH("banner_copy") not in _view(portal, HAM.path, city)  # a batch code is on many packs
+
+
+def test_scans_are_not_views_and_survive_reindex(portal: Portal) -> None:
+    ledger = portal.fixture.ledger
+    views = ledger.views()
+    _view(portal, ITEM.path, "曲靖市")
+    assert ledger.views() == views
+    ledger.reindex()
+    assert ledger.views() == views
+    assert [s.place for s in scans_of(ledger, ITEM.path)] == ["曲靖市"]

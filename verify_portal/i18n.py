@@ -1,0 +1,237 @@
+"""The portal's two languages: Chinese first (zh-CN), English on request (``?lang=en`` or Accept-Language).
+
+Every text a page shows is here, once per language, so a missing translation is a KeyError in the tests rather
+than a blank on a consumer's phone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from litestar import Request
+
+Language = Literal["zh-CN", "en"]
+DEFAULT_LANGUAGE: Language = "zh-CN"
+
+_TEXTS: dict[str, tuple[str, str]] = {
+    # page frame
+    "site": ("溯源链 · 商品溯源查询", "TraceLedger · product traceability"),
+    "brand": ("溯源链", "TraceLedger"),
+    "other_language": ("English", "中文"),
+    "footer": (
+        "每条记录都由经手方签名，并写入公开、只可追加的透明日志。本页面会在您的手机上重新计算每条记录的哈希、"
+        "包含证明和签名，不需要信任本网站。",
+        "Every record is signed by whoever handled the goods and written to a public, append-only transparency log. "
+        "Your phone recomputes each record's hash, inclusion proof and signatures: you need not trust this website.",
+    ),
+    # landing page
+    "landing_title": ("扫码查验商品来源", "Scan to check where a product came from"),
+    "landing_intro": (
+        "用手机相机或微信扫描商品标签上的二维码，即可看到它的产地、生产商、检验、经手的商家和快递，以及其他消费者的评价。",
+        "Scan the QR code on a product's label with your phone's camera or WeChat to see where it was made, who made "
+        "it, its inspections, every shop and courier that handled it, and other consumers' reviews.",
+    ),
+    "landing_step_scan": ("扫描标签上的二维码", "Scan the QR code on the label"),
+    "landing_step_read": (
+        "查看溯源记录：生产、检验、上架、运输、签收、评价",
+        "Read its history: production, inspection, listing, transport, receipt, reviews",
+    ),
+    "landing_step_verify": (
+        "等待“已验证”标记：您的手机已核对每一条记录的签名",
+        "Wait for the “verified” mark: your phone has checked every record's signature",
+    ),
+    "landing_warning": (
+        "如果页面提示召回、黑名单、过期或“此码可能被复制”，请不要食用或使用该商品，并拨打 12315 投诉。",
+        "If the page warns of a recall, a black-listed party, expiry or “this code may have been copied”, do not eat "
+        "or use the product, and call the 12315 consumer hotline.",
+    ),
+    # verdicts
+    "verdict_pending": ("正在您的手机上验证记录…", "Verifying the records on your phone…"),
+    "verdict_verified": (
+        "全部记录已验证：签名和日志证明均有效",
+        "All records verified: signatures and log proofs hold",
+    ),
+    "verdict_failed": (
+        "验证失败：部分记录与日志不符，请勿信任本页内容",
+        "Verification failed: some records do not match the log; do not trust this page",
+    ),
+    "event_pending": ("待验证", "checking"),
+    "event_verified": ("已验证", "verified"),
+    "event_failed": ("验证失败", "failed"),
+    "checkpoint": ("日志检查点", "Log checkpoint"),
+    "checkpoint_size": ("日志共 {size} 条记录", "{size} records in the log"),
+    "checkpoint_witnesses": ("{count} 个独立见证方已联署", "cosigned by {count} independent witness(es)"),
+    "checkpoint_no_witnesses": ("尚无见证方联署", "no witness cosignatures yet"),
+    "checkpoint_pending": ("待验证", "checking"),
+    "checkpoint_verified": ("签名有效", "signature valid"),
+    "checkpoint_failed": ("签名无效", "signature invalid"),
+    # banners
+    "banner_recall": (
+        "召回：生产商或监管部门已召回本批次商品。请停止食用或使用，并联系商家退货。",
+        "Recalled: the producer or the regulator has recalled this batch. Stop using it and return it to the shop.",
+    ),
+    "banner_recall_reason": ("召回原因：{reason}（{level}级）", "Reason: {reason} (level {level})"),
+    "banner_black_listed": (
+        "警告：经手本商品的以下单位已被列入严重失信黑名单：",
+        "Warning: these parties that handled this product are on the black list:",
+    ),
+    "banner_expired": ("已过期：本商品已于 {date} 过期。", "Expired: this product expired on {date}."),
+    "banner_copy": ("此码可能被复制", "This code may have been copied"),
+    "banner_copy_places": (
+        "一天之内在 {places} 被扫描，真品通常只在一处。",
+        "Within one day it was scanned in {places}; a genuine item is usually in one place.",
+    ),
+    "banner_copy_devices": (
+        "消费者签收后又被 {count} 台不同的设备扫描，远多于一个家庭。",
+        "After the consumer signed for it, {count} different devices scanned it: far more than one household has.",
+    ),
+    "banner_copy_advice": (
+        "如果您刚买到它，它可能是假冒品：请向 12315 投诉。",
+        "If you have just bought it, it may be counterfeit: report it to the 12315 hotline.",
+    ),
+    # product header
+    "kind_batch": ("批次", "Batch"),
+    "kind_item": ("单品", "Item"),
+    "kind_parcel": ("包裹", "Parcel"),
+    "producer": ("生产商", "Producer"),
+    "verified_identity": ("已实名登记", "Verified identity"),
+    "registered_by": ("登记机关：{name}", "registered by {name}"),
+    "licence": ("许可证", "Licence"),
+    "licence_valid_until": ("{number}，有效期至 {date}", "{number}, valid until {date}"),
+    "licence_expired": ("{number}，已于 {date} 过期", "{number}, expired on {date}"),
+    "lot": ("批号", "Lot"),
+    "serial": ("序列号", "Serial"),
+    "batch_size": ("批次数量", "Batch size"),
+    "expiry": ("保质期至", "Best before"),
+    "place": ("产地", "Made in"),
+    "rating": ("评分", "Rating"),
+    "rating_value": ("{average} / 5（{count} 条评价）", "{average} / 5 ({count} reviews)"),
+    "contents": ("内容", "Contents"),
+    "scans_summary": ("本码已被查询 {count} 次", "This code has been looked up {count} times"),
+    "receive_action": ("签收与评价", "I received this"),
+    "timeline": ("溯源记录", "History"),
+    "consumer": ("消费者（匿名）", "a consumer (anonymous)"),
+    # event kinds
+    "ev_production": ("生产", "Produced"),
+    "ev_inspection": ("检验", "Inspected"),
+    "ev_listing": ("上架销售", "Listed for sale"),
+    "ev_dispatch": ("发货", "Dispatched"),
+    "ev_handoff": ("转运交接", "Handed over"),
+    "ev_arrival": ("到达", "Arrived"),
+    "ev_signature": ("签收", "Signed for"),
+    "ev_review": ("评价", "Review"),
+    "ev_complaint": ("投诉", "Complaint"),
+    "ev_complaint.resolution": ("投诉处理结果", "Complaint resolved"),
+    "ev_recall": ("召回", "Recall"),
+    # event details
+    "produced": ("{quantity} {unit}，产地 {place}", "{quantity} {unit}, made in {place}"),
+    "inspection_pass": ("合格（{standard}）", "Passed ({standard})"),
+    "inspection_fail": ("不合格（{standard}）", "Failed ({standard})"),
+    "price": ("售价 ¥{price}", "Price ¥{price}"),
+    "dispatch_to_actor": ("从 {place} 发往 {to}", "From {place} to {to}"),
+    "dispatch_to_consumer": ("从 {place} 发往消费者", "From {place} to a consumer"),
+    "handoff": ("在 {place} 从 {from_} 接收", "At {place}, received from {from_}"),
+    "condition_intact": ("完好", "intact"),
+    "condition_damaged": ("有破损", "damaged"),
+    "condition_refused": ("拒收", "refused"),
+    "signature": ("消费者签收：{condition}", "The consumer signed for it: {condition}"),
+    "content_removed": ("（内容已删除）", "(content removed)"),
+    "complaint_category": ("类别：{category}", "Category: {category}"),
+    "complaint_channel": ("渠道：{channel}", "Channel: {channel}"),
+    "resolution_outcome": ("结果：{outcome}", "Outcome: {outcome}"),
+    "compensation": ("赔偿 ¥{amount}", "compensation ¥{amount}"),
+    "recall_detail": ("原因：{reason}，{level}级召回", "Reason: {reason}, level {level} recall"),
+    # value labels
+    "category_food": ("食品", "food"),
+    "category_drug": ("药品", "drug"),
+    "category_medical_device": ("医疗器械", "medical device"),
+    "category_agricultural_product": ("农产品", "agricultural product"),
+    "category_agricultural_input": ("农业投入品", "agricultural input"),
+    "complaint_counterfeit": ("假冒伪劣", "counterfeit"),
+    "complaint_quality": ("质量问题", "quality"),
+    "complaint_mismatch": ("货不对板", "not as described"),
+    "complaint_price_fraud": ("价格欺诈", "price fraud"),
+    "complaint_false_advertising": ("虚假宣传", "false advertising"),
+    "complaint_service_breach": ("服务违约", "service breach"),
+    "complaint_privacy": ("泄露隐私", "privacy"),
+    "complaint_fake_review": ("虚假评价", "fake review"),
+    "complaint_logistics": ("物流问题", "logistics"),
+    "complaint_other": ("其他", "other"),
+    "channel_consumer": ("消费者", "consumer"),
+    "channel_12315": ("12315 热线", "12315 hotline"),
+    "channel_platform": ("平台", "platform"),
+    "channel_inspection": ("抽检", "inspection"),
+    "outcome_upheld": ("投诉成立", "upheld"),
+    "outcome_rejected": ("投诉不成立", "rejected"),
+    "outcome_compensated": ("已赔偿", "compensated"),
+    "outcome_withdrawn": ("已撤回", "withdrawn"),
+    "reason_safety": ("安全风险", "safety"),
+    "reason_quality": ("质量问题", "quality"),
+    "reason_labelling": ("标签问题", "labelling"),
+    "reason_counterfeit": ("假冒", "counterfeit"),
+    "reason_regulatory": ("监管要求", "regulatory"),
+    "reason_other": ("其他", "other"),
+    # errors
+    "not_found_title": ("查不到这个商品", "We could not find this product"),
+    "not_found_text": (
+        "溯源日志中没有这个编码的任何记录。正规商品的二维码都能查到来源；"
+        "如果您是在商品上扫到的，它可能是假冒品，请向 12315 投诉。",
+        "The traceability log holds no record of this code. Genuine goods can always be traced; if you scanned it on "
+        "a product, the product may be counterfeit: report it to the 12315 hotline.",
+    ),
+    "bad_code_title": ("这不是有效的商品码", "This is not a valid product code"),
+    "bad_code_text": (
+        "二维码中的编码格式不正确（{detail}）。请重新扫描，或向 12315 投诉。",
+        "The code in the QR code is malformed ({detail}). Scan again, or report it to the 12315 hotline.",
+    ),
+    "back_home": ("返回首页", "Back to the start page"),
+}
+
+_COLUMN: dict[Language, int] = {"zh-CN": 0, "en": 1}
+
+
+class Texts:
+    """The texts of one language: ``texts("key", name=...)`` formats the key's text with the given values."""
+
+    def __init__(self, language: Language) -> None:
+        self.language = language
+        self._column = _COLUMN[language]
+
+    def __call__(self, key: str, **values: Any) -> str:
+        text = _TEXTS[key][self._column]
+        return text.format(**values) if values else text
+
+
+def _accepted(header: str) -> list[tuple[float, str]]:
+    """Accept-Language ranges with their q-values, best first (malformed q-values count as 0)."""
+    ranges: list[tuple[float, str]] = []
+    for part in header.split(","):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        name, _, value = params.strip().partition("=")
+        if name.strip() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                quality = 0.0
+        if tag:
+            ranges.append((quality, tag.strip().lower()))
+    return sorted(ranges, key=lambda r: -r[0])
+
+
+def negotiate_language(query: Mapping[str, str], request: Request[Any, Any, Any]) -> Language:
+    """``?lang=en`` / ``?lang=zh`` wins; otherwise English only when Accept-Language prefers it over Chinese."""
+    asked = query.get("lang", "").lower()
+    if asked.startswith("en"):
+        return "en"
+    if asked.startswith("zh"):
+        return "zh-CN"
+    for quality, tag in _accepted(request.headers.get("accept-language", "")):
+        if quality <= 0:
+            continue
+        if tag.startswith("zh"):
+            return "zh-CN"
+        if tag.startswith("en"):
+            return "en"
+    return DEFAULT_LANGUAGE

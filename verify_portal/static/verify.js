@@ -1,0 +1,102 @@
+// The item page's verifier: fetch this page's history bundle, verify it against the log key pinned in the page,
+// and mark the checkpoint, every listed event and the overall verdict verified or failed (textContent only).
+
+import { verifyBundle } from "./history.js";
+
+const REASONS = {
+  zh: {
+    fetch: "无法取得可验证的记录",
+    "pinned-key": "页面内置的日志公钥无效",
+    "checkpoint-signature": "检查点签名无效",
+    "checkpoint-format": "检查点格式错误",
+    "checkpoint-origin": "检查点不属于本日志",
+    checkpoint: "检查点未经日志签名",
+    format: "记录格式错误",
+    inclusion: "记录不在已签名的日志中",
+    "event-id": "事件编号与内容不符",
+    mismatch: "显示的信息与签名内容不符",
+    genesis: "创世记录与日志公钥不符",
+    "unknown-key": "签名密钥未在日志中登记",
+    "key-revoked": "签名密钥已被吊销",
+    "key-expired": "签名密钥已过期",
+    signature: "签名无效",
+    "not-in-bundle": "该事件不在已验证的记录中",
+  },
+  en: {
+    fetch: "the verifiable history could not be fetched",
+    "pinned-key": "the log key pinned in this page is invalid",
+    "checkpoint-signature": "the checkpoint signature is invalid",
+    "checkpoint-format": "the checkpoint is malformed",
+    "checkpoint-origin": "the checkpoint is not this log's",
+    checkpoint: "the checkpoint is not signed by the log",
+    format: "the entry is malformed",
+    inclusion: "the entry is not in the signed log",
+    "event-id": "the event id does not match its content",
+    mismatch: "what is shown differs from what was signed",
+    genesis: "the genesis entry does not name the log key",
+    "unknown-key": "signed by a key the log never registered",
+    "key-revoked": "signed by a revoked key",
+    "key-expired": "signed by an expired key",
+    signature: "the signature is invalid",
+    "not-in-bundle": "this event is not in the verified history",
+  },
+};
+
+function reason(code) {
+  const texts = document.documentElement.lang.toLowerCase().startsWith("zh") ? REASONS.zh : REASONS.en;
+  return texts[code] ?? texts.format;
+}
+
+function mark(element, ok, code) {
+  if (element === null) return;
+  element.dataset.state = ok ? "verified" : "failed";
+  const text = element.getAttribute(ok ? "data-text-verified" : "data-text-failed");
+  if (text !== null) element.textContent = text;
+  if (ok) {
+    element.removeAttribute("data-reason");
+    element.removeAttribute("title");
+  } else {
+    element.dataset.reason = reason(code);
+    element.title = reason(code);
+  }
+}
+
+function pinned(name) {
+  return document.querySelector(`meta[name="${name}"]`)?.getAttribute("content") ?? "";
+}
+
+async function fetchBundle() {
+  const response = await fetch(location.pathname + location.search, { headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response.json();
+}
+
+async function run(verdict) {
+  let result;
+  try {
+    result = await verifyBundle(await fetchBundle(), {
+      vkey: pinned("traceledger-log-vkey"),
+      origin: pinned("traceledger-origin"),
+    });
+  } catch {
+    result = { checkpoint: { ok: false, code: "fetch" }, entries: new Map(), ok: false };
+  }
+  let firstFailure = result.checkpoint.ok ? null : result.checkpoint.code;
+  mark(document.getElementById("checkpoint-verdict"), result.checkpoint.ok, result.checkpoint.code);
+  for (const item of document.querySelectorAll("li.event[data-event-id]")) {
+    const entry = result.entries.get(item.dataset.eventId);
+    let code = entry?.code;
+    if (entry === undefined) code = result.checkpoint.ok ? "not-in-bundle" : result.checkpoint.code;
+    else if (entry.ok && item.dataset.leafIndex !== undefined && Number(item.dataset.leafIndex) !== entry.index) {
+      code = "mismatch";
+    }
+    const ok = entry?.ok === true && code === undefined;
+    firstFailure ??= ok ? null : code;
+    mark(item.querySelector(".event-verdict"), ok, code);
+  }
+  for (const entry of result.entries.values()) firstFailure ??= entry.ok ? null : entry.code;
+  mark(verdict, result.ok && firstFailure === null, firstFailure ?? "fetch");
+}
+
+const verdict = document.getElementById("verdict");
+if (verdict !== null) run(verdict);
