@@ -1,0 +1,116 @@
+"""Audit benchmark: a full audit of a ledger of N entries (dispatches and courier handoffs, as bench.ingest makes).
+
+The ledger is built once (ingest runs at a few thousand events/s) and kept under ``build/bench-audit/<N>`` for
+later runs. Prints entries/s and the ratio to a bare single-core libsodium (pynacl) verify loop over the same
+signed messages, measured in the same run, so the figure means something on a shared, noisy machine.
+
+    .venv/bin/python -m bench.audit [--entries 100000] [--processes 2] [--rebuild]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.ingest import COURIERS, PREFIX, Actor, bare_verify_rate, organisation_id, parcel_chains, setup
+from ledger.audit import audit_log
+from ledger.audit.database import DatabaseSource
+from ledger.events import LogEntry
+from ledger.events.builders import Licence, Registrar
+from ledger.store.engine import make_engine
+from ledger.store.tables import ENTRIES
+from signer.keys import SigningKey
+from signer.note import NoteVerifier
+from traceledger.settings import Home
+
+CACHE = Path(__file__).resolve().parents[1] / "build" / "bench-audit"
+PASSPHRASE = "bench"  # noqa: S105 -- a throwaway benchmark ledger's key
+BATCH = 1000
+
+
+def actors() -> tuple[Actor, Actor, list[Actor]]:
+    """bench.ingest's producer, merchant and couriers (deterministic keys)."""
+    producer = Actor(
+        1, "宣威火腿厂", ["producer"], licences=[Licence("food_production", "SC1", "2099-01-01T00:00:00Z")],
+        gs1_prefixes=[PREFIX],
+    )  # fmt: skip
+    return (
+        producer,
+        Actor(2, "曲靖商店", ["merchant"]),
+        [Actor(10 + i, f"快递{i}", ["courier"]) for i in range(COURIERS)],
+    )
+
+
+def build(home: Home, entries: int) -> None:
+    """A ledger of exactly ``entries`` entries: genesis, registrations, productions, then parcel chains."""
+    registrar = SigningKey.from_seed(b"bench registrar".ljust(32, b"\0"))
+    producer, merchant, couriers = actors()
+    ledger = home.create(
+        "bench.example/log", [Registrar(organisation_id(9_999_999), "登记机关", (registrar.public_key,))], PASSPHRASE
+    )
+    try:
+        productions = setup(ledger, registrar, producer, [merchant, *couriers], batches=20)
+        envelopes = parcel_chains(producer, merchant, couriers, productions, entries - ledger.size())
+        started = time.perf_counter()
+        for done, _ in enumerate(
+            ledger.append_batches(envelopes[i : i + BATCH] for i in range(0, len(envelopes), BATCH))
+        ):
+            if done % 10 == 9:
+                print(f"  built {ledger.size():,} entries ({time.perf_counter() - started:.0f} s)", flush=True)
+        assert ledger.size() == entries
+    finally:
+        ledger.close()
+
+
+def signed_envelopes(home: Home) -> list[dict[str, Any]]:
+    """The parcel chains' envelopes as logged, for the baseline loop over the same messages."""
+    engine = make_engine(home.database_url())
+    try:
+        with engine.connect() as conn:
+            datas = conn.execute(select_shipments()).scalars().all()
+    finally:
+        engine.dispose()
+    return [LogEntry.parse(bytes(data)).event.envelope.to_json() for data in datas]
+
+
+def select_shipments() -> Any:
+    from sqlalchemy import select
+
+    return select(ENTRIES.c.data).where(ENTRIES.c.kind == "shipment").order_by(ENTRIES.c.leaf_index)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--processes", type=int, default=None, help="worker processes [default: one per core]")
+    parser.add_argument("--rebuild", action="store_true", help="build the ledger again even if it is cached")
+    args = parser.parse_args()
+    home = Home(CACHE / str(args.entries))
+    if args.rebuild and home.path.exists():
+        shutil.rmtree(home.path)
+    if not home.settings_file.exists():
+        print(f"building a ledger of {args.entries:,} entries in {home.path} (kept for later runs)", flush=True)
+        shutil.rmtree(home.path, ignore_errors=True)
+        build(home, args.entries)
+    verifier = NoteVerifier.from_vkey(home.settings()["log_vkey"])
+    started = time.perf_counter()
+    with DatabaseSource(home.database_url()) as source:
+        report = audit_log(source, verifier, verifier.name, processes=args.processes)
+    elapsed = time.perf_counter() - started
+    assert report.ok, report.first.line if report.first else ""
+    rate = report.entries / elapsed
+    producer, merchant, couriers = actors()
+    keys = {a.key.kid: a.key.public_key for a in (producer, merchant, *couriers)}
+    baseline = bare_verify_rate(signed_envelopes(home), keys)
+    print(f"audited: {report.entries:,} entries, {report.signatures:,} signatures, {report.checkpoints:,} checkpoints,")
+    print(f"         {report.nodes:,} Merkle nodes, {report.view_rows:,} view rows, SQLite, in {elapsed:.1f} s")
+    print(f"audit: {rate:,.0f} entries/s")
+    print(f"baseline (bare single-core libsodium verify): {baseline:,.0f} verifies/s")
+    print(f"ratio audit/baseline: {rate / baseline:.2f}")
+
+
+if __name__ == "__main__":
+    main()
