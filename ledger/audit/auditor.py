@@ -11,7 +11,7 @@ stored nodes and checkpoints are checked to the end.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Collection, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from concurrent.futures import Future
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -23,42 +23,28 @@ from ledger.audit.sources import LogSource, RawEntry, ReplayOutcome, StoredCheck
 from ledger.audit.tree import TreeRebuild
 from ledger.audit.workers import CHUNK, NOTES_CHUNK, CheckedEntry, CheckedNote, WorkerPool, referenced_kids
 from ledger.errors import (
-    BadEnvelopeSignature,
     CheckpointError,
     ConsistencyProofError,
     EventConflict,
     InvalidEventError,
     LedgerError,
     LedgerStateError,
-    UnknownKey,
 )
 from ledger.events import ParsedEvent, parse_time
 from ledger.log.checkpoint import Checkpoint, open_checkpoint
 from ledger.log.merkle import verify_consistency
-from ledger.rules import State, apply_event, check_conservation, introduced_keys, public_key_of
+from ledger.rules import State, apply_event, authenticate, check_conservation, introduced_keys
 from ledger.rules.views import BATCHES, EVENTS, LOG, PUBLIC_KEYS
 from ledger.store.views import stored_rows
-from signer.keys import verify_signature
 from signer.note import NoteVerifier
 
 Progress = Callable[[int, int], None]  # (entries done, entries expected)
 COLUMNS = ("event_id", "leaf_hash", "kind", "subject", "actor", "time", "logged_at")
 
 
-def authenticate(state: State, event: ParsedEvent, own: Mapping[str, bytes], verified: Collection[int]) -> None:
-    """Every signature is by a key known at this point of the log (or declared by the event itself, as genesis
-    and registrations do) and verifies: what ingest checks before the rules, with the same errors. Signatures in
-    ``verified`` were verified under their key id's key already (a worker's), so only that it is known is left."""
-    message: bytes | None = None
-    for number, signature in enumerate(event.envelope.signatures):
-        if number in verified and (signature.keyid in own or state.get(PUBLIC_KEYS, signature.keyid) is not None):
-            continue
-        key = public_key_of(state, signature.keyid) or own.get(signature.keyid)
-        if key is None:
-            raise UnknownKey(f"no key with id {signature.keyid} is known to this ledger")
-        message = message or event.envelope.pae()
-        if not verify_signature(key, message, signature.sig):
-            raise BadEnvelopeSignature(f"the signature by key {signature.keyid} does not verify")
+def _known(state: State, kid: str, own: Mapping[str, bytes]) -> bool:
+    """The key is declared by the event itself, or by an entry before it."""
+    return kid in own or state.get(PUBLIC_KEYS, kid) is not None
 
 
 @lru_cache(maxsize=16)  # entries of one batch share their log time
@@ -251,7 +237,9 @@ class Auditor:
         replay = self.replay
         assert checked.logged_at is not None
         logged = _logged_moment(checked.logged_at)
-        authenticate(replay.state, event, own, checked.verified)
+        # A worker verified under the key its id names; whether that key was known at this point is decided here.
+        known = [n for n in checked.verified if _known(replay.state, event.envelope.signatures[n].keyid, own)]
+        authenticate(replay.state, event, known)
         earlier = replay.state.get(EVENTS, event.event_id)
         if earlier is not None:
             raise EventConflict(f"event {event.event_id} is already logged at index {earlier['index']}")

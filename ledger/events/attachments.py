@@ -55,6 +55,7 @@ def open_attachment(stored: bytes, ref: AttachmentRef) -> SealedAttachment:
     """Check stored bytes against the reference an event committed to."""
     if len(stored) != SALT_SIZE + ref.size:
         raise InvalidAttachment(f"attachment {ref.digest}: size differs from the {ref.size} bytes committed to")
-    if not hmac.compare_digest(digest_of(stored), ref.digest):
+    # Compared as bytes: a corrupted reference may hold non-ASCII text, which compare_digest refuses as str.
+    if not hmac.compare_digest(digest_of(stored).encode(), ref.digest.encode("utf-8", "surrogatepass")):
         raise InvalidAttachment(f"attachment {ref.digest}: content does not match its digest")
     return SealedAttachment(ref, stored)

@@ -8,9 +8,10 @@ allowed. Signatures are verified before the rules run; the rules decide whether 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 
+from ledger.errors import BadEnvelopeSignature, UnknownKey
 from ledger.events import ParsedEvent, check_clock
 from ledger.identifiers import parse_subject
 from ledger.rules import actors, custody, feedback, goods
@@ -32,7 +33,7 @@ from ledger.rules.views import (
     SANCTIONS,
 )
 from signer.encoding import b64, b64decode_strict
-from signer.keys import kid_of
+from signer.keys import kid_of, verify_signature
 
 __all__ = ["State", "apply_event", "check_conservation", "introduced_keys", "prefetch", "public_key_of"]
 
@@ -125,6 +126,26 @@ def prefetch(state: State, events: Sequence[ParsedEvent], rows: Iterable[ViewRow
 def public_key_of(state: State, kid: str) -> bytes | None:
     record = state.get(PUBLIC_KEYS, kid)
     return base64.b64decode(record["public_key"]) if record else None
+
+
+def authenticate(state: State, event: ParsedEvent, verified: Collection[int] = ()) -> None:
+    """Every signature is by a key known at this point of the log, or declared by the event itself (genesis and
+    registrations do), and verifies. Signatures numbered in ``verified`` were already verified under a key known
+    here (by a worker that read the keys logged before) and are not checked again."""
+    message: bytes | None = None
+    own: dict[str, bytes] | None = None
+    for number, signature in enumerate(event.envelope.signatures):
+        if number in verified:
+            continue
+        key = public_key_of(state, signature.keyid)
+        if key is None:
+            own = introduced_keys(event) if own is None else own
+            key = own.get(signature.keyid)
+        if key is None:
+            raise UnknownKey(f"no key with id {signature.keyid} is known to this ledger")
+        message = message or event.envelope.pae()
+        if not verify_signature(key, message, signature.sig):
+            raise BadEnvelopeSignature(f"the signature by key {signature.keyid} does not verify")
 
 
 def apply_event(state: State, event: ParsedEvent, index: int, logged_at: datetime) -> None:

@@ -19,14 +19,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from ledger.errors import (
-    BadEnvelopeSignature,
     ConflictError,
     EventConflict,
     InvalidEventError,
     LedgerError,
     LedgerStateError,
     NotFound,
-    UnknownKey,
 )
 from ledger.events import LogEntry, ParsedEvent, format_time, log_time, parse_time
 from ledger.log.checkpoint import Checkpoint, CheckpointSigner, open_checkpoint
@@ -41,7 +39,7 @@ from ledger.log.merkle import (
     root_from_nodes,
     root_nodes,
 )
-from ledger.rules import apply_event, introduced_keys, prefetch, public_key_of
+from ledger.rules import apply_event, authenticate, prefetch
 from ledger.rules.state import State
 from ledger.rules.views import EVENTS
 from ledger.store.engine import IMMEDIATE
@@ -49,7 +47,6 @@ from ledger.store.prepare import BatchPreparer, PreparedChunk, Submission
 from ledger.store.tables import ATTACHMENTS, CHECKPOINTS, ENTRIES, NODES, VIEWS
 from ledger.store.tables import LOG_HEAD as HEAD
 from ledger.store.views import ConnectionViewReader, insert_rows, write_changes
-from signer.keys import verify_signature
 from signer.note import NoteVerifier
 
 MAX_BATCH = 1000
@@ -141,8 +138,9 @@ class _BatchWriter:
                 continue
             index = self.frontier.size
             try:
-                if position in unverified:
-                    self._verify_late(event, unverified[position])
+                if position in unverified:  # keys the worker did not know yet: this batch's, or a racing writer's
+                    late = unverified[position]
+                    authenticate(self.state, event, [n for n in range(len(event.envelope.signatures)) if n not in late])
                 apply_event(self.state, event, index, self.logged_at)
             except LedgerError as exc:
                 raise exc.at(position) from None
@@ -161,18 +159,6 @@ class _BatchWriter:
                 for a in payload.attachments
             )
             self.results[position] = AppendResult(index, event.event_id, leaf, 0, created=True)
-
-    def _verify_late(self, event: ParsedEvent, numbers: Iterable[int]) -> None:
-        """Verify the signatures a worker could not: by keys this batch introduced before (now in the state),
-        keys the event introduces itself (genesis), or keys another writer committed meanwhile."""
-        own = introduced_keys(event)
-        for number in numbers:
-            signature = event.envelope.signatures[number]
-            key = public_key_of(self.state, signature.keyid) or own.get(signature.keyid)
-            if key is None:
-                raise UnknownKey(f"no key with id {signature.keyid} is known to this ledger")
-            if not verify_signature(key, event.envelope.pae(), signature.sig):
-                raise BadEnvelopeSignature(f"the signature by key {signature.keyid} does not verify")
 
     def write(self) -> None:
         if self.entries:

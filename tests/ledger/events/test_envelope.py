@@ -19,6 +19,7 @@ from ledger.errors import (
 )
 from ledger.events import (
     PAYLOAD_TYPE,
+    AttachmentRef,
     EventPayload,
     LogEntry,
     canonical_json,
@@ -157,5 +158,7 @@ def test_attachments_are_salted_and_checked() -> None:
         open_attachment(a.stored[:-1] + b"x", a.ref)
     with pytest.raises(InvalidAttachment):
         open_attachment(b.stored, a.ref)
+    with pytest.raises(InvalidAttachment):  # a corrupted stored reference is a mismatch, not a crash
+        open_attachment(a.stored, AttachmentRef("sha256:火" + a.ref.digest[8:], a.ref.media_type, a.ref.size))
     signed = sign_event(EventPayload.from_json(payload(attachments=[a.ref.to_json()])), [KEY])
     assert parse_envelope(signed.to_json()).payload.attachments == (a.ref,)
