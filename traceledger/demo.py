@@ -225,10 +225,16 @@ def _ham(teller: _Teller, story: DemoStory) -> None:
     erased = _review(teller, story, "consumer-b", item_b, 4, "味道正宗，就是偏咸，吃之前要先泡水。")
     erase_attachment(teller.ledger, erased)  # consumer-b asked for the text to be deleted; the rating stays
     story.pages += [
-        DemoPage("ham-item-0001", "宣威火腿 单品 0001：签收与评价", item_a),
-        DemoPage("ham-batch", "宣威火腿 批次 XW2026-11", HAM.path),
-        DemoPage("ham-parcel", "包裹：云品优选 → 消费者", _sscc("690123", 2)),
-        DemoPage("ham-item-0003", "宣威火腿 单品 0003：此码可能被复制", _ham_item("0003")),
+        DemoPage(
+            "ham-item-0001", "宣威火腿 单品 0001：签收与评价 / Xuanwei ham, item 0001: receipt and reviews", item_a
+        ),
+        DemoPage("ham-batch", "宣威火腿 批次 XW2026-11 / Xuanwei ham, batch XW2026-11", HAM.path),
+        DemoPage("ham-parcel", "包裹：云品优选 → 消费者 / a parcel from the shop to a consumer", _sscc("690123", 2)),
+        DemoPage(
+            "ham-item-0003",
+            "宣威火腿 单品 0003：此码可能被复制 / Xuanwei ham, item 0003: a code seen in three cities",
+            _ham_item("0003"),
+        ),
     ]
 
 
@@ -257,7 +263,13 @@ def _vegetables(teller: _Teller, story: DemoStory, regulator: Organisation) -> N
                                      compensation=6800, time=teller.at(10)), VEGETABLE_GROWER.key)  # fmt: skip
     teller.append(sanction_payload(regulator.key, GROCER.uscc, list_="black", reason="多次销售变质蔬菜，拒不整改",
                                    time=teller.at(6)), regulator.key)  # fmt: skip
-    story.pages.append(DemoPage("vegetables-batch", "陆良蔬菜 批次 LL20261124：投诉与黑名单", VEGETABLES.path))
+    story.pages.append(
+        DemoPage(
+            "vegetables-batch",
+            "陆良蔬菜 批次 LL20261124：投诉与黑名单 / Luliang vegetables: a complaint, a black-listed shop",
+            VEGETABLES.path,
+        )
+    )
 
 
 def _drug(teller: _Teller, story: DemoStory) -> None:
@@ -279,8 +291,10 @@ def _drug(teller: _Teller, story: DemoStory) -> None:
     teller.append(recall_payload(DRUG_MAKER.key, DRUG.path, production, reason="quality", level=2,
                                  time=teller.at(4)), DRUG_MAKER.key)  # fmt: skip
     story.pages += [
-        DemoPage("drug-batch", "板蓝根颗粒 批次 KY261101：已召回", DRUG.path),
-        DemoPage("drug-item-0007", "板蓝根颗粒 单品 0007", item),
+        DemoPage(
+            "drug-batch", "板蓝根颗粒 批次 KY261101：已召回 / Banlangen granules, batch KY261101: recalled", DRUG.path
+        ),
+        DemoPage("drug-item-0007", "板蓝根颗粒 单品 0007 / Banlangen granules, item 0007", item),
     ]
 
 
@@ -348,15 +362,20 @@ def _report(home: Home, ledger: Ledger) -> None:
 
 
 def _print_pages(home: Home, pages: Sequence[DemoPage], base_url: str) -> None:
-    """Each page's URL, and its QR code (holding that URL) written as a PNG next to the ledger."""
+    """Each page's URL, and its QR code (holding that URL) written as a PNG next to the ledger; then the pages
+    that no QR code leads to, and how to audit the whole log."""
     folder = home.path / "qr"
     folder.mkdir(exist_ok=True)
-    print("\npages to open (each QR code holds its page's URL):")
+    print("\nproduct pages to open in a browser, which verifies each history itself (each QR code holds its URL):")
     for page in pages:
         url = f"{base_url}/{page.path}"
         png = folder / f"{page.name}.png"
         png.write_bytes(qr_png(url))
         print(f"  {page.title}\n    {url}\n    {url}?lang=en\n    QR: {png}")
+    print(f"\nthe start page: {base_url}/")
+    print(f"a consumer's own page (a receipt key made in the browser, receipts, reviews): {base_url}/consumer")
+    print(f"the HTTP API's OpenAPI schema: {base_url}/schema")
+    print(f"audit the whole log: traceledger audit --home {home.path}")
 
 
 def run_demo(home_dir: Path | None, *, serve: bool = True, host: str = "127.0.0.1", port: int = 8000) -> None:

@@ -11,7 +11,6 @@ import secrets
 from collections.abc import Callable
 
 from litestar import Litestar
-from litestar.types import ControllerRouterHandler
 
 from api import ApiSettings, create_app
 from ledger.store.ledger import Ledger
@@ -45,18 +44,7 @@ def scan_salt(home: Home) -> bytes:
     return path.read_bytes()
 
 
-def portal_settings(home: Home) -> PortalSettings:
-    return PortalSettings(scan_salt=scan_salt(home))
-
-
-def portal_handlers(home: Home) -> list[ControllerRouterHandler]:
-    """The portal's routes for the ledger of ``home``, to serve beside the API."""
-    return portal_route_handlers(portal_settings(home))
-
-
 def api_and_portal(home: Home, open_ledger: Callable[[], Ledger]) -> Litestar:
     """One app serving the HTTP API and the verify portal over the ledger that ``open_ledger`` opens."""
-    settings = ApiSettings(
-        open_ledger=open_ledger, extra_route_handlers=portal_handlers(home), witnesses=home.witnesses()
-    )
-    return create_app(settings)
+    portal = portal_route_handlers(PortalSettings(scan_salt=scan_salt(home)))
+    return create_app(ApiSettings(open_ledger=open_ledger, extra_route_handlers=portal, witnesses=home.witnesses()))

@@ -8,7 +8,6 @@ The page pins the log's key like the product pages, so a parcel's history is ver
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
@@ -19,7 +18,7 @@ from ledger.store.ledger import Ledger
 from qr import qr_svg
 from signer.encoding import b64decode_strict
 from signer.keys import PUBLIC_KEY_SIZE
-from verify_portal.i18n import Language, Texts, negotiate_language
+from verify_portal.i18n import COLUMN, Lang, Language, Texts, negotiate_language
 from verify_portal.render import page, secured
 
 SVG = "image/svg+xml"
@@ -80,22 +79,14 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "msg_rejected": ("被拒绝：", "Refused: "),
     "msg_network": ("网络错误，请稍后再试。", "Network error; please try again."),
 }
-_COLUMN: dict[Language, int] = {"zh-CN": 0, "en": 1}
 
-Lang = Annotated[str | None, QueryParameter(description="zh or en")]
 Subject = Annotated[str | None, QueryParameter(description="the product to review, if known")]
 PublicKeyParam = Annotated[str, QueryParameter(description="base64 of a raw 32-byte Ed25519 public key")]
 
 
 def consumer_texts(language: Language) -> dict[str, str]:
-    column = _COLUMN[language]
+    column = COLUMN[language]
     return {key: pair[column] for key, pair in _TEXTS.items()}
-
-
-def _switch_href(request: Request[Any, Any, Any], language: Language) -> str:
-    query = {k: v for k, v in request.query_params.items() if k != "lang"}
-    query["lang"] = "zh" if language == "en" else "en"
-    return "?" + urlencode(query)
 
 
 class ConsumerController(Controller):
@@ -113,8 +104,8 @@ class ConsumerController(Controller):
         """The page; everything it does happens in the browser (consumer.js)."""
         language = negotiate_language(request.query_params, request)
         return page(
-            "consumer.html", Texts(language), c=consumer_texts(language), vkey=ledger.log_verifier.vkey,
-            origin=ledger.origin, subject=subject or "", switch_href=_switch_href(request, language),
+            "consumer.html", request, Texts(language), c=consumer_texts(language), vkey=ledger.log_verifier.vkey,
+            origin=ledger.origin, subject=subject or "",
         )  # fmt: skip
 
     @get("/key.svg", sync_to_thread=False, media_type=SVG)

@@ -7,11 +7,13 @@ than a blank on a consumer's phone.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Request
+from litestar.params import QueryParameter
 
 Language = Literal["zh-CN", "en"]
+Lang = Annotated[str | None, QueryParameter(description="zh or en")]  # a page's ``?lang=``, read by negotiate_language
 DEFAULT_LANGUAGE: Language = "zh-CN"
 
 _TEXTS: dict[str, tuple[str, str]] = {
@@ -188,7 +190,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "back_home": ("返回首页", "Back to the start page"),
 }
 
-_COLUMN: dict[Language, int] = {"zh-CN": 0, "en": 1}
+COLUMN: dict[Language, int] = {"zh-CN": 0, "en": 1}  # where each language stands in a (Chinese, English) pair
 
 
 class Texts:
@@ -196,7 +198,7 @@ class Texts:
 
     def __init__(self, language: Language) -> None:
         self.language = language
-        self._column = _COLUMN[language]
+        self._column = COLUMN[language]
 
     def __call__(self, key: str, **values: Any) -> str:
         text = _TEXTS[key][self._column]

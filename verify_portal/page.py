@@ -2,7 +2,7 @@
 
 Everything here is plain data for the templates; the page never embeds the history bundle itself (the browser
 fetches it and checks each event against the log), so each timeline event carries the leaf index and event id
-that tie it to the bundle's entry.
+that tie it to the bundle's entry, and the kind and time exactly as signed, which the browser compares.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ledger.rules.views import ACTORS, BATCHES, KEYS, SANCTIONS
 from ledger.store.attachments import attachment_text
 from ledger.store.cosignatures import cosigned_checkpoint
 from ledger.store.ledger import Ledger, StoredEntry
-from ledger.store.scans import MAX_DEVICES_AFTER_RECEIPT, CopySuspicion, Scan, copy_suspicion
+from ledger.store.scans import MAX_DEVICES_AFTER_RECEIPT, CopySuspicion, copy_suspicion, scan_count, scans_of
 from signer.note import parse_note
 from verify_portal.i18n import Texts
 
@@ -33,10 +33,11 @@ LOCAL_TIME = ZoneInfo("Asia/Shanghai")  # consumers read times as the clock on t
 class TimelineEvent:
     leaf_index: int
     event_id: str
+    signed_kind: str  # the payload's kind and time, exactly as signed: verify.js checks them against the entry
+    signed_time: str
     kind: str  # the CSS class: production, inspection, listing, dispatch, handoff, arrival, signature, ...
     title: str
     time: str  # the signer's claimed time, local
-    iso_time: str
     actor: str
     details: tuple[str, ...] = ()
     rating: int | None = None
@@ -168,10 +169,10 @@ def _event(ledger: Ledger, entry: StoredEntry, payload: EventPayload, names: _Na
     elif kind == "recall":
         warning = True
         details.append(texts("recall_detail", reason=texts(f"reason_{data['reason']}"), level=data["level"]))
-    claimed = parse_time(payload.time, "time")
     return TimelineEvent(
-        entry.leaf_index, entry.event_id, kind.replace(".", "-"), texts(f"ev_{kind}"), local_time(claimed),
-        claimed.isoformat(), names.of_kid(payload.actor), tuple(details), rating, text, removed, warning,
+        entry.leaf_index, entry.event_id, payload.kind, payload.time, kind.replace(".", "-"), texts(f"ev_{kind}"),
+        local_time(parse_time(payload.time, "time")), names.of_kid(payload.actor), tuple(details), rating, text,
+        removed, warning,
     )  # fmt: skip
 
 
@@ -261,8 +262,7 @@ def witness_count(ledger: Ledger, note: str) -> int:
     return sum(1 for sig in parse_note(note).signatures if (sig.name, sig.key_id) != own)
 
 
-def subject_page(ledger: Ledger, history: History, texts: Texts, scans: list[Scan],
-                 label_date: date | None = None) -> SubjectPage:  # fmt: skip
+def subject_page(ledger: Ledger, history: History, texts: Texts, label_date: date | None = None) -> SubjectPage:
     """The page of a batch, item or parcel from its history, its scans and the label's expiry date (AI 17)."""
     subject = history.subject
     page = SubjectPage(subject.path, subject.kind, "", texts(f"kind_{subject.kind}"))
@@ -283,14 +283,17 @@ def subject_page(ledger: Ledger, history: History, texts: Texts, scans: list[Sca
         page.banners.insert(0, Banner("danger", texts("banner_recall"), lines))
     if history.black_listed:
         page.banners.append(_black_list_banner(ledger, history, texts))
-    if subject.kind == "item":
+    if subject.kind == "item":  # a copy warning needs every scan; other pages only count theirs
+        scans = scans_of(ledger, subject.path)
         received = next((e.logged_at for e, p in payloads if p.kind == "signature"), None)
         suspicion = copy_suspicion(scans, parse_time(received, "logged_at") if received else None)
         if suspicion is not None:
             page.banners.append(_copy_banner(suspicion, texts))
+        page.scan_count = len(scans)
+    else:
+        page.scan_count = scan_count(ledger, subject.path)
     page.fields.sort(key=lambda f: f.wide)  # short facts pair up in two columns; long ones follow, full width
     checkpoint = cosigned_checkpoint(ledger)  # the note the bundle carries, with its witnesses' cosignatures
     page.checkpoint_size = checkpoint.size
     page.witnesses = witness_count(ledger, checkpoint.note)
-    page.scan_count = len(scans)
     return page

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from litestar import Response
+from litestar import Request, Response
 
 from verify_portal.i18n import Texts
 
@@ -47,10 +48,19 @@ def secured(response: _R) -> _R:
     return response
 
 
-def page(template: str, texts: Texts, *, status: int = 200, headers: dict[str, str] | None = None,
-         **context: Any) -> Response[str]:  # fmt: skip
-    """An HTML page in the language of ``texts``, with the security headers."""
-    html = _ENVIRONMENT.get_template(template).render(t=texts, lang=texts.language, static=STATIC_PATH, **context)
+def _switch_href(request: Request[Any, Any, Any], texts: Texts) -> str:
+    """This page in the other language, keeping the rest of the query (such as ``17``)."""
+    query = {k: v for k, v in request.query_params.items() if k != "lang"}
+    query["lang"] = "zh" if texts.language == "en" else "en"
+    return "?" + urlencode(query)
+
+
+def page(template: str, request: Request[Any, Any, Any], texts: Texts, *, status: int = 200,
+         headers: dict[str, str] | None = None, **context: Any) -> Response[str]:  # fmt: skip
+    """An HTML page answering ``request`` in the language of ``texts`` (with a link to the other), secured."""
+    html = _ENVIRONMENT.get_template(template).render(
+        t=texts, lang=texts.language, static=STATIC_PATH, switch_href=_switch_href(request, texts), **context
+    )
     response: Response[str] = Response(
         html, status_code=status, media_type=HTML,
         headers={"Content-Language": texts.language, "Vary": "Accept, Accept-Language", **(headers or {})},

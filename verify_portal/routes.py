@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import unquote, urlencode
+from urllib.parse import unquote
 
 from litestar import Request, Response, Router, get
 from litestar.datastructures import CacheControlHeader
@@ -30,9 +30,9 @@ from ledger.errors import InvalidIdentifier, NotFound
 from ledger.history import subject_history
 from ledger.identifiers import parse_digital_link
 from ledger.store.ledger import Ledger
-from ledger.store.scans import NETWORK_PLACE_PREFIX, agent_hash, record_scan, scans_of
+from ledger.store.scans import NETWORK_PLACE_PREFIX, agent_hash, record_scan
 from verify_portal.consumer import ConsumerController
-from verify_portal.i18n import Texts, negotiate_language
+from verify_portal.i18n import Lang, Texts, negotiate_language
 from verify_portal.page import label_expiry, subject_page
 from verify_portal.render import STATIC, STATIC_PATH, page, secured
 
@@ -56,7 +56,6 @@ class PortalSettings:
 
 
 Expiry = Annotated[str | None, QueryParameter(name="17", description="expiry date YYMMDD (GS1 AI 17)")]
-Lang = Annotated[str | None, QueryParameter(description="zh or en")]
 
 
 def _wants_json(request: Request[Any, Any, Any]) -> bool:
@@ -65,13 +64,6 @@ def _wants_json(request: Request[Any, Any, Any]) -> bool:
 
 def _texts(request: Request[Any, Any, Any]) -> Texts:
     return Texts(negotiate_language(request.query_params, request))
-
-
-def _switch_href(request: Request[Any, Any, Any], texts: Texts) -> str:
-    """This page in the other language, keeping the rest of the query (such as ``17``)."""
-    query = {k: v for k, v in request.query_params.items() if k != "lang"}
-    query["lang"] = "zh" if texts.language == "en" else "en"
-    return "?" + urlencode(query)
 
 
 def _place(request: Request[Any, Any, Any], settings: PortalSettings) -> str:
@@ -113,24 +105,32 @@ def _label_date(path: str, expiry: str | None) -> date | None:
     return label_expiry(link.expiry) if link.expiry else None
 
 
+def _headers(subject: str) -> dict[str, str]:
+    return {"Link": _links(subject), "Cache-Control": NO_STORE, "Vary": "Accept, Accept-Language"}
+
+
+def _record_scan(request: Request[Any, Any, Any], ledger: Ledger, settings: PortalSettings, subject: str) -> None:
+    user_agent = request.headers.get("user-agent", "")
+    record_scan(ledger, subject, _place(request, settings), agent_hash(settings.scan_salt, user_agent))
+
+
 def _subject(request: Request[Any, Any, Any], ledger: Ledger, settings: PortalSettings,
              expiry: str | None) -> Response[Any]:  # fmt: skip
     path = raw_path(request).removeprefix("/")
     label_date = _label_date(path, expiry)
+    if _wants_json(request):
+        bundle = history_bundle(ledger, path)  # reads the history itself (once), and names the canonical subject
+        if not _is_own_fetch(request):
+            _record_scan(request, ledger, settings, bundle.subject)
+        return secured(Response(bundle, media_type=JSON, headers=_headers(bundle.subject)))
     history = subject_history(ledger, path)
     subject = history.subject.path
-    headers = {"Link": _links(subject), "Cache-Control": NO_STORE, "Vary": "Accept, Accept-Language"}
-    as_json = _wants_json(request)
-    if not (as_json and _is_own_fetch(request)):
-        user_agent = request.headers.get("user-agent", "")
-        record_scan(ledger, subject, _place(request, settings), agent_hash(settings.scan_salt, user_agent))
-    if as_json:
-        return secured(Response(history_bundle(ledger, subject), media_type=JSON, headers=headers))
+    _record_scan(request, ledger, settings, subject)
     texts = _texts(request)
-    view = subject_page(ledger, history, texts, scans_of(ledger, subject), label_date)
+    view = subject_page(ledger, history, texts, label_date)
     return page(
-        "subject.html", texts, headers=headers, view=view, vkey=ledger.log_verifier.vkey, origin=ledger.origin,
-        switch_href=_switch_href(request, texts),
+        "subject.html", request, texts, headers=_headers(subject), view=view, vkey=ledger.log_verifier.vkey,
+        origin=ledger.origin,
     )  # fmt: skip
 
 
@@ -162,8 +162,7 @@ def parcel(
 @get("/", sync_to_thread=False, include_in_schema=False)
 def landing(request: Request[Any, Any, Any], lang: Lang = None) -> Response[str]:
     """How to scan a code, in the visitor's language."""
-    texts = _texts(request)
-    return page("landing.html", texts, switch_href=_switch_href(request, texts))
+    return page("landing.html", request, _texts(request))
 
 
 def _error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -178,8 +177,7 @@ def _error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         title, text = texts("bad_code_title"), texts("bad_code_text", detail=problem.detail)
     else:
         title, text = problem.title, problem.detail
-    switch = _switch_href(request, texts)
-    return page("problem.html", texts, status=problem.status, title=title, text=text, switch_href=switch)
+    return page("problem.html", request, texts, status=problem.status, title=title, text=text)
 
 
 def portal_route_handlers(settings: PortalSettings) -> list[ControllerRouterHandler]:

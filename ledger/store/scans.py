@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from ledger.events import format_time, parse_time
 from ledger.store.ledger import Ledger
@@ -77,8 +78,15 @@ def record_scan(ledger: Ledger, subject: str, place: str, agent: str, at: dateti
         conn.execute(insert(SCANS), [row])
 
 
+def scan_count(ledger: Ledger, subject: str) -> int:
+    """How many times ``subject`` was scanned: counted by the database, as a batch code on every pack piles up."""
+    query = select(func.count()).select_from(SCANS).where(SCANS.c.subject == subject)
+    with ledger.engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
 def scans_of(ledger: Ledger, subject: str) -> list[Scan]:
-    """Every scan of ``subject``, oldest first."""
+    """Every scan of ``subject``, oldest first (what the copy warning of one serialised item reads)."""
     query = select(SCANS.c.scanned_at, SCANS.c.place, SCANS.c.agent).where(SCANS.c.subject == subject)
     with ledger.engine.connect() as conn:
         rows = conn.execute(query.order_by(SCANS.c.scanned_at, SCANS.c.id)).all()
@@ -86,16 +94,23 @@ def scans_of(ledger: Ledger, subject: str) -> list[Scan]:
 
 
 def _places_within_window(scans: Sequence[Scan]) -> tuple[str, ...]:
-    """The most distinct named places seen within any one COPY_WINDOW (scans in time order)."""
+    """The most distinct named places seen within any one COPY_WINDOW (scans in time order), first seen first.
+
+    One pass with a sliding window: anyone can add scans to a code, so the page must stay linear in them.
+    """
     named = [s for s in scans if is_named(s.place)]
     best: tuple[str, ...] = ()
+    inside: Counter[str] = Counter()  # the window's places, with how many of its scans each has
     start = 0
     for end, scan in enumerate(named):
+        inside[scan.place] += 1
         while scan.scanned_at - named[start].scanned_at > COPY_WINDOW:
+            inside[named[start].place] -= 1
+            if not inside[named[start].place]:
+                del inside[named[start].place]
             start += 1
-        places = tuple(dict.fromkeys(s.place for s in named[start : end + 1]))
-        if len(places) > len(best):
-            best = places
+        if len(inside) > len(best):  # at most once per distinct place
+            best = tuple(dict.fromkeys(s.place for s in named[start : end + 1]))
     return best
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -171,6 +172,19 @@ def alter_bundle(page: Page, change: Callable[[dict[str, Any]], None]) -> None:
     page.route("**/00/**", handle)
 
 
+def alter_html(page: Page, change: Callable[[str], str]) -> None:
+    """Pass every product page the browser loads through ``change``; the bundles it fetches are left alone."""
+
+    def handle(route: Route) -> None:
+        if JSON_ACCEPT in (route.request.headers.get("accept") or ""):
+            route.fallback()
+            return
+        response = route.fetch()
+        route.fulfill(response=response, body=change(response.text()))
+
+    page.route("**/01/**", handle)
+
+
 def flip_byte(text: str, position: int) -> str:
     raw = bytearray(base64.b64decode(text))
     raw[position % len(raw)] ^= 0x01
@@ -305,16 +319,11 @@ def test_signatures_by_keys_outside_the_vouching_chain_fail(
 def test_a_wrong_pinned_log_key_or_origin_fails(
     story: Story, base_url: str, page: Page, meta: str, impostor: str, reason: str
 ) -> None:
-    def pin_impostor(route: Route) -> None:
-        if JSON_ACCEPT in (route.request.headers.get("accept") or ""):
-            route.fallback()
-            return
-        response = route.fetch()
-        html = response.text()
+    def pin_impostor(html: str) -> str:
         real = html.split(f'name="{meta}" content="', 1)[1].split('"', 1)[0]
-        route.fulfill(response=response, body=html.replace(f'content="{real}"', f'content="{impostor}"'))
+        return html.replace(f'content="{real}"', f'content="{impostor}"')
 
-    page.route("**/01/**", pin_impostor)
+    alter_html(page, pin_impostor)
     result = open_page(page, f"{base_url}/{story.batch}?lang=en")
     assert page.get_attribute(f'meta[name="{meta}"]', "content") == impostor
     assert result.checkpoint == "failed"
@@ -323,14 +332,50 @@ def test_a_wrong_pinned_log_key_or_origin_fails(
     assert set(result.events.values()) == {"failed"}
 
 
-def test_an_event_listed_on_the_page_but_missing_from_the_bundle_fails(
-    world: World, story: Story, base_url: str, page: Page
+@pytest.mark.parametrize("moved", [False, True], ids=["dropped", "among-registrations"])
+def test_an_event_listed_on_the_page_but_missing_from_the_bundles_history_fails(
+    world: World, story: Story, base_url: str, page: Page, moved: bool
 ) -> None:
+    """Only the subject's own entries back the timeline: a registration only vouches for a key, so an event
+    passed off among the registrations (where it still verifies) is no support for what the page shows."""
     history = bundles.history_bundle(world.ledger, story.batch)
     review = next(e.event_id for e in history.entries if e.kind == "review")
-    alter_bundle(page, lambda b: b.update(entries=[e for e in b["entries"] if e["event_id"] != review]))
-    result = open_page(page, f"{base_url}/{story.batch}")
+
+    def take_out(bundle: dict[str, Any]) -> None:
+        bundle["registrations"] += [e for e in bundle["entries"] if e["event_id"] == review and moved]
+        bundle["entries"] = [e for e in bundle["entries"] if e["event_id"] != review]
+
+    alter_bundle(page, take_out)
+    result = open_page(page, f"{base_url}/{story.batch}?lang=en")
     assert result.events.pop(review) == "failed"
+    assert result.reasons[review] == "this event is not in the verified history"
+    assert set(result.events.values()) == {"verified"}
+    assert result.overall == "failed"
+
+
+@pytest.mark.parametrize("shown", ["index", "kind", "time"])
+def test_an_event_shown_otherwise_than_signed_fails(
+    world: World, story: Story, base_url: str, page: Page, shown: str
+) -> None:
+    """The page may not place a verified entry elsewhere in the log, or show it as another kind or time."""
+    listing = next(e for e in bundles.history_bundle(world.ledger, story.batch).entries if e.kind == "listing")
+
+    def misrepresent(html: str) -> str:
+        at = html.index(f'data-leaf-index="{listing.index}" data-event-id="{listing.event_id}"')
+        head, item = html[:at], html[at:]
+        if shown == "index":
+            item = item.replace(f'"{listing.index}"', f'"{listing.index + 1}"', 1)
+        elif shown == "kind":
+            item = item.replace('data-kind="listing"', 'data-kind="inspection"', 1)
+        else:
+            item = re.sub(r'<time datetime="[^"]+"', '<time datetime="2020-01-01T00:00:00Z"', item, count=1)
+        assert head + item != html
+        return head + item
+
+    alter_html(page, misrepresent)
+    result = open_page(page, f"{base_url}/{story.batch}?lang=en")
+    assert result.events.pop(listing.event_id) == "failed"
+    assert result.reasons[listing.event_id] == "what is shown differs from what was signed"
     assert set(result.events.values()) == {"verified"}
     assert result.overall == "failed"
 

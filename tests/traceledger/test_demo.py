@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -25,15 +26,20 @@ from traceledger.settings import Home
 from verify_portal.i18n import Texts
 
 PASSPHRASE = "demo test passphrase"
+DEFAULT_URL = "http://127.0.0.1:8000"  # where the demo serves unless told otherwise
 ZH = Texts("zh-CN")
 
 
-def _demo(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+def _traceledger(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACELEDGER_")}
     return subprocess.run(
-        [sys.executable, "-c", "from traceledger.cli import main; main()", "demo", "--home", str(home), *args],
+        [sys.executable, "-c", "from traceledger.cli import main; main()", *args],
         capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=120, check=False,
     )  # fmt: skip
+
+
+def _demo(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    return _traceledger("demo", "--home", str(home), *args)
 
 
 def _pages(output: str) -> dict[str, tuple[str, Path]]:
@@ -50,9 +56,11 @@ def test_the_demo_builds_prints_its_pages_and_writes_their_qr_codes(tmp_path: Pa
     pages = _pages(first.stdout)
     assert {"ham-item-0001", "ham-batch", "ham-parcel", "ham-item-0003", "vegetables-batch", "drug-batch"} <= set(pages)
     for url, png in pages.values():
-        assert url.startswith("http://127.0.0.1:8000/")
+        assert url.startswith(f"{DEFAULT_URL}/")
         assert decoded(Image.open(png)) == [url]
     assert Home(home).settings()["origin"] == ORIGIN  # a real ledger home
+    assert f"{DEFAULT_URL}/consumer" in first.stdout  # the page no QR code leads to
+    assert f"traceledger audit --home {home}" in first.stdout
 
     again = _demo("--no-serve", "--port", "8123", home=home)
     assert again.returncode == 0, again.stderr
@@ -62,6 +70,18 @@ def test_the_demo_builds_prints_its_pages_and_writes_their_qr_codes(tmp_path: Pa
     for url, png in _pages(again.stdout).values():
         assert url.startswith("http://127.0.0.1:8123/")
         assert decoded(Image.open(png)) == [url]  # the QR codes follow the address the demo serves at
+
+
+def test_the_demo_ledger_audits_clean(tmp_path: Path) -> None:
+    home = tmp_path / "demo"
+    assert _demo("--no-serve", home=home).returncode == 0
+    audit = _traceledger("audit", "--json", "--home", str(home))
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    report = json.loads(audit.stdout)
+    assert (report["ok"], report["first"], report["findings"]) == (True, None, [])
+    assert report["origin"] == ORIGIN
+    assert report["checked"]["entries"] == report["size"] > 40  # every story's events, each replayed
+    assert report["checked"]["attachments"] > report["checked"]["attachment_contents"]  # one review text erased
 
 
 def test_the_demo_refuses_a_folder_it_did_not_build(tmp_path: Path) -> None:
@@ -135,7 +155,11 @@ def demo_app(tmp_path: Path) -> Iterator[tuple[TestClient[Litestar], DemoStory, 
 def test_every_demo_page_tells_its_story(demo_app: tuple[TestClient[Litestar], DemoStory, Home]) -> None:
     client, story, _ = demo_app
     pages = {page.name: client.get(f"/{page.path}").text for page in story.pages}
-    assert all("data-leaf-index" in text for text in pages.values())
+    for page in story.pages:  # each page lists exactly its bundle's events (no sanction), which the browser verifies
+        bundle = client.get(f"/v1/subjects/{page.path}").json()
+        listed = re.findall(r'<li class="event [^"]*" data-leaf-index="\d+" data-event-id="([0-9a-f]{64})"',
+                            pages[page.name])  # fmt: skip
+        assert listed == [e["event_id"] for e in bundle["entries"]], page.name
     assert ZH("banner_recall") in pages["drug-batch"]
     assert ZH("banner_recall") in pages["drug-item-0007"]
     assert f"{GROCER.name}：多次销售变质蔬菜，拒不整改" in pages["vegetables-batch"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
@@ -9,6 +10,7 @@ import time
 import pytest
 from markupsafe import escape
 
+from ledger.events import LogEntry
 from ledger.store.attachments import erase_attachment
 from ledger.store.cosignatures import record_cosignature
 from signer.keys import SigningKey
@@ -24,7 +26,7 @@ PROBLEM_JSON = "application/problem+json"
 
 def _events(page: str) -> list[tuple[int, str]]:
     """The (leaf index, event id) of every timeline event, in page order."""
-    found = re.findall(r'<li class="event [^"]*" data-leaf-index="(\d+)" data-event-id="([0-9a-f]{64})">', page)
+    found = re.findall(r'<li class="event [^"]*" data-leaf-index="(\d+)" data-event-id="([0-9a-f]{64})"', page)
     return [(int(index), event_id) for index, event_id in found]
 
 
@@ -37,6 +39,11 @@ def test_an_item_page_lists_every_event_of_its_bundle_in_chinese(portal: Portal)
     assert page.startswith('<!doctype html>\n<html lang="zh-CN">')
     bundle = portal.client.get(f"/v1/subjects/{ITEM.path}").json()
     assert _events(page) == [(e["index"], e["event_id"]) for e in bundle["entries"]]
+    signed = [LogEntry.parse(base64.b64decode(e["entry"])).event.payload for e in bundle["entries"]]
+    shown = re.findall(
+        r'data-event-id="[0-9a-f]{64}" data-kind="([a-z.]+)">[^<]*(?:<(?!time)[^<]*)*<time datetime="([^"]+)">', page
+    )
+    assert shown == [(p.kind, p.time) for p in signed]  # as signed, for verify.js to compare with the entries
     ledger = portal.fixture.ledger
     assert f'<meta name="traceledger-log-vkey" content="{ledger.log_verifier.vkey}">' in page
     assert f'<meta name="traceledger-origin" content="{ledger.origin}">' in page

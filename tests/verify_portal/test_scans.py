@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
@@ -11,8 +12,17 @@ import httpx
 import pytest
 
 from ledger.events import parse_time
-from ledger.store.scans import COPY_PLACES, COPY_WINDOW, MAX_DEVICES_AFTER_RECEIPT, agent_hash, record_scan, scans_of
-from tests.verify_portal.conftest import HAM, ITEM, SALT, UNSOLD, Portal
+from ledger.store.scans import (
+    COPY_PLACES,
+    COPY_WINDOW,
+    MAX_DEVICES_AFTER_RECEIPT,
+    Scan,
+    agent_hash,
+    copy_suspicion,
+    record_scan,
+    scans_of,
+)
+from tests.verify_portal.conftest import HAM, ITEM, PARCEL, SALT, UNSOLD, Portal
 from verify_portal.i18n import Texts
 
 ZH = Texts("zh-CN")
@@ -42,6 +52,12 @@ def test_the_pages_own_verification_fetch_is_not_another_scan(portal: Portal) ->
     _view(portal, ITEM.path, "曲靖市")
     _view(portal, ITEM.path, "曲靖市", Accept="application/json", **{"Sec-Fetch-Site": "same-origin"})
     assert len(scans_of(portal.fixture.ledger, ITEM.path)) == 1
+
+
+def test_every_page_counts_its_scans_this_one_included(portal: Portal) -> None:
+    for path in (HAM.path, ITEM.path, PARCEL):
+        for count in (1, 2):
+            assert ZH("scans_summary", count=count) in _view(portal, path), (path, count)
 
 
 def test_an_unknown_code_records_nothing(portal: Portal) -> None:
@@ -117,3 +133,25 @@ def test_scans_are_not_views_and_survive_reindex(portal: Portal) -> None:
     ledger.reindex()
     assert ledger.views() == views
     assert [s.place for s in scans_of(ledger, ITEM.path)] == ["曲靖市"]
+
+
+def _most_places_in_a_window(scans: list[Scan]) -> tuple[str, ...]:
+    """The copy rule read literally: every window that ends at a named scan, all its named places, first seen first."""
+    named = [s for s in scans if not s.place.startswith("net:")]
+    best: tuple[str, ...] = ()
+    for end in named:
+        window = [s.place for s in named if timedelta(0) <= end.scanned_at - s.scanned_at <= COPY_WINDOW]
+        best = max(best, tuple(dict.fromkeys(window)), key=len)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_places_of_a_copy_are_those_of_its_busiest_window(seed: int) -> None:
+    rng = random.Random(seed)
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    cities = ["昆明市", "广州市", "哈尔滨市", "曲靖市", "net:10.0.0.0/16"][: rng.randint(2, 5)]
+    moments = sorted(start + timedelta(minutes=rng.randrange(60 * 24 * 5)) for _ in range(rng.randint(1, 120)))
+    scans = [Scan(at, rng.choice(cities), "agent") for at in moments]
+    expected = _most_places_in_a_window(scans)
+    suspicion = copy_suspicion(scans, None)
+    assert (suspicion.places if suspicion else ()) == (expected if len(expected) >= COPY_PLACES else ())

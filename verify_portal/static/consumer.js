@@ -69,7 +69,7 @@ async function loadIdentity(pair) {
 
 function showIdentity() {
   $("key-none").hidden = true;
-  $("create-key-row").hidden = true; // the row: a button's own display rule would override [hidden]
+  $("create-key").hidden = true; // one key per phone: a second would orphan the parcels sent to the first
   $("public-key").textContent = identity.encoded;
   $("key-id").textContent = identity.kid;
   $("public-key-qr").src = `/consumer/key.svg?key=${encodeURIComponent(identity.encoded)}`;
@@ -189,7 +189,7 @@ async function loadParcel(code) {
     const problem = await response.json().catch(() => null);
     return say(status, "error", response.status === 404 ? message("msgNotFound") : problem?.title, problem?.detail);
   }
-  const bundle = await response.json();
+  const bundle = await response.json().catch(() => null); // not JSON: it verifies as nothing
   const vkey = document.querySelector('meta[name="traceledger-log-vkey"]').content;
   const origin = document.querySelector('meta[name="traceledger-origin"]').content;
   const result = await verifyBundle(bundle, { vkey, origin });

@@ -7,7 +7,7 @@ export const HASH_SIZE = 32;
 const ED25519_TYPE = 0x01;
 const NOTE_KEY_ID_SIZE = 4;
 const SIGNATURE_SIZE = 64;
-const PUBLIC_KEY_SIZE = 32;
+export const PUBLIC_KEY_SIZE = 32;
 const SIG_PREFIX = "\u2014 "; // em dash, space: a signed note's signature line
 
 const encoder = new TextEncoder();
@@ -114,14 +114,23 @@ export async function kidOf(publicKey) {
   return hex((await sha256(publicKey)).subarray(0, 16));
 }
 
-/** Whether ``signature`` is a valid Ed25519 signature of ``message`` by the raw 32-byte ``publicKey``. */
-export async function verifyEd25519(publicKey, message, signature) {
-  if (publicKey.length !== PUBLIC_KEY_SIZE || signature.length !== SIGNATURE_SIZE) return false;
+/** A raw 32-byte Ed25519 public key as a WebCrypto verifying key (import once, verify many), or null. */
+export async function importEd25519(publicKey) {
+  if (publicKey.length !== PUBLIC_KEY_SIZE) return null;
   try {
-    const key = await crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
+    return await crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
+  } catch {
+    return null; // not a point on the curve: no signature by it verifies
+  }
+}
+
+/** Whether ``signature`` is a valid Ed25519 signature of ``message`` by ``key`` (from ``importEd25519``). */
+export async function verifyEd25519(key, message, signature) {
+  if (key === null || signature.length !== SIGNATURE_SIZE) return false;
+  try {
     return await crypto.subtle.verify({ name: "Ed25519" }, key, signature, message);
   } catch {
-    return false; // not a point on the curve: no signature by it verifies
+    return false;
   }
 }
 
@@ -134,7 +143,10 @@ function validKeyName(name) {
   return name.length > 0 && !name.includes("+") && !/\s/u.test(name) && !/[\u0000-\u001f]/u.test(name);
 }
 
-/** Parse a C2SP verifier key ``<name>+<hex key id>+<base64(0x01 || public key)>``; throws on anything else. */
+/**
+ * Parse a C2SP verifier key ``<name>+<hex key id>+<base64(0x01 || public key)>``; throws on anything else.
+ * Returns {name, keyId, publicKey (raw bytes), verifyingKey (imported, or null off the curve)}.
+ */
 export async function parseVkey(vkey) {
   const parts = typeof vkey === "string" ? vkey.split("+") : [];
   if (parts.length < 3) throw new Error("a vkey is <name>+<hex key id>+<base64 key>");
@@ -147,7 +159,7 @@ export async function parseVkey(vkey) {
   const publicKey = raw.subarray(1);
   const keyId = await noteKeyId(name, ED25519_TYPE, publicKey);
   if (hex(keyId) !== idHex.toLowerCase()) throw new Error("the vkey's key id does not match its name and key");
-  return { name, keyId, publicKey };
+  return { name, keyId, publicKey, verifyingKey: await importEd25519(publicKey) };
 }
 
 /** Split a C2SP signed note into its text and signature lines (syntax only; throws when malformed). */
@@ -184,7 +196,7 @@ export async function openNote(note, verifier) {
   let signed = false;
   for (const line of parsed.signatures) {
     if (line.name !== verifier.name || !equalBytes(line.keyId, verifier.keyId)) continue;
-    if (!(await verifyEd25519(verifier.publicKey, message, line.signature))) {
+    if (!(await verifyEd25519(verifier.verifyingKey, message, line.signature))) {
       throw new Error("the log's signature on the note does not verify");
     }
     signed = true;

@@ -9,10 +9,12 @@
 
 import {
   PAYLOAD_TYPE,
+  PUBLIC_KEY_SIZE,
   b64decode,
   equalBytes,
   fromUtf8,
   hex,
+  importEd25519,
   kidOf,
   leafHash,
   openNote,
@@ -91,14 +93,16 @@ function decodeEntry(bytes) {
 /** The keys of the log's own key registry, built from verified entries in log order. */
 class KeyRing {
   constructor() {
-    this.keys = new Map(); // kid -> {publicKey, validUntil, revokedAt}
+    this.keys = new Map(); // kid -> {publicKey, validUntil, revokedAt, verifying: its import, once used}
   }
 
   async add(encoded, validUntil = null) {
     const publicKey = b64decode(encoded);
-    if (publicKey === null || publicKey.length !== 32) return;
+    if (publicKey === null || publicKey.length !== PUBLIC_KEY_SIZE) return;
     const kid = await kidOf(publicKey);
-    if (!this.keys.has(kid)) this.keys.set(kid, { publicKey, validUntil: validUntil ?? null, revokedAt: null });
+    if (!this.keys.has(kid)) {
+      this.keys.set(kid, { publicKey, validUntil: validUntil ?? null, revokedAt: null, verifying: null });
+    }
   }
 
   revoke(kid, at) {
@@ -106,14 +110,15 @@ class KeyRing {
     if (key && key.revokedAt === null) key.revokedAt = at;
   }
 
-  /** The raw key of ``kid`` usable for an entry logged at ``loggedAt``, or a Failure. */
+  /** The verifying key of ``kid`` (a promise, imported once per key) usable at ``loggedAt``, or a Failure. */
   usable(kid, loggedAt) {
     const key = this.keys.get(kid);
     if (!key) fail("unknown-key", `key ${kid} was not published by the log before this entry`);
     const moment = Date.parse(loggedAt);
     if (key.revokedAt !== null && Date.parse(key.revokedAt) <= moment) fail("key-revoked", `key ${kid} was revoked`);
     if (key.validUntil !== null && !(Date.parse(key.validUntil) > moment)) fail("key-expired", `key ${kid} expired`);
-    return key.publicKey;
+    key.verifying ??= importEd25519(key.publicKey);
+    return key.verifying;
   }
 
   /** Record the keys a verified entry publishes (DESIGN §4: genesis, registrations, key events, dispatches). */
@@ -171,9 +176,9 @@ async function verifyEntry(logged, checkpoint, ring) {
   const message = pae(envelope.payloadType, payloadBytes);
   const kids = new Set();
   for (const signature of envelope.signatures) {
-    const publicKey = ring.usable(String(signature?.keyid), loggedAt);
+    const key = await ring.usable(String(signature?.keyid), loggedAt);
     const sig = b64decode(signature.sig);
-    if (sig === null || !(await verifyEd25519(publicKey, message, sig))) {
+    if (sig === null || !(await verifyEd25519(key, message, sig))) {
       fail("signature", `the signature by key ${signature.keyid} does not verify`);
     }
     kids.add(signature.keyid);

@@ -1,5 +1,6 @@
 // The item page's verifier: fetch this page's history bundle, verify it against the log key pinned in the page,
-// and mark the checkpoint, every listed event and the overall verdict verified or failed (textContent only).
+// and mark the checkpoint, every listed event and the overall verdict verified or failed (textContent only). A
+// listed event must be one of the subject's own verified entries, at its log index, of its kind and signed time.
 
 import { verifyBundle } from "./history.js";
 
@@ -65,6 +66,16 @@ function pinned(name) {
   return document.querySelector(`meta[name="${name}"]`)?.getAttribute("content") ?? "";
 }
 
+/** Whether the page shows an event where the log has it, of the kind and at the time its signer wrote. */
+function shownAsSigned(item, entry) {
+  const time = item.querySelector("time")?.getAttribute("datetime");
+  return (
+    Number(item.dataset.leafIndex) === entry.index &&
+    item.dataset.kind === entry.payload.kind &&
+    time === entry.payload.time
+  );
+}
+
 async function fetchBundle() {
   const response = await fetch(location.pathname + location.search, { headers: { Accept: "application/json" } });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -73,23 +84,24 @@ async function fetchBundle() {
 
 async function run(verdict) {
   let result;
+  let history = new Set(); // the subject's own events: a registration in the bundle only vouches for a key
   try {
-    result = await verifyBundle(await fetchBundle(), {
+    const bundle = await fetchBundle();
+    result = await verifyBundle(bundle, {
       vkey: pinned("traceledger-log-vkey"),
       origin: pinned("traceledger-origin"),
     });
+    history = new Set(bundle.entries.map((entry) => entry.event_id));
   } catch {
     result = { checkpoint: { ok: false, code: "fetch" }, entries: new Map(), ok: false };
   }
   let firstFailure = result.checkpoint.ok ? null : result.checkpoint.code;
   mark(document.getElementById("checkpoint-verdict"), result.checkpoint.ok, result.checkpoint.code);
   for (const item of document.querySelectorAll("li.event[data-event-id]")) {
-    const entry = result.entries.get(item.dataset.eventId);
+    const entry = history.has(item.dataset.eventId) ? result.entries.get(item.dataset.eventId) : undefined;
     let code = entry?.code;
     if (entry === undefined) code = result.checkpoint.ok ? "not-in-bundle" : result.checkpoint.code;
-    else if (entry.ok && item.dataset.leafIndex !== undefined && Number(item.dataset.leafIndex) !== entry.index) {
-      code = "mismatch";
-    }
+    else if (entry.ok && !shownAsSigned(item, entry)) code = "mismatch";
     const ok = entry?.ok === true && code === undefined;
     firstFailure ??= ok ? null : code;
     mark(item.querySelector(".event-verdict"), ok, code);
