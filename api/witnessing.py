@@ -36,7 +36,7 @@ from signer.errors import TraceledgerError
 POLL_SECONDS = 0.5
 MAX_RETRY_SECONDS = 60.0
 REQUEST_TIMEOUT_SECONDS = 10.0
-_MAX_ANSWER_BYTES = 64 * 1024
+MAX_ANSWER_BYTES = 64 * 1024
 
 log = logging.getLogger("traceledger.witnessing")
 
@@ -88,32 +88,35 @@ class WitnessSubmitter:
             proof = await anyio.to_thread.run_sync(self.ledger.consistency_proof, old, checkpoint.size) if old else []
             body = AddCheckpoint(old, tuple(proof), checkpoint.note).body()
             try:
-                response = await self.client.post(
-                    witness.add_checkpoint_url, content=body.encode(), headers={"Content-Type": "text/plain"}
-                )
+                async with self.client.stream(
+                    "POST", witness.add_checkpoint_url, content=body.encode(), headers={"Content-Type": "text/plain"}
+                ) as response:
+                    answer = await _answer_text(response)
             except httpx.HTTPError as exc:
                 log.warning("witness %s unreachable: %s", witness.url, type(exc).__name__)
                 return False
             if response.status_code == 200:
-                return await self._store(witness, checkpoint, response)
-            conflict = self._conflict_size(witness, checkpoint, response)
+                return await self._store(witness, checkpoint, answer)
+            conflict = self._conflict_size(witness, checkpoint, response, answer)
             if conflict is None:
                 return False
             old = conflict
         log.warning("witness %s keeps answering 409 for checkpoint %d", witness.url, checkpoint.size)
         return False
 
-    def _conflict_size(self, witness: WitnessEndpoint, checkpoint: Checkpoint, response: httpx.Response) -> int | None:
+    def _conflict_size(
+        self, witness: WitnessEndpoint, checkpoint: Checkpoint, response: httpx.Response, answer: str
+    ) -> int | None:
         """The size a 409 answer says the witness holds, when the request can be retried from it."""
         media_type = response.headers.get("content-type", "").split(";")[0].strip()
         if response.status_code != 409 or media_type != SIZE_MEDIA_TYPE:
             log.warning(
                 "witness %s refused checkpoint %d: %d %s",
-                witness.url, checkpoint.size, response.status_code, response.text[:300].replace("\n", " "),
+                witness.url, checkpoint.size, response.status_code, answer[:300].replace("\n", " "),
             )  # fmt: skip
             return None
         try:
-            size = parse_size_body(response.text)
+            size = parse_size_body(answer)
         except TraceledgerError:
             log.warning("witness %s answered 409 without a valid size", witness.url)
             return None
@@ -126,9 +129,9 @@ class WitnessSubmitter:
             return None
         return size
 
-    async def _store(self, witness: WitnessEndpoint, checkpoint: Checkpoint, response: httpx.Response) -> bool:
+    async def _store(self, witness: WitnessEndpoint, checkpoint: Checkpoint, answer: str) -> bool:
         try:
-            lines = parse_cosignature_lines(checkpoint.note, response.text[:_MAX_ANSWER_BYTES])
+            lines = parse_cosignature_lines(checkpoint.note, answer)
         except TraceledgerError as exc:
             log.warning("witness %s answered with malformed lines: %s", witness.url, exc.detail)
             return False
@@ -142,6 +145,16 @@ class WitnessSubmitter:
         if not stored:
             log.warning("witness %s answered without a valid cosignature by its key", witness.url)
         return stored
+
+
+async def _answer_text(response: httpx.Response) -> str:
+    """The body of a witness's answer as text, read no further than ``MAX_ANSWER_BYTES`` (it is a few lines)."""
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) >= MAX_ANSWER_BYTES:
+            break
+    return body[:MAX_ANSWER_BYTES].decode("utf-8", errors="replace")
 
 
 def witnessing_lifespan(

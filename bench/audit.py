@@ -2,7 +2,8 @@
 
 The ledger is built once (ingest runs at a few thousand events/s) and kept under ``build/bench-audit/<N>`` for
 later runs. Prints entries/s and the ratio to a bare single-core libsodium (pynacl) verify loop over the same
-signed messages, measured in the same run, so the figure means something on a shared, noisy machine.
+signed messages, measured in the same run, so the figure means something on a shared, noisy machine; and the CPU
+time the audit took per entry (its process and its workers), the figure to compare between runs there.
 
     .venv/bin/python -m bench.audit [--entries 100000] [--processes 2] [--rebuild]
 """
@@ -10,6 +11,7 @@ signed messages, measured in the same run, so the figure means something on a sh
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import time
 from pathlib import Path
@@ -96,10 +98,12 @@ def main() -> None:
         shutil.rmtree(home.path, ignore_errors=True)
         build(home, args.entries)
     verifier = NoteVerifier.from_vkey(home.settings()["log_vkey"])
+    before = cpu_seconds()
     started = time.perf_counter()
     with DatabaseSource(home.database_url()) as source:
         report = audit_log(source, verifier, verifier.name, processes=args.processes)
     elapsed = time.perf_counter() - started
+    auditing, workers = (after - earlier for after, earlier in zip(cpu_seconds(), before, strict=True))
     assert report.ok, report.first.line if report.first else ""
     rate = report.entries / elapsed
     producer, merchant, couriers = actors()
@@ -108,8 +112,19 @@ def main() -> None:
     print(f"audited: {report.entries:,} entries, {report.signatures:,} signatures, {report.checkpoints:,} checkpoints,")
     print(f"         {report.nodes:,} Merkle nodes, {report.view_rows:,} view rows, SQLite, in {elapsed:.1f} s")
     print(f"audit: {rate:,.0f} entries/s")
+    cpu = (auditing + workers) / report.entries
+    per_entry = f"auditing process {auditing / report.entries * 1e6:.0f}, workers {workers / report.entries * 1e6:.0f}"
+    print(f"audit cpu: {cpu * 1e6:.0f} µs/entry ({per_entry})")
     print(f"baseline (bare single-core libsodium verify): {baseline:,.0f} verifies/s")
     print(f"ratio audit/baseline: {rate / baseline:.2f}")
+    print(f"cpu ratio (one verify's time / the audit's cpu per entry): {1 / baseline / cpu:.2f}")
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """CPU seconds (user and system) of this process and of its finished children (the audit's workers): on a
+    shared machine the cost of an audit, where its wall time is mostly the neighbours' load."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 if __name__ == "__main__":

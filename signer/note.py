@@ -22,7 +22,7 @@ import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import ClassVar, Self, TypeVar
 
 from signer.encoding import b64, b64decode_strict
 from signer.errors import NoteError
@@ -77,26 +77,6 @@ def key_id(name: str, sig_type: int, public_key: bytes) -> bytes:
     return digest[:_KEY_ID_SIZE]
 
 
-def _vkey(name: str, kid: bytes, sig_type: int, public_key: bytes) -> str:
-    """``<name>+<hex key id>+<base64(type || public key)>``, the signed-note verifier key encoding."""
-    return f"{name}+{kid.hex()}+{b64(bytes([sig_type]) + public_key)}"
-
-
-def _split_vkey(vkey: str, sig_type: int, only: str) -> tuple[str, str, bytes]:
-    """A vkey's name, hex key id and public key, refusing any signature type but ``sig_type`` (``only`` says why)."""
-    parts = vkey.split("+", 2)  # the name and key id hold no '+'; the base64 key may
-    if len(parts) != 3:
-        raise NoteError("a vkey is '<name>+<hex key id>+<base64 key>'")
-    name, id_hex, encoded = parts
-    if len(id_hex) != 2 * _KEY_ID_SIZE or any(c not in "0123456789abcdefABCDEF" for c in id_hex):
-        raise NoteError(f"vkey key id {id_hex!r} is not {2 * _KEY_ID_SIZE} hex digits")
-    raw = b64decode_strict(encoded, "vkey key", NoteError)
-    if not raw or raw[0] != sig_type:
-        found = f"0x{raw[0]:02x}" if raw else "nothing"
-        raise NoteError(f"vkey signature type is {found}; {only}")
-    return name, id_hex, raw[1:]
-
-
 class Verifier(ABC):
     """A trusted key that checks the signature lines made under its name and key id (of its signature type)."""
 
@@ -109,12 +89,6 @@ class Verifier(ABC):
 
 
 _V = TypeVar("_V", bound=Verifier)
-
-
-def _checked_id(verifier: _V, id_hex: str) -> _V:
-    if verifier.key_id != bytes.fromhex(id_hex):
-        raise NoteError(f"vkey key id {id_hex} does not match its name and key ({verifier.key_id.hex()})")
-    return verifier
 
 
 @dataclass(frozen=True)
@@ -216,8 +190,11 @@ class NoteSigner:
 
 
 @dataclass(frozen=True)
-class NoteVerifier(Verifier):
-    """A trusted Ed25519 public key under a key name."""
+class _Ed25519Key(Verifier):
+    """An Ed25519 public key under a key name, for signatures of type ``SIG_TYPE``, with that type's key id."""
+
+    SIG_TYPE: ClassVar[int]
+    TYPE_RULE: ClassVar[str]  # why a vkey of another type is refused
 
     name: str
     public_key: bytes
@@ -226,17 +203,37 @@ class NoteVerifier(Verifier):
     def __post_init__(self) -> None:
         if len(self.public_key) != PUBLIC_KEY_SIZE:
             raise NoteError(f"an Ed25519 public key is {PUBLIC_KEY_SIZE} bytes, got {len(self.public_key)}")
-        object.__setattr__(self, "key_id", key_id(self.name, ED25519_TYPE, self.public_key))
+        object.__setattr__(self, "key_id", key_id(self.name, self.SIG_TYPE, self.public_key))
 
     @property
     def vkey(self) -> str:
-        return _vkey(self.name, self.key_id, ED25519_TYPE, self.public_key)
+        """``<name>+<hex key id>+<base64(type || public key)>``, the signed-note verifier key encoding."""
+        return f"{self.name}+{self.key_id.hex()}+{b64(bytes([self.SIG_TYPE]) + self.public_key)}"
 
     @classmethod
-    def from_vkey(cls, vkey: str) -> NoteVerifier:
-        """Parse ``<name>+<hex key id>+<base64(type || public key)>``; only Ed25519 keys are accepted."""
-        name, id_hex, public_key = _split_vkey(vkey, ED25519_TYPE, "only Ed25519 (0x01) keys verify notes")
-        return _checked_id(cls(name, public_key), id_hex)
+    def from_vkey(cls, vkey: str) -> Self:
+        """Parse a vkey, refusing any signature type but this class's."""
+        parts = vkey.split("+", 2)  # the name and key id hold no '+'; the base64 key may
+        if len(parts) != 3:
+            raise NoteError("a vkey is '<name>+<hex key id>+<base64 key>'")
+        name, id_hex, encoded = parts
+        if len(id_hex) != 2 * _KEY_ID_SIZE or any(c not in "0123456789abcdefABCDEF" for c in id_hex):
+            raise NoteError(f"vkey key id {id_hex!r} is not {2 * _KEY_ID_SIZE} hex digits")
+        raw = b64decode_strict(encoded, "vkey key", NoteError)
+        if not raw or raw[0] != cls.SIG_TYPE:
+            found = f"0x{raw[0]:02x}" if raw else "nothing"
+            raise NoteError(f"vkey signature type is {found}; {cls.TYPE_RULE}")
+        verifier = cls(name, raw[1:])
+        if verifier.key_id != bytes.fromhex(id_hex):
+            raise NoteError(f"vkey key id {id_hex} does not match its name and key ({verifier.key_id.hex()})")
+        return verifier
+
+
+class NoteVerifier(_Ed25519Key):
+    """A trusted Ed25519 public key under a key name."""
+
+    SIG_TYPE = ED25519_TYPE
+    TYPE_RULE = "only Ed25519 (0x01) keys verify notes"
 
     def verify(self, text: str, sig: NoteSignature) -> bool:
         """True when ``sig`` is this key's valid signature of ``text``."""
@@ -354,28 +351,11 @@ class CosignatureSigner:
         return NoteSignature(self.name, self.key_id, timestamp.to_bytes(8, "big") + signature)
 
 
-@dataclass(frozen=True)
-class CosignatureVerifier(Verifier):
+class CosignatureVerifier(_Ed25519Key):
     """A trusted cosigner (witness): its name and Ed25519 public key, with the type 0x04 key id."""
 
-    name: str
-    public_key: bytes
-    key_id: bytes = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if len(self.public_key) != PUBLIC_KEY_SIZE:
-            raise NoteError(f"an Ed25519 public key is {PUBLIC_KEY_SIZE} bytes, got {len(self.public_key)}")
-        object.__setattr__(self, "key_id", key_id(self.name, COSIGNATURE_TYPE, self.public_key))
-
-    @property
-    def vkey(self) -> str:
-        return _vkey(self.name, self.key_id, COSIGNATURE_TYPE, self.public_key)
-
-    @classmethod
-    def from_vkey(cls, vkey: str) -> CosignatureVerifier:
-        """Parse a cosigner's vkey; only type 0x04 (Ed25519 cosignature/v1) keys are accepted."""
-        name, id_hex, public_key = _split_vkey(vkey, COSIGNATURE_TYPE, "a cosigner vkey has type 0x04")
-        return _checked_id(cls(name, public_key), id_hex)
+    SIG_TYPE = COSIGNATURE_TYPE
+    TYPE_RULE = "a cosigner vkey has type 0x04"
 
     def timestamp(self, text: str, sig: NoteSignature) -> int | None:
         """The time this cosigner vouches for in ``sig`` when it is its valid cosignature of ``text``, else None."""

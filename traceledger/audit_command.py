@@ -1,4 +1,5 @@
 """``traceledger audit``: replay and verify a whole log, local (the database, read-only) or remote (its tiles).
+A local audit also requires every stored cosignature to be by one of the home's configured witnesses.
 
 Prints a summary (or ``--json``), exits 0 only when nothing was found, and otherwise ends with the first finding as
 one error line: ``error: Audit failed: entry 17 (shipment): the signature by key ... does not verify``.
@@ -38,7 +39,8 @@ class AuditFailed(TraceledgerError):
 @contextmanager
 def _source(url: str | None, where: Home) -> Iterator[LogSource]:
     if url is None:
-        with DatabaseSource(where.database_url()) as source:
+        configured = [witness.verifier.vkey for witness in where.witnesses()]
+        with DatabaseSource(where.database_url(), configured) as source:
             yield source
         return
     from traceledger.tiles_reader import TilesSource  # the HTTP client and tile paths only for remote audits

@@ -3,8 +3,8 @@ and hash tiles, exactly what a mirror or a CDN would serve, so the audit needs n
 
 It lives in the composition root rather than in ``ledger.audit`` because it speaks HTTP (httpx), and it formats
 tile paths with the server's own ``api.tiles.tile_path``. Answers are data to be checked, never trusted: a tile
-or bundle the server does not serve, or serves malformed, becomes a finding; only an unreachable server stops
-the audit.
+or bundle the server does not serve, or serves malformed or oversized, becomes a finding; only an unreachable
+server stops the audit.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from signer.errors import TraceledgerError
 from signer.note import parse_note
 from traceledger.client import DEFAULT_TIMEOUT, USER_AGENT, ServerUnreachable, check_url
 
+MAX_BODY_BYTES = TILE_WIDTH * (2 + 0xFFFF)  # the largest entry bundle: 256 entries of a uint16 length and bytes
 NOT_PUBLISHED = "views, attachments and cosignature rows are not published by the tiles API: not compared"
 
 
@@ -47,12 +48,17 @@ class TilesSource:
     def fetch(self, path: str) -> bytes | str:
         """The body of ``/path``, or why it could not be had (a string)."""
         try:
-            response = self._http.get("/" + path)
+            with self._http.stream("GET", "/" + path) as response:
+                if response.status_code != httpx.codes.OK:
+                    return f"the server answered {response.status_code} to /{path}"
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_BODY_BYTES:
+                        return f"the server answered more than {MAX_BODY_BYTES} bytes to /{path}"
+                return bytes(body)
         except httpx.TransportError as exc:
             raise ServerUnreachable(f"cannot read {self.url}/{path}: {exc}") from None
-        if response.status_code != httpx.codes.OK:
-            return f"the server answered {response.status_code} to /{path}"
-        return response.content
 
     # ---- the log -------------------------------------------------------------------------------------------
 

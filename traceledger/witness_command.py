@@ -9,7 +9,6 @@ operator's, on the ledger home.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ from signer.errors import NoteError
 from signer.keys import SigningKey, passphrase_from_env_or_prompt
 from signer.note import CosignatureSigner, CosignatureVerifier, NoteVerifier
 from traceledger.options import HomeOption
-from traceledger.settings import Home, write_json_atomically
+from traceledger.settings import Home, read_json_object, write_json_atomically
 
 WITNESS_HOME_ENV = "TRACELEDGER_WITNESS_HOME"
 DEFAULT_WITNESS_HOME = Path("traceledger-witness")
@@ -67,15 +66,8 @@ class WitnessHome:
         return self.path / CONFIG_FILE
 
     def config(self) -> dict[str, Any]:
-        try:
-            loaded = json.loads(self.config_file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise WitnessConfigError(f"no witness at {self.path}: run `traceledger witness init` first") from None
-        except (OSError, ValueError) as exc:
-            raise LedgerStateError(f"cannot read {self.config_file}: {exc}") from None
-        if not isinstance(loaded, dict):
-            raise LedgerStateError(f"{self.config_file} does not hold a JSON object")
-        return loaded
+        missing = WitnessConfigError(f"no witness at {self.path}: run `traceledger witness init` first")
+        return read_json_object(self.config_file, missing)
 
     def create(self, name: str, passphrase: str) -> CosignatureSigner:
         if self.config_file.exists():

@@ -14,17 +14,20 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from functools import lru_cache
 from typing import NamedTuple, TypeVar
 
 from ledger.errors import BadEnvelopeSignature, InvalidEventError
-from ledger.events import LogEntry, ParsedEvent, log_time
+from ledger.events import LogEntry, ParsedEvent, log_time, parse_time
 from ledger.log.checkpoint import open_checkpoint
 from ledger.log.merkle import leaf_hash
 from signer.errors import TraceledgerError
 from signer.keys import verify_signature
 from signer.note import NoteVerifier
 
-CHUNK = 256  # entries a task: one tile's worth
+# Entries a task, few enough that a task's entries and parsed events stay in a core's cache: measured with
+# bench.audit, 64 costs 4-12 % less CPU per entry than 256, in the workers and in the replaying process alike.
+CHUNK = 64
 NOTES_CHUNK = 128
 _KEYID = re.compile(rb'"keyid":"([0-9a-f]{32})"')
 _T = TypeVar("_T")
@@ -61,12 +64,18 @@ def _problem(exc: BaseException) -> Problem:
     return Problem(InvalidEventError.slug, f"the entry does not parse ({type(exc).__name__}: {exc})")
 
 
+@lru_cache(maxsize=16)  # entries of one batch share their log time
+def _written_as_logged(stamp: str) -> bool:
+    """The stamp is exactly how the log writes a time (a valid time in another form is not)."""
+    return stamp == log_time(parse_time(stamp, "logged_at"))
+
+
 def check_entry(data: bytes, keys: Mapping[str, bytes]) -> CheckedEntry:
     """Parse one stored entry (canonical form, envelope, payload schema) and verify the signatures it can."""
     leaf = leaf_hash(data)
     try:
         entry = LogEntry.parse(data)
-        if entry.logged_at != log_time(entry.logged_moment):
+        if not _written_as_logged(entry.logged_at):
             raise InvalidEventError(f"logged_at {entry.logged_at!r} is not RFC 3339 UTC with milliseconds")
     except (TraceledgerError, ValueError, TypeError, KeyError, RecursionError) as exc:
         return CheckedEntry(leaf, None, None, frozenset(), _problem(exc))

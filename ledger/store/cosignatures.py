@@ -76,22 +76,24 @@ def cosigned(ledger: Ledger, checkpoint: Checkpoint) -> Checkpoint:
     note = parse_note(checkpoint.note)
     lines = list(note.signatures)
     for vkey, signature in rows:
-        sig = _verified(note.text, vkey, bytes(signature))
-        if sig is None:
-            log.error("stored cosignature of checkpoint %d by %s does not verify; not served", checkpoint.size, vkey)
-        elif sig not in lines and len(lines) < MAX_SIGNATURES:
+        try:
+            sig = stored_cosignature(note.text, vkey, bytes(signature))
+        except NoteError as exc:
+            log.error("stored cosignature of checkpoint %d is not served: %s", checkpoint.size, exc.detail)
+            continue
+        if sig not in lines and len(lines) < MAX_SIGNATURES:
             lines.append(sig)
     return Checkpoint(checkpoint.origin, checkpoint.size, checkpoint.root, Note(note.text, tuple(lines)).serialize())
 
 
-def _verified(text: str, vkey: str, signature: bytes) -> NoteSignature | None:
-    """The stored cosignature as a note signature line, if it still verifies under the witness key stored with it."""
-    try:
-        witness = CosignatureVerifier.from_vkey(vkey)
-        sig = NoteSignature(witness.name, witness.key_id, signature)
-    except NoteError:
-        return None
-    return sig if witness.verify(text, sig) else None
+def stored_cosignature(text: str, vkey: str, signature: bytes) -> NoteSignature:
+    """A stored cosignature of the note ``text`` as a signature line, verified under the witness key stored with it;
+    raises ``NoteError`` when the row is unreadable or the cosignature does not verify."""
+    witness = CosignatureVerifier.from_vkey(vkey)
+    sig = NoteSignature(witness.name, witness.key_id, signature)
+    if not witness.verify(text, sig):
+        raise NoteError(f"the cosignature by {witness.name} does not verify")
+    return sig
 
 
 def cosigned_checkpoint(ledger: Ledger) -> Checkpoint:

@@ -9,6 +9,7 @@
             ├── UntrustedCheckpoint (403)     no valid signature by a key the witness trusts for that origin
             ├── TreeSizeConflict (409)        the old size is not the size the witness last cosigned
             ├── InconsistentCheckpoint (422)  the checkpoint does not extend the tree the witness last cosigned
+            │   └── ConflictingRoot (409)     the witness cosigned a tree of this size with another root
             └── WitnessConfigError            a witness's URL or verifier key is not usable
 
 A ``TreeSizeConflict`` is answered in the spec's own form, the witness's size as ``text/x.tlog.size``, so a log
@@ -66,3 +67,9 @@ class InconsistentCheckpoint(WitnessError):
 class WitnessConfigError(WitnessError):
     slug = "witness-config"
     title = "Witness configuration invalid"
+
+
+class ConflictingRoot(InconsistentCheckpoint):
+    slug = "conflicting-root"
+    title = "Checkpoint root differs from the witnessed one of the same size"
+    status = 409  # c2sp.org/tlog-witness: an old size equal to the checkpoint size with other root hashes

@@ -90,8 +90,14 @@ class WitnessEndpoint:
     @classmethod
     def from_config(cls, url: str, vkey: str) -> WitnessEndpoint:
         parts = urlsplit(url)
+        if parts.username is not None:  # the URL is logged, listed and echoed in errors: it must hold no secret
+            raise WitnessConfigError("a witness URL must not hold a user name or password")
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
             raise WitnessConfigError(f"witness URL {url[:100]!r} is not an http(s) URL without query or fragment")
+        try:
+            parts.port  # noqa: B018 -- raises on a malformed port
+        except ValueError:
+            raise WitnessConfigError(f"witness URL {url[:100]!r} has an invalid port") from None
         try:
             verifier = CosignatureVerifier.from_vkey(vkey)
         except NoteError as exc:

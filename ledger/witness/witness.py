@@ -2,8 +2,8 @@
 
 The checks follow c2sp.org/tlog-witness in its order: a well-formed request (400), a known origin (404), a valid
 signature by a trusted key of that log (403), an old size not above the new size (400), the old size equal to the
-size last cosigned (409, answered with that size), and a tree that extends the cosigned one (422): the empty root
-for size 0, no proof from size 0, identical roots for equal sizes, else a valid RFC 9162 consistency proof.
+size last cosigned (409, answered with that size), identical roots for equal sizes (409), and a tree that extends
+the cosigned one (422): the empty root for size 0, no proof from size 0, else a valid RFC 9162 consistency proof.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ledger.errors import CheckpointError, ConsistencyProofError
 from ledger.log.checkpoint import parse_checkpoint_body
 from ledger.log.merkle import EMPTY_ROOT, verify_consistency
 from ledger.witness.errors import (
+    ConflictingRoot,
     InconsistentCheckpoint,
     MalformedWitnessRequest,
     OldSizeAboveCheckpoint,
@@ -113,6 +114,8 @@ class Witness:
         if latest is None or latest.size == 0:
             if request.proof:
                 raise InconsistentCheckpoint("the consistency proof from size 0 must be empty")
+        elif size == latest.size and root != latest.root:
+            raise ConflictingRoot(f"this witness cosigned size {size} of this log with another root")
         else:
             try:
                 verify_consistency(latest.size, size, latest.root, root, request.proof)

@@ -91,8 +91,8 @@ def test_refusals_are_problems_with_the_spec_status(
 def test_a_split_view_is_refused_over_http(served: tuple[str, Witness], log: Log) -> None:
     url, witness = served
     assert _post(url, log.request(0, 20)).status_code == 200
-    for lie in (log.request(20, 20, FORK), log.request(20, 30, FORK)):
-        problem(_post(url, lie), 422, "inconsistent-checkpoint")
+    problem(_post(url, log.request(20, 20, FORK)), 409, "conflicting-root")  # a problem, not a size to retry from
+    problem(_post(url, log.request(20, 30, FORK)), 422, "inconsistent-checkpoint")
     latest = witness.state.latest(ORIGIN)
     assert latest is not None
     assert (latest.size, latest.root) == (20, log.tree.root(20))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +20,7 @@ import pytest
 from litestar.testing import TestClient
 
 from api.witness_app import WitnessAppSettings, create_witness_app
-from api.witnessing import WitnessSubmitter
+from api.witnessing import MAX_ANSWER_BYTES, WitnessSubmitter
 from ledger.store.cosignatures import cosigned_checkpoint, last_cosigned_size
 from ledger.store.ledger import Ledger
 from ledger.witness.protocol import AddCheckpoint, WitnessEndpoint
@@ -173,12 +173,40 @@ def test_a_split_view_is_refused_by_the_witness_and_nothing_is_stored(
                 reopened.append([honest.registration(5)])
                 assert submit(reopened, served.endpoint) == {served.endpoint: False}  # not an extension
             assert served.witness.state.latest(ORIGIN) == seen
-        assert caplog.text.count("inconsistent-checkpoint") == 2
+        assert (caplog.text.count("conflicting-root"), caplog.text.count("inconsistent-checkpoint")) == (1, 1)
         assert last_cosigned_size(reopened.engine, served.endpoint.verifier) == 0
         assert len(parse_note(cosigned_checkpoint(reopened).note).signatures) == 1
     finally:
         reopened.close()
         forked.close()
+
+
+def test_an_endless_answer_is_read_no_further_than_its_limit(
+    fixture: LedgerFixture, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A broken or hostile witness cannot make the log read an unbounded answer into memory."""
+    pulled = 0
+
+    async def endless() -> AsyncIterator[bytes]:
+        nonlocal pulled
+        line = "\u2014 witness.example/w9 AAAA\n".encode()
+        while True:
+            pulled += 1
+            yield line * (1024 // len(line))
+
+    vkey = CosignatureSigner("witness.example/w9", SigningKey.generate()).vkey
+    endpoint = WitnessEndpoint.from_config("http://witness.invalid/", vkey)
+
+    async def one_pass() -> dict[WitnessEndpoint, bool]:
+        transport = httpx.MockTransport(lambda _: httpx.Response(200, content=endless()))
+        async with httpx.AsyncClient(transport=transport) as client:
+            return await WitnessSubmitter(fixture.ledger, [endpoint], client).submit_latest()
+
+    with caplog.at_level(logging.WARNING, "traceledger.witnessing"):
+        assert anyio.run(one_pass) == {endpoint: False}
+    assert pulled <= MAX_ANSWER_BYTES // 1000 + 1
+    assert "answered with malformed lines" in caplog.text
+    assert last_cosigned_size(fixture.ledger.engine, endpoint.verifier) == 0
 
 
 @pytest.mark.slow

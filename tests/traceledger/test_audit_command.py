@@ -6,20 +6,26 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from api import ApiSettings, create_app
-from ledger.events import LogEntry
+from ledger.errors import LedgerStateError
 from ledger.store.engine import make_engine
 from ledger.store.tables import ENTRIES, NODES
+from signer.note import parse_note
 from tests.e2e.conftest import live_server
-from tests.ledger.audit.conftest import build
-from tests.ledger.audit.tampering import flip_byte, set_column
+from tests.ledger.audit import tampering
+from tests.ledger.audit.conftest import WITNESS, build
+from tests.ledger.audit.tampering import flip_byte, index_of, is_handoff, set_column
 from tests.ledger.conftest import PASSPHRASE, create_ledger
 from traceledger.settings import DATABASE_FILE, Home
+from traceledger.tiles_reader import MAX_BODY_BYTES, TilesSource
 
 
 def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
@@ -47,36 +53,24 @@ def size_of(home: Path | Home) -> int:
         ledger.close()
 
 
-def first_handoff(home: Path | Home) -> int:
+@contextmanager
+def writable(home: Path | Home) -> Iterator[Engine]:
+    """An engine on the home's database, to change it behind the program's back."""
     engine = make_engine((home if isinstance(home, Home) else Home(home)).database_url())
     try:
-        with engine.connect() as conn:
-            for index, data in conn.execute(
-                select(ENTRIES.c.leaf_index, ENTRIES.c.data).order_by(ENTRIES.c.leaf_index)
-            ):
-                payload = LogEntry.parse(bytes(data)).event.payload
-                if payload.kind == "shipment" and payload.data["type"] == "handoff":
-                    return int(index)
+        yield engine
     finally:
         engine.dispose()
-    raise AssertionError("no handoff in the ledger")
+
+
+def first_handoff(home: Path | Home) -> int:
+    with writable(home) as engine:
+        return index_of(engine, is_handoff)
 
 
 def break_signature(home: Path | Home, index: int) -> None:
-    engine = make_engine((home if isinstance(home, Home) else Home(home)).database_url())
-    try:
-        with engine.connect() as conn:
-            data = bytes(conn.execute(select(ENTRIES.c.data).where(ENTRIES.c.leaf_index == index)).scalar_one())
-        position = data.index(b'"sig":"') + 20
-        set_column(
-            engine,
-            ENTRIES,
-            {"leaf_index": index},
-            "data",
-            flip_byte(data, position, ord("A" if data[position] != ord("A") else "B")),
-        )
-    finally:
-        engine.dispose()
+    with writable(home) as engine:
+        tampering.break_signature(engine, index)
 
 
 def test_a_clean_ledger_passes_with_a_summary(home: Path) -> None:
@@ -143,6 +137,19 @@ def test_a_tampered_ledger_fails_naming_the_entry(home: Path, tmp_path: Path) ->
     assert "note: derived rows not compared: the replay stopped at entry" in result.stdout
 
 
+def test_cosignatures_by_a_witness_no_longer_configured_fail(home: Path) -> None:
+    settings_file = Home(home).settings_file
+    settings = json.loads(settings_file.read_text(encoding="utf-8"))
+    witness = settings.pop("witnesses")[0]["vkey"]
+    settings_file.write_text(json.dumps(settings), encoding="utf-8")
+    result = run(home=home)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"error: Audit failed: cosignature {size_of(home) - 1}: by {witness}, a witness this ledger is not "
+        "configured to submit to (and 1 more)"
+    ]
+
+
 def test_a_corrupt_database_file_is_one_line(home: Path) -> None:
     database = home / DATABASE_FILE
     database.write_bytes(b"not a database" + database.read_bytes()[14:])
@@ -159,6 +166,26 @@ def test_a_remote_log_needs_its_key(tmp_path: Path) -> None:
     ]
 
 
+def test_a_remote_answer_is_read_no_further_than_the_largest_tile() -> None:
+    """A hostile server cannot make a remote audit read an endless answer into memory."""
+    pulled = 0
+
+    def endless() -> Iterator[bytes]:
+        nonlocal pulled
+        while True:
+            pulled += 1
+            yield bytes(65536)
+
+    transport = httpx.MockTransport(lambda _: httpx.Response(200, content=endless()))
+    too_long = f"more than {MAX_BODY_BYTES} bytes to /checkpoint"
+    with (
+        TilesSource("http://log.invalid", transport=transport) as source,
+        pytest.raises(LedgerStateError, match=too_long),
+    ):
+        source.checkpoints()
+    assert pulled <= MAX_BODY_BYTES // 65536 + 1
+
+
 def test_remote_audits_give_the_local_verdicts(home: Path, tmp_path: Path) -> None:
     """The same log audited from its database and through its served tiles: clean, then after a signature in an
     entry is broken, then (restored) after a leaf node is changed."""
@@ -166,6 +193,8 @@ def test_remote_audits_give_the_local_verdicts(home: Path, tmp_path: Path) -> No
     app = create_app(ApiSettings(open_ledger=lambda: Home(home).open(PASSPHRASE), read_rate_limit=None))
     elsewhere = tmp_path / "auditor"  # the remote auditor has no ledger of its own: only the URL and the key
     with live_server(app) as base:
+        served = parse_note(httpx.get(f"{base}/checkpoint").text)  # cosigned: the remote audit reads past that line
+        assert [sig.name for sig in served.signatures] == ["trace.example.org/log", WITNESS]
         local, remote = run(home=home), run("--url", base, "--vkey", vkey, home=elsewhere)
         assert (local.returncode, remote.returncode) == (0, 0), remote.stderr
         assert f"checked {size} entries, {size + 1} signatures, 1 checkpoints, {size} tile hashes" in remote.stdout

@@ -21,12 +21,15 @@ from ledger.events.builders import complaint_payload, inspection_payload
 from ledger.store.attachments import erase_attachment, store_attachment
 from ledger.store.cosignatures import record_cosignature
 from ledger.store.engine import make_engine
+from ledger.witness.protocol import WitnessEndpoint
 from signer.keys import SigningKey
 from signer.note import CosignatureSigner, NoteSigner, NoteVerifier, parse_note
 from tests.ledger.conftest import ORIGIN, PASSPHRASE, LedgerFixture, create_ledger
 from tests.ledger.store.test_reindex import build_varied_ledger
 from tests.scenarios.world import World
 from traceledger.settings import Home
+
+WITNESS = "witness.example/w1"  # the witness the ledger is configured with, which cosigned its last two checkpoints
 
 
 @dataclass
@@ -54,7 +57,8 @@ class Audited:
             self._engine.dispose()
 
     def audit(self, since: str | None = None, processes: int = 0) -> AuditReport:
-        with DatabaseSource(self.url) as source:
+        """Audited as ``traceledger audit`` does: with the home's configured witnesses."""
+        with DatabaseSource(self.url, [witness.verifier.vkey for witness in self.home.witnesses()]) as source:
             return audit_log(source, self.verifier, ORIGIN, since=since, processes=processes)
 
     def log_signer(self) -> NoteSigner:
@@ -81,7 +85,8 @@ def build(fixture: LedgerFixture) -> dict[str, str]:
     store_attachment(fixture.ledger, erased.ref.digest, erased.stored)
     erase_attachment(fixture.ledger, erased.ref.digest)
     names.update(report=report.ref.digest, erased=erased.ref.digest, details=details.ref.digest)
-    witness = CosignatureSigner("witness.example/w1", SigningKey.from_seed(b"witness".ljust(32, b"\0")))
+    witness = CosignatureSigner(WITNESS, SigningKey.from_seed(b"witness".ljust(32, b"\0")))
+    fixture.home.add_witness(WitnessEndpoint.from_config("https://witness.example/w1", witness.vkey))
     for size in (fixture.ledger.size() - 1, fixture.ledger.size()):
         checkpoint = fixture.ledger.checkpoint(size)
         line = witness.cosign(parse_note(checkpoint.note).text, 1_796_000_000 + size)

@@ -42,6 +42,18 @@ def index_of(engine: Engine, predicate: Callable[[LogEntry], bool]) -> int:
     raise AssertionError("no entry matches")
 
 
+def is_handoff(entry: LogEntry) -> bool:
+    return entry.event.payload.kind == "shipment" and entry.event.payload.data["type"] == "handoff"
+
+
+def break_signature(engine: Engine, index: int) -> None:
+    """Change one base64 character inside the first signature of entry ``index`` (the entry still parses)."""
+    data = entry_data(engine, index)
+    position = data.index(b'"sig":"') + 20
+    replacement = ord("A" if data[position] != ord("A") else "B")
+    set_column(engine, ENTRIES, {"leaf_index": index}, "data", flip_byte(data, position, replacement))
+
+
 def set_column(engine: Engine, table: Table, key: dict[str, Any], column: str, value: Any) -> None:
     """Set one stored value (the row named by its primary key ``key``)."""
     condition = [table.c[name] == wanted for name, wanted in key.items()]

@@ -12,19 +12,22 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 
 from ledger.audit import AuditReport, Finding
 from ledger.events import LogEntry, log_time, parse_envelope, sign_event
 from ledger.events.builders import production_payload
 from ledger.store.tables import ATTACHMENTS, CHECKPOINTS, COSIGNATURES, ENTRIES, LOG_HEAD, NODES, VIEWS
 from signer.keys import SigningKey
-from tests.ledger.audit.conftest import Audited
+from signer.note import CosignatureSigner, parse_note
+from tests.ledger.audit.conftest import WITNESS, Audited
 from tests.ledger.audit.tampering import (
     Mutation,
+    break_signature,
     entry_data,
     flip_byte,
     index_of,
+    is_handoff,
     mutate_value,
     mutated,
     rewrite_log,
@@ -42,10 +45,6 @@ def first(report: AuditReport) -> Finding:
     finding = report.first
     assert finding is not None
     return finding
-
-
-def is_handoff(entry: LogEntry) -> bool:
-    return entry.event.payload.kind == "shipment" and entry.event.payload.data["type"] == "handoff"
 
 
 def test_the_realistic_ledger_audits_clean(audited: Audited) -> None:
@@ -84,15 +83,7 @@ def test_the_audit_writes_nothing(audited: Audited) -> None:
 def test_a_byte_of_a_signature_in_an_entry(audited: Audited) -> None:
     engine = audited.engine()
     index = index_of(engine, is_handoff)
-    data = entry_data(engine, index)
-    position = data.index(b'"sig":"') + 20
-    set_column(
-        engine,
-        ENTRIES,
-        {"leaf_index": index},
-        "data",
-        flip_byte(data, position, ord("A" if data[position] != ord("A") else "B")),
-    )
+    break_signature(engine, index)
     finding = first(audited.audit())
     assert (finding.where, finding.index, finding.kind, finding.problem) == (
         "entry",
@@ -274,6 +265,25 @@ def test_a_cosignature_byte(audited: Audited) -> None:
     assert finding.reason == "the cosignature by witness.example/w1 does not verify"
 
 
+def test_a_valid_cosignature_by_a_witness_the_ledger_does_not_use(audited: Audited) -> None:
+    """A stored cosignature replaced by another key's: it verifies, but no configured witness made it."""
+    engine = audited.engine()
+    cosignature = rows(engine, COSIGNATURES)[-1]
+    size = cosignature["size"]
+    with engine.connect() as conn:
+        note = conn.execute(select(CHECKPOINTS.c.note).where(CHECKPOINTS.c.size == size)).scalar_one()
+    impostor = CosignatureSigner(WITNESS, SigningKey.from_seed(b"impostor".ljust(32, b"\0")))
+    line = impostor.cosign(parse_note(note).text, 1_796_000_000)
+    key = {"size": size, "witness": cosignature["witness"]}
+    set_column(engine, COSIGNATURES, key, "witness", impostor.vkey)
+    set_column(engine, COSIGNATURES, {"size": size, "witness": impostor.vkey}, "signature", line.signature)
+    report = audited.audit()
+    finding = first(report)
+    assert (finding.where, finding.index, finding.problem) == ("cosignature", size, "bad-note")
+    assert finding.reason == f"by {impostor.vkey}, a witness this ledger is not configured to submit to"
+    assert len(report.findings) == 1  # the cosignature itself verifies: only the witness is wrong
+
+
 def test_attachment_content_that_no_longer_matches(audited: Audited) -> None:
     engine = audited.engine()
     digest = audited.names["report"]
@@ -308,6 +318,3 @@ def test_random_single_value_mutations_are_each_detected(audited: Audited) -> No
                 undetected.append(str(mutation))
     assert not undetected, undetected
     assert audited.audit().ok  # every mutation was undone
-
-
-_ = (insert, select)

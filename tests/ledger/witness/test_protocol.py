@@ -92,12 +92,23 @@ def test_cosignature_lines_are_read_after_the_checkpoint() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["ftp://w.example/", "w.example/add", "http:///path", "https://w.example/?x=1", "https://w.example/#f"]
-)
+    "url",
+    [
+        "ftp://w.example/", "w.example/add", "http:///path", "https://w.example/?x=1", "https://w.example/#f",
+        "https://w.example:99999/",
+    ],
+)  # fmt: skip
 def test_witness_endpoints_need_an_http_url(url: str) -> None:
     vkey = CosignatureSigner("w.example/a", SigningKey.from_seed(b"a" * 32)).vkey
     with pytest.raises(WitnessConfigError, match="URL"):
         WitnessEndpoint.from_config(url, vkey)
+
+
+def test_a_witness_url_with_credentials_is_refused_without_echoing_them() -> None:
+    vkey = CosignatureSigner("w.example/a", SigningKey.from_seed(b"a" * 32)).vkey
+    with pytest.raises(WitnessConfigError, match="user name or password") as caught:
+        WitnessEndpoint.from_config("https://operator:s3cret@w.example/", vkey)
+    assert "s3cret" not in caught.value.detail
 
 
 def test_witness_endpoints_need_a_cosigner_vkey() -> None:

@@ -14,6 +14,7 @@ import pytest
 from ledger.log.checkpoint import checkpoint_body
 from ledger.log.merkle import EMPTY_ROOT
 from ledger.witness.errors import (
+    ConflictingRoot,
     InconsistentCheckpoint,
     MalformedWitnessRequest,
     OldSizeAboveCheckpoint,
@@ -128,7 +129,7 @@ REFUSALS: list[tuple[str, Callable[[Log], str], type[WitnessError], int, str]] =
     ("short proof", lambda log: AddCheckpoint(10, tuple(log.tree.consistency_proof(10, 20))[:-1],
      log.checkpoint(20)).body(), InconsistentCheckpoint, 422, "too short"),
     ("no proof", lambda log: AddCheckpoint(10, (), log.checkpoint(20)).body(), InconsistentCheckpoint, 422, "empty"),
-    ("same size, other root", lambda log: log.request(10, 10, FORK), InconsistentCheckpoint, 422, "roots differ"),
+    ("same size, other root", lambda log: log.request(10, 10, FORK), ConflictingRoot, 409, "with another root"),
     ("forked extension", lambda log: log.request(10, 20, FORK), InconsistentCheckpoint, 422, "old root"),
     ("rolled back", lambda log: log.request(10, 5), OldSizeAboveCheckpoint, 400, "above"),
 ]  # fmt: skip
