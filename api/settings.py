@@ -38,6 +38,5 @@ class ApiSettings:
     witnesses: Sequence[WitnessEndpoint] = ()
 
 
-# ApiSettings as a handler parameter. It is our own object, and msgspec cannot resolve the names inside Litestar's
-# ControllerRouterHandler alias when it validates handler arguments, so it is injected without validation.
+# Handlers take the settings as this: our own object, unvalidated (msgspec cannot resolve ControllerRouterHandler).
 SettingsDependency: TypeAlias = NamedDependency[SkipValidation[ApiSettings]]

@@ -266,8 +266,9 @@ class DigitalLink:
     expiry: str | None = None  # YYMMDD
 
 
-def _validate_expiry(value: str) -> str:
-    """YYMMDD with a real month and day; DD ``00`` means the month's last day (GS1 General Specifications).
+def expiry_date(value: str) -> date:
+    """The date a YYMMDD expiry (AI 17) stands for; ``InvalidIdentifier`` when it is no date. DD ``00`` means the
+    month's last day (GS1 General Specifications).
 
     Leap years are those of 20YY: what GS1's sliding-window century rule gives for every date until 2050.
     """
@@ -276,27 +277,17 @@ def _validate_expiry(value: str) -> str:
     year, month, day = 2000 + int(value[:2]), int(value[2:4]), int(value[4:])
     if not 1 <= month <= 12:
         raise _invalid("expiry", value, f"month {value[2:4]} does not exist")
-    if day != 0:
-        try:
-            date(year, month, day)
-        except ValueError:
-            raise _invalid("expiry", value, f"{year}-{value[2:4]} has no day {value[4:]}") from None
-    return value
-
-
-def expiry_date(value: str) -> date:
-    """The date a YYMMDD expiry (AI 17) stands for, DD ``00`` being the month's last day; ``InvalidIdentifier``
-    when it is no date."""
-    _validate_expiry(value)
-    year, month, day = 2000 + int(value[:2]), int(value[2:4]), int(value[4:])
-    return date(year, month, day or calendar.monthrange(year, month)[1])
+    try:
+        return date(year, month, day or calendar.monthrange(year, month)[1])
+    except ValueError:
+        raise _invalid("expiry", value, f"{year}-{value[2:4]} has no day {value[4:]}") from None
 
 
 def _check_link_parts(subject: Subject, expiry: str | None) -> None:
     if subject.gtin is None and subject.sscc is None:
         raise _invalid("Digital Link subject", subject.path, "only GTIN and SSCC subjects have one")
     if expiry is not None:
-        _validate_expiry(expiry)
+        expiry_date(expiry)
         if subject.gtin is None:
             raise _invalid("Digital Link subject", subject.path, "an expiry date (17) belongs only to a GTIN")
 

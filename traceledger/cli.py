@@ -282,6 +282,7 @@ def serve(
     import uvicorn  # imported here so that the other commands do not pay for loading the web stack
 
     where = Home.resolve(home, database_url)
+    where.witnesses()  # a malformed witness in settings.json fails now, in one line, not inside each worker
     passphrase = passphrase_from_env_or_prompt("Log key passphrase: ")
     where.open(passphrase).close()  # a missing ledger or a wrong passphrase fails now, in one line
     # Each worker builds its app with served_app(), finding the ledger and the passphrase in its environment.

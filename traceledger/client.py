@@ -26,7 +26,7 @@ import httpx
 import msgspec
 
 import ledger.errors
-from ledger.events import EventPayload, LogEntry
+from ledger.events import EventPayload, LogEntry, ParsedEvent
 from signer.encoding import b64decode_strict
 from signer.errors import TraceledgerError
 from signer.keys import kid_of
@@ -227,12 +227,12 @@ class LedgerClient:
 
     # -- what the role commands derive from the reads
 
-    def production(self, batch: str) -> str | None:
-        """The production event id of a batch, from its history."""
+    def production(self, batch: str) -> ParsedEvent | None:
+        """The production event of a batch, from its history."""
         history = self.subject(batch)
         for logged in history.entries if history else []:
             if logged.kind == "production" and logged.subject == batch:
-                return logged.parse().event.event_id
+                return logged.parse().event
         return None
 
     def custody(self, parcel: str) -> tuple[str, str] | None:

@@ -1,10 +1,12 @@
 """Role commands (DESIGN §1): each builds one event, signs it with the role's key and appends it to the ledger.
 
 Every command prints ``<index> <event id> <kind> <subject>`` for the event it logged, then stores the content of
-the attachments (inspection reports, review and complaint text) that the event commits to, a line for each;
-``producer labels`` only reads a batch and writes a PDF of its items' QR labels. Parents are found in the
-derived views (``actors``, ``batches``, ``parcels``) or named by event id, and checked to exist before signing.
-Malformed options raise a ``TraceledgerError``, which ``traceledger.cli.main`` prints as one line.
+the attachments (inspection reports, review and complaint text) that the event commits to, a line for each. Two
+commands log nothing: ``producer labels`` reads a batch and writes a PDF of its items' QR labels, and
+``erase-attachment`` (local ledger only) removes an attachment's content for good, leaving its entry as it was.
+Parents are found in the derived views (``actors``, ``batches``, ``parcels``) or named by event id, and checked to
+exist before signing. Malformed options raise a ``TraceledgerError``, which ``traceledger.cli.main`` prints as one
+line.
 
 With ``--url`` a command talks to a running server instead (``traceledger.client``): it reads the parents from the
 API (``/v1/actors``, ``/v1/events``, and a batch's or parcel's history at ``/v1/subjects``) and posts the signed
@@ -65,7 +67,7 @@ from ledger.events.builders import (
 )
 from ledger.identifiers import batch_subject, expiry_date, parse_subject, validate_uscc
 from ledger.rules.views import BATCHES
-from ledger.store.attachments import store_attachment
+from ledger.store.attachments import committed_attachment, erase_attachment, store_attachment
 from ledger.store.ledger import Ledger
 from signer.keys import SigningKey, passphrase_from_env_or_prompt
 from traceledger.options import DatabaseOption, HomeOption, read_public_key_file
@@ -74,14 +76,18 @@ from traceledger.settings import Home
 if TYPE_CHECKING:
     from traceledger.client import LedgerClient
 
-registrar_app = typer.Typer(no_args_is_help=True, help="Register organisations and manage their keys.")
+registrar_app = typer.Typer(
+    no_args_is_help=True, help="Register organisations, manage their keys and erase attachments."
+)
 producer_app = typer.Typer(
     no_args_is_help=True, help="Register batches, print their QR labels, inspect, dispatch and recall them."
 )
 merchant_app = typer.Typer(no_args_is_help=True, help="List batches for sale and dispatch orders.")
 courier_app = typer.Typer(no_args_is_help=True, help="Take custody of parcels.")
 consumer_app = typer.Typer(no_args_is_help=True, help="Sign for parcels, review goods and complain.")
-regulator_app = typer.Typer(no_args_is_help=True, help="Sanction actors, order recalls and resolve complaints.")
+regulator_app = typer.Typer(
+    no_args_is_help=True, help="Sanction actors, order recalls, resolve complaints and erase attachments."
+)
 out = Console(highlight=False, soft_wrap=True)
 
 TEXT_MEDIA_TYPE = "text/plain; charset=utf-8"
@@ -274,7 +280,7 @@ class _RemoteChain:
         production = self.client.production(batch)
         if production is None:
             raise _no_batch(batch, self.where)
-        return production
+        return production.event_id
 
     def custody(self, parcel: str) -> tuple[str, str]:
         custody = self.client.custody(parcel)
@@ -496,30 +502,19 @@ def _labelled_batch(batch: str, home: Path | None, database_url: str | None, url
         from traceledger.client import LedgerClient
 
         with LedgerClient(url) as client:
-            history = client.subject(batch)
-            entries = history.entries if history else []
-            production = next((e.parse() for e in entries if e.kind == "production" and e.subject == batch), None)
+            production = client.production(batch)
             if production is None:
                 raise _no_batch(batch, f"in the ledger at {client.url}")
-            data = production.event.payload.data
+            data = production.payload.data
             return _LabelledBatch(data["quantity"], data.get("expiry"), client.origin())
-    where = Home.resolve(home, database_url)
-    origin = where.settings()["origin"]
-    ledger = where.open()
+    ledger = Home.resolve(home, database_url).open()
     try:
         row = ledger.view(BATCHES, batch)
     finally:
         ledger.close()
     if row is None:
         raise _no_batch(batch, "in the ledger")
-    return _LabelledBatch(row["quantity"], row.get("expiry"), origin)
-
-
-def _check_label_expiry(expiry: str, recorded: str | None) -> None:
-    """``--expiry`` (YYMMDD) must be the date the batch's production recorded, if it recorded one."""
-    day = expiry_date(expiry)
-    if recorded is not None and day != date.fromisoformat(recorded):
-        raise InvalidIdentifier(f"--expiry {expiry} is {day}, but the batch's production recorded {recorded}")
+    return _LabelledBatch(row["quantity"], row.get("expiry"), ledger.origin)
 
 
 @producer_app.command("labels")
@@ -547,15 +542,14 @@ def producer_labels(
 
     batch = batch_subject(gtin, lot).path
     layout = DEFAULT_GRID if grid is None else Grid.parse(grid)
-    if expiry is not None:
-        expiry_date(expiry)  # a malformed date fails before the ledger is read
+    day = None if expiry is None else expiry_date(expiry)  # a malformed date fails before the ledger is read
     logged = _labelled_batch(batch, home, database_url, url)
     last = first + count - 1
     if last > logged.quantity:
         raise InvalidLabelSheet(f"serials {first} to {last}: batch {batch} has only {logged.quantity} items")
     serials = serial_numbers(count, first, width=max(4, len(str(logged.quantity))))
-    if expiry is not None:
-        _check_label_expiry(expiry, logged.expiry)
+    if day is not None and logged.expiry is not None and day != date.fromisoformat(logged.expiry):
+        raise InvalidIdentifier(f"--expiry {expiry} is {day}, but the batch's production recorded {logged.expiry}")
     portal = base_url or f"https://{logged.origin.split('/', 1)[0]}"
     links = item_links(portal, gtin, lot, serials, expiry)
     pdf = label_sheet_pdf(links, layout, title=f"Labels {batch}")
@@ -763,6 +757,26 @@ def regulator_resolve(
     with _session(key, home, database_url, url) as session:
         complaint = session.chain.logged(complaint, "complaint", "--complaint")
         session.log(resolution_payload(session.key, subject, complaint, outcome=outcome, compensation=compensation))
+
+
+@registrar_app.command("erase-attachment")
+@regulator_app.command("erase-attachment")
+def erase(
+    digest: Annotated[
+        str, typer.Option("--digest", help="The attachment's digest, sha256:<hex>, as its event holds it")
+    ],
+    home: HomeOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Erase an attachment's content from the local ledger for good (privacy law); its event and proofs stay valid."""
+    ledger = Home.resolve(home, database_url).open()
+    try:
+        erased = erase_attachment(ledger, digest)
+        found = committed_attachment(ledger, digest)
+    finally:
+        ledger.close()
+    state = "erased" if erased else "already erased"
+    out.print(f"attachment {digest} of entry {found.leaf_index} {state} at {found.erased_at}", markup=False)
 
 
 @regulator_app.command("sanction")

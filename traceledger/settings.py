@@ -19,6 +19,7 @@ from ledger.log.checkpoint import CheckpointSigner
 from ledger.store.engine import make_engine, sqlite_url
 from ledger.store.ledger import Ledger
 from ledger.witness.protocol import WitnessEndpoint
+from signer.errors import TraceledgerError
 from signer.keys import SigningKey
 from signer.note import NoteSigner, NoteVerifier
 
@@ -38,6 +39,19 @@ def write_json_atomically(path: Path, document: dict[str, Any]) -> None:
         out.flush()
         os.fsync(out.fileno())
     temporary.replace(path)
+
+
+def read_json_object(path: Path, missing: TraceledgerError) -> dict[str, Any]:
+    """The JSON object ``path`` holds; raises ``missing`` when there is no such file."""
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise missing from None
+    except (OSError, ValueError) as exc:
+        raise LedgerStateError(f"cannot read {path}: {exc}") from None
+    if not isinstance(loaded, dict):
+        raise LedgerStateError(f"{path} does not hold a JSON object")
+    return loaded
 
 
 @dataclass(frozen=True)
@@ -63,15 +77,8 @@ class Home:
         return self.path / "keys"
 
     def _settings_json(self) -> dict[str, Any]:
-        try:
-            loaded = json.loads(self.settings_file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise LedgerStateError(f"no ledger at {self.path}: run `traceledger init` first") from None
-        except (OSError, ValueError) as exc:
-            raise LedgerStateError(f"cannot read {self.settings_file}: {exc}") from None
-        if not isinstance(loaded, dict):
-            raise LedgerStateError(f"{self.settings_file} does not hold a JSON object")
-        return loaded
+        missing = LedgerStateError(f"no ledger at {self.path}: run `traceledger init` first")
+        return read_json_object(self.settings_file, missing)
 
     def settings(self) -> dict[str, str]:
         """The text settings (origin, log_vkey); structured ones such as ``witnesses`` have their own readers."""

@@ -21,6 +21,7 @@ from litestar.params import PathParameter, RawBody
 
 from api.problems import problem_responses
 from ledger.events.attachments import SALT_SIZE
+from ledger.events.payload import DIGEST_RE
 from ledger.store.attachments import committed_attachment, read_attachment, store_attachment
 from ledger.store.ledger import Ledger
 
@@ -32,7 +33,7 @@ _HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "C
 Digest = Annotated[
     str,
     PathParameter(
-        pattern="^sha256:[0-9a-f]{64}$",
+        pattern=f"^{DIGEST_RE.pattern}$",  # the payload schema's own rule
         description="the digest a logged entry committed to: `sha256:` and the hex SHA-256 of salt || content",
     ),
 ]

@@ -1,20 +1,23 @@
 """Fuzzing the HTTP API (issue 4): no request, however malformed, gets a 5xx, and every error is a problem document.
 
 Every request goes through Litestar's TestClient to one app over a real SQLite ledger that holds a short story
-(a producer and a courier registered, a batch produced, a parcel dispatched, handed over and signed for), so that
-reads can succeed as well as fail. The requests come from two sources:
+(a producer and a courier registered, a batch produced and inspected, a parcel dispatched, handed over, signed for,
+reviewed and complained about; the review's text uploaded, the inspection report erased, the complaint's text never
+uploaded), so that reads can succeed as well as fail. The requests come from two sources:
 
 * schemathesis draws cases for every operation of the app's own OpenAPI schema (``GET /schema/openapi.json``):
   cases that conform to it, and, where the schema constrains anything, cases that break it; the answers are also
   checked against what the schema documents (status codes, media types, response bodies);
 * hand-written Hypothesis strategies aim at what is most likely to break a parser: junk bodies and mutated (even
   re-signed) envelopes for ``POST /v1/events``, hostile path segments (percent-encoding, traversal, very long),
-  out-of-range and non-numeric proof parameters, tile paths, and any method on any path.
+  out-of-range and non-numeric proof parameters, tile paths, attachment digests and uploads, and any method on any
+  path.
 
 Every answer must pass ``check_answer``: its status is below 500; a 4xx is ``application/problem+json`` with a
 ``/problems/<slug>`` type the server has a page for, that type's title, the HTTP status and a detail; a 2xx is
-JSON, or the documented text of ``/checkpoint``, bytes of tiles, HTML of problem pages or the OpenAPI document.
-A refused submission must also leave the log as it was.
+JSON, or the documented text of ``/checkpoint``, bytes of tiles and attachments, HTML of problem pages or the
+OpenAPI document. A refused submission must also leave the log as it was, and no request may change what the
+ledger holds of an attachment.
 """
 
 from __future__ import annotations
@@ -44,8 +47,10 @@ from schemathesis.specs.openapi.checks import (
 from api import ApiSettings, create_app
 from api.catalogue import catalogue
 from api.tiles import format_index
-from ledger.events import PAYLOAD_TYPE
+from ledger.events import PAYLOAD_TYPE, SealedAttachment, seal_attachment
+from ledger.events.builders import complaint_payload, inspection_payload, review_payload
 from ledger.identifiers import batch_subject, item_subject
+from ledger.store.attachments import erase_attachment, find_attachments, store_attachment
 from ledger.store.ledger import Ledger
 from signer.dsse import sign_envelope
 from signer.keys import SigningKey
@@ -53,6 +58,8 @@ from tests.api.conftest import PROBLEM_JSON, Api, serving
 from tests.scenarios.world import gtin, sscc
 
 JSON = "application/json"
+OCTET_STREAM = "application/octet-stream"
+TEXT = "text/plain; charset=utf-8"
 HAM = gtin("690123", 1)
 LOT = "XW/2026"  # a lot with a slash: its subject path holds %2F
 
@@ -66,13 +73,13 @@ FUZZ = settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check
 # ---------------------------------------------------------------------------------------------------- the property
 
 
-def _success_media_type(path: str) -> str:
-    """What a 2xx answer to a GET of ``path`` is, as documented."""
+def _success_media_type(method: str, path: str) -> str:
+    """What a 2xx answer to ``method`` on ``path`` is, as documented."""
     path = path.rstrip("/")  # Litestar routes /checkpoint/ as /checkpoint
     if path == "/checkpoint":
         return "text/plain; charset=utf-8"
-    if path.startswith("/tile/"):
-        return "application/octet-stream"
+    if path.startswith("/tile/") or (path.startswith("/v1/attachments/") and method in ("GET", "HEAD")):
+        return OCTET_STREAM
     if path == "/problems" or path.startswith("/problems/"):
         return "text/html; charset=utf-8"
     if path == "/schema" or path.startswith("/schema/"):
@@ -112,7 +119,7 @@ def check_answer(response: httpx.Response) -> None:
         assert status == 204, where
         assert "allow" in response.headers, where
         return
-    assert media_type == _success_media_type(request.url.path), where
+    assert media_type == _success_media_type(request.method, request.url.path), where
     if media_type in (JSON, "application/vnd.oai.openapi+json"):
         assert isinstance(json.loads(response.content), dict), where
 
@@ -128,6 +135,7 @@ class Story:
     subjects: tuple[str, ...]
     envelopes: tuple[dict[str, Any], ...]  # every logged envelope, as it was submitted, and two new registrations
     keys: dict[str, SigningKey]  # every signer's key by its kid, to re-sign mutated payloads
+    attachments: dict[str, SealedAttachment]  # by status: "stored", "removed" (erased) and "missing" (not uploaded)
 
     @property
     def client(self) -> httpx.Client:
@@ -136,19 +144,37 @@ class Story:
     def size(self) -> int:
         return self.api.fixture.ledger.size()
 
+    def attachment_states(self) -> dict[str, tuple[str, bytes | None]]:
+        """What the ledger holds of each committed attachment: its status and stored bytes."""
+        found = find_attachments(self.api.fixture.ledger, [a.ref.digest for a in self.attachments.values()])
+        return {digest: (held.status, held.stored) for digest, held in found.items()}
+
 
 def _tell(api: Api) -> Story:
     world = api.world
     producer = world.register("宣威市老浦火腿有限公司", "producer", licences=("food_production",), prefixes=("690123",))
     courier = world.register("曲靖速达快递", "courier")
     batch = batch_subject(HAM, LOT).path
-    world.produce(producer, HAM, LOT, 100)
+    production = world.produce(producer, HAM, LOT, 100)
     consumer = SigningKey.generate()
     parcel = sscc(1)
     world.dispatch(producer, parcel, [(batch, 2)], consignee=consumer)
     world.handoff(courier, parcel)
-    world.sign_for(consumer, parcel)
+    receipt = world.sign_for(consumer, parcel)
+    attachments = {
+        "stored": seal_attachment("火腿很香".encode(), TEXT),
+        "removed": seal_attachment(b"%PDF-1.7 inspection report", "application/pdf"),
+        "missing": seal_attachment("有异味".encode(), TEXT),
+    }
+    report, text, details = (attachments[status].ref for status in ("removed", "stored", "missing"))
+    inspection = inspection_payload(producer.key, batch, production, result="pass", standard="GB", report=report)
+    world.append(inspection, producer.key)
+    world.append(review_payload(consumer, batch, receipt, rating=5, text=text), consumer)
+    world.append(complaint_payload(consumer, batch, category="quality", parents=[receipt], details=details), consumer)
     ledger = api.fixture.ledger
+    for sealed in (attachments["stored"], attachments["removed"]):
+        assert store_attachment(ledger, sealed.ref.digest, sealed.stored)
+    assert erase_attachment(ledger, attachments["removed"].ref.digest)
     entries = ledger.entries(0, ledger.size())
     return Story(
         api,
@@ -157,6 +183,7 @@ def _tell(api: Api) -> Story:
         subjects=(batch, item_subject(HAM, LOT, "0001").path, parcel),
         envelopes=(*(json.loads(e.data)["envelope"] for e in entries), *(api.fixture.registration(n) for n in (1, 2))),
         keys={k.kid: k for k in (world.registrar, producer.key, courier.key, consumer)},
+        attachments=attachments,
     )
 
 
@@ -646,6 +673,61 @@ def test_problem_pages(story: Story, name: str) -> None:
         assert response.status_code == 200
 
 
+# ------------------------------------------------------------------------------------ hand-written: attachments
+
+
+@st.composite
+def _changed(draw: st.DrawFn, stored: bytes) -> bytes:
+    """``stored`` with a byte flipped, cut short or lengthened: never the same bytes."""
+    how = draw(st.sampled_from(["flip", "cut", "extend"]))
+    if how == "flip":
+        at = draw(st.integers(min_value=0, max_value=len(stored) - 1))
+        flip = draw(st.integers(min_value=1, max_value=255))
+        return stored[:at] + bytes([stored[at] ^ flip]) + stored[at + 1 :]
+    if how == "cut":
+        return stored[: draw(st.integers(min_value=0, max_value=len(stored) - 1))]
+    return stored + draw(st.binary(min_size=1, max_size=20))
+
+
+@FUZZ
+@given(data=st.data())
+def test_attachment_digests_and_uploads(story: Story, data: st.DataObject) -> None:
+    """Reads and uploads of any digest with any bytes: each committed attachment answers as its status says, its
+    own bytes are accepted again only while stored, anything else never, and no request changes what the ledger
+    holds (the complaint's text stays missing: its own bytes are never sent)."""
+    status_of = {attachment.ref.digest: status for status, attachment in story.attachments.items()}
+    well_formed = st.binary(min_size=32, max_size=32).map(lambda raw: "sha256:" + raw.hex())
+    hostile = st.one_of(_path_parameter(sorted(status_of)), well_formed)
+    digest = data.draw(st.sampled_from(sorted(status_of)) if data.draw(st.booleans()) else hostile, label="digest")
+    before = story.attachment_states()
+    stored, erased = (story.attachments[status].stored for status in ("stored", "removed"))
+    if data.draw(st.booleans(), label="upload"):
+        committed = st.sampled_from([attachment.stored for attachment in story.attachments.values()])
+        own = {a.ref.digest: a.stored for status, a in story.attachments.items() if status != "missing"}.get(digest)
+        exact = st.sampled_from([stored, erased]) if own is None else st.just(own)  # the digest's own bytes, if any
+        bodies = st.one_of(exact, committed.flatmap(_changed), st.binary(max_size=64))
+        body = data.draw(bodies, label="body")
+        response = story.client.put(f"/v1/attachments/{digest}", content=body, headers={"Content-Type": OCTET_STREAM})
+        check_answer(response)
+        status = status_of.get(response.request.url.path.removeprefix("/v1/attachments/"))  # as the server reads it
+        if status == "stored" and body == stored:
+            assert response.status_code == 200, response.text  # already stored
+        elif status == "removed" and body == erased:
+            assert response.status_code == 410, response.text  # erased for good
+        else:
+            assert response.status_code >= 400, response.text
+    else:
+        response = _get(story, f"/v1/attachments/{digest}")
+        status = status_of.get(response.request.url.path.removeprefix("/v1/attachments/"))
+        if status is None:
+            assert response.status_code in (400, 404), response.text
+        else:
+            assert response.status_code == {"stored": 200, "removed": 410, "missing": 404}[status], response.text
+        if response.status_code == 200:
+            assert response.content == stored
+    assert story.attachment_states() == before
+
+
 # -------------------------------------------------------------------------------- hand-written: any method, any path
 
 _ROUTES = [
@@ -660,6 +742,8 @@ _ROUTES = [
     "/v1/proofs",
     "/v1/proofs/",
     "/v1/proofs/inclusion",
+    "/v1/attachments",
+    "/v1/attachments/",
     "/checkpoint",
     "/checkpoint/",
     "/tile",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -79,6 +80,29 @@ def test_serve_refuses_a_wrong_passphrase_in_one_line(tmp_path: Path) -> None:
     lines = log.read_text(encoding="utf-8").strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("error: ")
+
+
+@pytest.mark.parametrize(
+    ("witness", "says"),
+    [
+        (
+            {"url": "ftp://witness.example", "vkey": "w+00000000+AQ"},
+            "error: Witness configuration invalid: witness URL",
+        ),
+        ({"url": "https://witness.example"}, "a witness needs a url and a vkey"),
+    ],
+)
+def test_serve_refuses_a_malformed_witness_in_one_line(tmp_path: Path, witness: dict[str, str], says: str) -> None:
+    fixture = create_ledger(tmp_path / "home")
+    fixture.ledger.close()
+    settings = fixture.home.settings_file
+    settings.write_text(json.dumps({**json.loads(settings.read_text()), "witnesses": [witness]}))
+    log = tmp_path / "serve.log"
+    server = _serve(fixture.home.path, _free_port(), PASSPHRASE, log)
+    assert server.wait(timeout=60) == 1
+    lines = log.read_text(encoding="utf-8").strip().splitlines()
+    assert len(lines) == 1, lines
+    assert says in lines[0]
 
 
 def test_served_app_opens_the_ledger_named_by_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

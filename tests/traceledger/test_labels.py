@@ -10,10 +10,9 @@ import httpx
 import pytest
 
 from tests.qr.decoding import decoded, pdf_pages
-from tests.traceledger.test_remote import Server, remote_logged, server
+from tests.traceledger.test_remote import Server, register_producer_and_courier, remote_logged, server
 from tests.traceledger.test_roles import (
     BATCH,
-    COURIER,
     GTIN,
     LICENCE,
     PARCEL,
@@ -112,15 +111,7 @@ def test_through_a_server_labels_read_the_batch_and_review_text_is_uploaded(serv
     producer, producer_pub = keypair(home, "producer")
     courier, courier_pub = keypair(home, "courier")
     consumer, consumer_pub = keypair(home, "consumer")
-    register = ("registrar", "register", "--key", str(home / "keys" / "registrar.pem"), "--role")
-    remote_logged(
-        server, *register, "producer", "--id", PRODUCER, "--name", "宣威火腿厂", "--actor-key", str(producer_pub),
-        "--licence", LICENCE, "--gs1-prefix", "690123", kind="actor.register", subject=f"actor/{PRODUCER}",
-    )  # fmt: skip
-    remote_logged(
-        server, *register, "courier", "--id", COURIER, "--name", "曲靖快递", "--actor-key", str(courier_pub),
-        kind="actor.register", subject=f"actor/{COURIER}",
-    )  # fmt: skip
+    register_producer_and_courier(server, producer_pub, courier_pub)
     remote_logged(
         server, "producer", "batch", "--key", str(producer), "--gtin", GTIN, "--lot", LOT, "--product", "宣威火腿",
         "--category", "food", "--quantity", "3", "--unit", "box", "--place", "云南省宣威市",

@@ -118,6 +118,20 @@ def remote_logged(server: Server, *args: str, kind: str, subject: str) -> str:
     return match.group(1)
 
 
+def register_producer_and_courier(server: Server, producer_pub: Path, courier_pub: Path) -> None:
+    """Register the test producer (food licence, GS1 prefix 690123) and courier through the server, as the genesis
+    registrar, with the public keys given."""
+    register = ("registrar", "register", "--key", str(server.home / "keys" / "registrar.pem"), "--role")
+    remote_logged(
+        server, *register, "producer", "--id", PRODUCER, "--name", "宣威火腿厂", "--actor-key", str(producer_pub),
+        "--licence", LICENCE, "--gs1-prefix", "690123", kind="actor.register", subject=f"actor/{PRODUCER}",
+    )  # fmt: skip
+    remote_logged(
+        server, *register, "courier", "--id", COURIER, "--name", "曲靖快递", "--actor-key", str(courier_pub),
+        kind="actor.register", subject=f"actor/{COURIER}",
+    )  # fmt: skip
+
+
 def remote_refused(server: Server, *args: str, says: str) -> str:
     """Run a command with ``--url`` that must fail in one line on stderr containing ``says``, storing nothing."""
     size = server.size()
@@ -142,16 +156,7 @@ def test_a_story_through_the_server(server: Server) -> None:
     producer, producer_pub = keypair(home, "producer")
     courier, courier_pub = keypair(home, "courier")
     consumer, consumer_pub = keypair(home, "consumer")
-    registrar = str(home / "keys" / "registrar.pem")
-    register = ("registrar", "register", "--key", registrar, "--role")
-    remote_logged(
-        server, *register, "producer", "--id", PRODUCER, "--name", "宣威火腿厂", "--actor-key", str(producer_pub),
-        "--licence", LICENCE, "--gs1-prefix", "690123", kind="actor.register", subject=f"actor/{PRODUCER}",
-    )  # fmt: skip
-    remote_logged(
-        server, *register, "courier", "--id", COURIER, "--name", "曲靖快递", "--actor-key", str(courier_pub),
-        kind="actor.register", subject=f"actor/{COURIER}",
-    )  # fmt: skip
+    register_producer_and_courier(server, producer_pub, courier_pub)
     production = remote_logged(
         server, "producer", "batch", "--key", str(producer), "--gtin", GTIN, "--lot", "XW2026-11", "--product",
         "宣威火腿", "--category", "food", "--quantity", "100", "--unit", "box", "--place", "云南省宣威市",

@@ -166,6 +166,33 @@ def test_a_producer_registers_and_inspects_a_batch(home: Path, tmp_path: Path) -
     assert stored_content(home, match.group(1)) == b"%PDF-1.7 inspection report"
 
 
+def test_an_attachment_is_erased_for_good_and_the_log_stays_as_it_was(home: Path, tmp_path: Path) -> None:
+    producer, producer_pub = keypair(home, "producer")
+    register(home, 1, PRODUCER, "producer", producer_pub, "--licence", LICENCE, "--gs1-prefix", "690123")
+    produce(home, 2, producer)
+    report = tmp_path / "report.txt"
+    report.write_text("检验员：张三", encoding="utf-8")
+    inspect = ("producer", "inspect", "--key", str(producer), "--batch", BATCH, "--result", "pass", "--standard", "GB")
+    inspected = run(*inspect, "--report", str(report), home=home)
+    assert inspected.returncode == 0, inspected.stderr
+    inspection = inspected.stdout.split()[1]
+    digest = inspected.stdout.splitlines()[1].split()[1]
+    assert attached_texts(home, inspection) == ["检验员：张三"]
+
+    erased = run("regulator", "erase-attachment", "--digest", digest, home=home)
+    assert erased.returncode == 0, erased.stderr
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+    assert re.fullmatch(rf"attachment {digest} of entry 3 erased at {stamp}\n", erased.stdout), erased.stdout
+    assert attached_texts(home, inspection) == [None]
+    again = run("registrar", "erase-attachment", "--digest", digest, home=home)
+    assert re.fullmatch(rf"attachment {digest} of entry 3 already erased at {stamp}\n", again.stdout), again.stdout
+    assert log_size(home) == 4
+    audited = run("audit", home=home)  # every entry, signature and proof still verifies
+    assert audited.returncode == 0, audited.stdout + audited.stderr
+    erase = ("regulator", "erase-attachment", "--digest")
+    refused(home, *erase, "sha256:" + "0" * 64, says="error: Not found: no logged entry commits to attachment sha256:")
+
+
 def test_goods_reach_a_consumer_through_a_merchant_who_reviews_and_complains(home: Path) -> None:
     producer, producer_pub = keypair(home, "producer")
     merchant, merchant_pub = keypair(home, "merchant")
