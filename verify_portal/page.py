@@ -7,7 +7,6 @@ that tie it to the bundle's entry, and the kind and time exactly as signed, whic
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -82,12 +81,6 @@ def local_time(moment: datetime) -> str:
 
 def today() -> date:
     return datetime.now(LOCAL_TIME).date()
-
-
-def label_expiry(yymmdd: str) -> date:
-    """A GS1 AI 17 date (already validated); day ``00`` means the month's last day."""
-    year, month, day = 2000 + int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:])
-    return date(year, month, day or calendar.monthrange(year, month)[1])
 
 
 def _money(fen: int) -> str:

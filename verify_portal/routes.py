@@ -28,12 +28,12 @@ from api.paths import raw_path
 from api.problems import PROBLEM_MEDIA_TYPE, problem_for, problem_response
 from ledger.errors import InvalidIdentifier, NotFound
 from ledger.history import subject_history
-from ledger.identifiers import parse_digital_link
+from ledger.identifiers import expiry_date, parse_digital_link
 from ledger.store.ledger import Ledger
 from ledger.store.scans import NETWORK_PLACE_PREFIX, agent_hash, record_scan
 from verify_portal.consumer import ConsumerController
 from verify_portal.i18n import Lang, Texts, negotiate_language
-from verify_portal.page import label_expiry, subject_page
+from verify_portal.page import subject_page
 from verify_portal.render import STATIC, STATIC_PATH, page, secured
 
 GS1_PIP = "https://gs1.org/voc/pip"
@@ -102,7 +102,7 @@ def _label_date(path: str, expiry: str | None) -> date | None:
     if expiry is None:
         return None
     link = parse_digital_link(f"{_VALIDATION_HOST}/{path}?17={expiry}")
-    return label_expiry(link.expiry) if link.expiry else None
+    return expiry_date(link.expiry) if link.expiry else None
 
 
 def _headers(subject: str) -> dict[str, str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from collections.abc import Collection, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -27,6 +26,7 @@ from ledger.audit.findings import AuditReport, Finding
 from ledger.audit.sources import RawEntry, ReplayOutcome, StoredCheckpoint
 from ledger.errors import InvalidAttachment, LedgerError, LedgerStateError
 from ledger.events import AttachmentRef, open_attachment, parse_time
+from ledger.events.payload import DIGEST_RE
 from ledger.log.merkle import NodeId
 from ledger.rules import check_conservation
 from ledger.rules.views import BATCHES, PUBLIC_KEYS
@@ -37,7 +37,6 @@ from signer.keys import kid_of
 from signer.note import parse_note
 
 READ_CHUNK = 1024
-_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 STATE = LedgerStateError.slug
 
 
@@ -205,7 +204,7 @@ class DatabaseSource:
                         f"{committed[0]} commits to {committed[1]!r} of {committed[2]} bytes"
                     )
                     report.add(Finding("attachment", reason, InvalidAttachment.slug, **where))
-            if not _DIGEST.fullmatch(row.digest):
+            if not DIGEST_RE.fullmatch(row.digest):
                 reason = "the stored digest is not sha256: and 64 lowercase hex digits"
                 report.add(Finding("attachment", reason, InvalidAttachment.slug, **where))
             elif row.content is not None:
