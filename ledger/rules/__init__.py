@@ -91,7 +91,6 @@ def rows_read_by(events: Sequence[ParsedEvent]) -> set[ViewRow]:
     for event in events:
         payload, data = event.payload, event.payload.data
         add((KEYS, payload.actor))
-        add((EVENTS, event.event_id))
         for kid in introduced_keys(event):
             add((KEYS, kid))
             add((PUBLIC_KEYS, kid))

@@ -7,6 +7,7 @@ checkpoint proved consistent with the previous one. The commit is durable before
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -101,6 +102,30 @@ def _failing(error: LedgerError) -> Iterator[PreparedChunk]:
 _ENTRY_COLUMNS = ("leaf_index", "event_id", "leaf_hash", "kind", "subject", "actor", "time", "logged_at", "data")
 
 
+class _Prepared:
+    """A batch's prepared chunks as they arrive, kept in ``taken`` for a second decision; ``failed`` once
+    preparing them raised (a bad envelope or signature, which deciding again cannot change)."""
+
+    def __init__(self, chunks: Iterator[PreparedChunk], taken: list[PreparedChunk]) -> None:
+        self._chunks = chunks
+        self._taken = taken
+        self.failed = False
+
+    def __iter__(self) -> Iterator[PreparedChunk]:
+        return self
+
+    def __next__(self) -> PreparedChunk:
+        try:
+            chunk = next(self._chunks)
+        except StopIteration:
+            raise
+        except BaseException:
+            self.failed = True
+            raise
+        self._taken.append(chunk)
+        return chunk
+
+
 class _BatchWriter:
     """One append transaction's work: decide each event as its chunk arrives, then write every row at once.
 
@@ -108,10 +133,11 @@ class _BatchWriter:
     and while workers' results are arriving that turns into a convoy behind the executor's result thread.
     """
 
-    def __init__(self, ledger: Ledger, conn: Connection, size: int, logged_at: datetime) -> None:
+    def __init__(self, ledger: Ledger, conn: Connection, size: int, logged_at: datetime, *, careful: bool) -> None:
         self.ledger = ledger
         self.conn = conn
         self.size = size
+        self.careful = careful  # look for events already logged before deciding (see Ledger._commit)
         self.logged_at = logged_at
         self.stamp = log_time(logged_at)
         self.state = State(ConnectionViewReader(conn))
@@ -125,8 +151,11 @@ class _BatchWriter:
 
     def add(self, chunk: PreparedChunk) -> None:
         prefetch(self.state, chunk.events, chunk.rows)
-        logged = [e for e in chunk.events if self.state.get(EVENTS, e.event_id) is not None]
-        existing = self.ledger._existing(self.conn, chunk, logged, self.size) if logged else {}
+        existing: dict[str, AppendResult] = {}
+        if self.careful:
+            self.state.prefetch((EVENTS, e.event_id) for e in chunk.events)
+            logged = [e for e in chunk.events if self.state.get(EVENTS, e.event_id) is not None]
+            existing = self.ledger._existing(self.conn, chunk, logged, self.size) if logged else {}
         unverified: dict[int, list[int]] = {}
         for position, number in chunk.unverified:
             unverified.setdefault(position, []).append(number)
@@ -379,17 +408,32 @@ class Ledger:
             return _failing(InvalidEventError(f"a batch holds 1 to {MAX_BATCH} envelopes, not {len(submissions)}"))
         return self._preparer.prepare(submissions)
 
-    def _commit(self, chunks: Iterable[PreparedChunk], count: int) -> list[AppendResult]:
-        """Sequence and store the batch as its chunks arrive parsed and verified; commit once at the end."""
+    def _commit(self, chunks: Iterator[PreparedChunk], count: int) -> list[AppendResult]:
+        """Sequence and store the batch as its chunks arrive parsed and verified; commit once at the end.
+
+        Events submitted again are rare, so a batch is first decided without looking each event up among the logged
+        ones: an event logged before then fails its rules (its custody head is spent, its batch exists...) or the
+        entries' unique event id. Only then is the batch decided again, carefully, answering such events with their
+        entries. A batch that fails in preparation (parsing, signatures) fails at once.
+        """
+        taken: list[PreparedChunk] = []
+        prepared = _Prepared(chunks, taken)
+        try:
+            return self._commit_once(prepared, count, careful=False)
+        except (LedgerError, IntegrityError, self.engine.dialect.loaded_dbapi.IntegrityError):
+            if prepared.failed:
+                raise
+        return self._commit_once(itertools.chain(taken, prepared), count, careful=True)
+
+    def _commit_once(self, chunks: Iterable[PreparedChunk], count: int, *, careful: bool) -> list[AppendResult]:
         with self.engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
             head = conn.execute(select(HEAD).where(HEAD.c.id == 1).with_for_update()).one_or_none()
             if head is None:
                 conn.execute(insert(HEAD).values(id=1, size=0, logged_at=None))
             size, last_logged = (head.size, head.logged_at) if head else (0, None)
             now = datetime.now(UTC)
-            batch = _BatchWriter(
-                self, conn, size, max(now, parse_time(last_logged, "logged_at")) if last_logged else now
-            )
+            logged_at = max(now, parse_time(last_logged, "logged_at")) if last_logged else now
+            batch = _BatchWriter(self, conn, size, logged_at, careful=careful)
             for chunk in chunks:
                 batch.add(chunk)
             results = [batch.results[p] for p in range(count)]

@@ -9,7 +9,7 @@ import pytest
 
 from ledger.errors import BadEnvelopeSignature, UnknownKey
 from ledger.events import sign_event
-from ledger.events.builders import Licence, production_payload, registration_payload
+from ledger.events.builders import Licence, inspection_payload, production_payload, registration_payload
 from signer.keys import SigningKey
 from tests.ledger.conftest import make_uscc
 from tests.scenarios.world import VALID_UNTIL, World, gtin
@@ -80,3 +80,20 @@ def test_a_bad_batch_in_a_stream_stops_it_after_the_batches_before(world: World)
     with pytest.raises(UnknownKey):
         next(stream)
     assert world.ledger.size() == 201
+
+
+def test_an_event_logged_before_is_answered_with_its_entry_even_when_its_rules_would_pass_again(world: World) -> None:
+    """An inspection can be repeated by the rules; only the entries' unique event id knows it was logged. The batch
+    is then decided again, looking for logged events first: the old one is answered, the new one logged."""
+    producer = world.register("宣威火腿厂", "producer", licences=("food_production",), prefixes=("690123",))
+    production = world.produce(producer, gtin("690123", 1), "XW1", 10)
+    batch_path = f"01/{gtin('690123', 1)}/10/XW1"
+    first = sign_event(inspection_payload(producer.key, batch_path, production, result="pass", standard="GB 2730"),
+                       [producer.key]).to_json()  # fmt: skip
+    logged = world.ledger.append([first])[0]
+    second = sign_event(inspection_payload(producer.key, batch_path, production, result="pass", standard="GB 2762"),
+                        [producer.key]).to_json()  # fmt: skip
+    again, new = world.ledger.append([first, second])
+    assert (again.leaf_index, again.created) == (logged.leaf_index, False)
+    assert (new.leaf_index, new.created) == (logged.leaf_index + 1, True)
+    assert world.ledger.size() == logged.leaf_index + 2
