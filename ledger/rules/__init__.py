@@ -35,7 +35,10 @@ from ledger.rules.views import (
 from signer.encoding import b64, b64decode_strict
 from signer.keys import kid_of, verify_signature
 
-__all__ = ["State", "apply_event", "check_conservation", "introduced_keys", "prefetch", "public_key_of"]
+__all__ = [
+    "State", "apply_event", "authenticate", "check_conservation", "introduced_keys", "prefetch", "public_key_of",
+    "rows_read_by",
+]  # fmt: skip
 
 RULES: dict[str, Callable[[Context], None]] = {
     "genesis": actors.genesis,

@@ -25,11 +25,16 @@ def encode_row(value: dict[str, Any]) -> str:
     return _ROW_ENCODER.encode(value)
 
 
+def _marker(conn: Connection) -> str:
+    """The driver's parameter marker: SQLite's ``?`` or psycopg's ``%s``."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
 def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Insert many rows through the driver: statement construction per row costs more than the insert itself."""
     if not rows:
         return
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    marker = _marker(conn)
     names = ", ".join(conn.dialect.identifier_preparer.quote(column) for column in columns)
     sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([marker] * len(columns))})"  # noqa: S608 -- names only
     conn.connection.cursor().executemany(sql, rows)
@@ -43,7 +48,7 @@ class ConnectionViewReader:
 
     def __init__(self, conn: Connection) -> None:
         self._cursor = conn.connection.cursor()  # the transaction's own DBAPI connection
-        self._marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        self._marker = _marker(conn)
 
     def load(self, view: str, key: str) -> dict[str, Any] | None:
         return self.load_many([(view, key)]).get((view, key))
@@ -87,7 +92,7 @@ def stored_rows(changes: Mapping[ViewRow, dict[str, Any] | None]) -> dict[ViewRo
 def write_changes(conn: Connection, state: State) -> None:
     """Write the rows the rules changed since the last call (driver-level: this runs for every view row)."""
     changes = stored_rows(state.take_changes())
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    marker = _marker(conn)
     cursor = conn.connection.cursor()
     rows = [(view, key, value) for (view, key), value in changes.items() if value is not None]
     deletes = [(view, key) for (view, key), value in changes.items() if value is None]
