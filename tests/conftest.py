@@ -11,15 +11,20 @@ from sqlalchemy import create_engine
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Under CI=true a skipped test fails the run: a suite that did not run has not passed."""
+    """Under CI=true a skipped or deselected test fails the run: a suite that did not run has not passed.
+
+    Deselection is how ``./dev test`` leaves out the slow tests; CI runs them all (``./dev test --all``).
+    """
     if os.environ.get("CI", "").lower() != "true":
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
-    if skipped:
-        if reporter is not None:
-            reporter.write_line(f"CI=true: {len(skipped)} test(s) were skipped; every suite must run in CI", red=True)
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if reporter is None:
+        return
+    for outcome in ("skipped", "deselected"):
+        count = len(reporter.stats.get(outcome, []))
+        if count:
+            reporter.write_line(f"CI=true: {count} test(s) were {outcome}; every suite must run in CI", red=True)
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 DATABASE_URL_ENV = "TRACELEDGER_TEST_DATABASE_URL"
