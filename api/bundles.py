@@ -18,7 +18,6 @@ from api.schemas import (
     AppendedEntry,
     AppendResponse,
     BatchInfo,
-    Distribution,
     EventResponse,
     HistoryBundle,
     HistorySummary,
@@ -72,13 +71,7 @@ def _summary(history: History) -> HistorySummary:
             batch["gtin"], batch["lot"], batch["product"], batch["category"], batch["producer"], batch["quantity"],
             batch["unit"], batch.get("expiry"),
         )  # fmt: skip
-    d = history.distribution
-    distribution = None
-    if d is not None:
-        distribution = Distribution(
-            d.produced, d.unit, d.held, d.in_transit, d.delivered, d.listings, d.rating_count, d.rating_sum
-        )
-    return HistorySummary(info, distribution, history.parcels, history.recalled, history.black_listed)
+    return HistorySummary(info, history.distribution, history.parcels, history.recalled, history.black_listed)
 
 
 def history_bundle(ledger: Ledger, path: str) -> HistoryBundle:

@@ -1,12 +1,15 @@
 """The JSON documents the API answers with, as msgspec Structs so that the OpenAPI schema describes them exactly.
 
 Binary values (entries, hashes, proofs) are standard base64. Entries are always the exact bytes the log hashed,
-so a client verifies them without re-encoding anything.
+so a client verifies them without re-encoding anything. A summary the ledger itself computes (``Distribution``)
+is answered as the ledger's own dataclass, which the schema describes the same way.
 """
 
 from __future__ import annotations
 
 import msgspec
+
+from ledger.history import Distribution
 
 
 class AppendedEntry(msgspec.Struct):
@@ -52,19 +55,6 @@ class BatchInfo(msgspec.Struct):
     quantity: int
     unit: str
     expiry: str | None
-
-
-class Distribution(msgspec.Struct):
-    """Where a batch's quantity is now: produced = held + in transit + delivered to consumers."""
-
-    produced: int
-    unit: str
-    held: dict[str, int]
-    in_transit: int
-    delivered: int
-    listings: int
-    rating_count: int
-    rating_sum: int
 
 
 class HistorySummary(msgspec.Struct):

@@ -18,11 +18,10 @@ from functools import lru_cache
 from typing import NamedTuple, TypeVar
 
 from ledger.errors import BadEnvelopeSignature, InvalidEventError
-from ledger.events import LogEntry, ParsedEvent, log_time, parse_time
+from ledger.events import LogEntry, ParsedEvent, log_time, parse_time, verify_signatures
 from ledger.log.checkpoint import open_checkpoint
 from ledger.log.merkle import leaf_hash
 from signer.errors import TraceledgerError
-from signer.keys import verify_signature
 from signer.note import NoteVerifier
 
 # Entries a task, few enough that a task's entries and parsed events stay in a core's cache: measured with
@@ -79,18 +78,12 @@ def check_entry(data: bytes, keys: Mapping[str, bytes]) -> CheckedEntry:
             raise InvalidEventError(f"logged_at {entry.logged_at!r} is not RFC 3339 UTC with milliseconds")
     except (TraceledgerError, ValueError, TypeError, KeyError, RecursionError) as exc:
         return CheckedEntry(leaf, None, None, frozenset(), _problem(exc))
-    envelope = entry.event.envelope
-    message = envelope.pae()
-    verified: set[int] = set()
-    for number, signature in enumerate(envelope.signatures):
-        key = keys.get(signature.keyid)
-        if key is None:
-            continue
-        if not verify_signature(key, message, signature.sig):
-            problem = Problem(BadEnvelopeSignature.slug, f"the signature by key {signature.keyid} does not verify")
-            return CheckedEntry(leaf, entry.event, entry.logged_at, frozenset(verified), problem)
-        verified.add(number)
-    return CheckedEntry(leaf, entry.event, entry.logged_at, frozenset(verified), None)
+    try:
+        keyless = verify_signatures(entry.event, keys.get)
+    except BadEnvelopeSignature as exc:
+        return CheckedEntry(leaf, entry.event, entry.logged_at, frozenset(), _problem(exc))
+    verified = frozenset(range(len(entry.event.envelope.signatures))).difference(keyless)
+    return CheckedEntry(leaf, entry.event, entry.logged_at, verified, None)
 
 
 def check_entries(datas: Sequence[bytes], keys: Mapping[str, bytes]) -> list[CheckedEntry]:

@@ -4,12 +4,14 @@ from ledger.events.attachments import AttachmentRef, SealedAttachment, open_atta
 from ledger.events.canonical import canonical_json, loads_strict
 from ledger.events.envelope import (
     MAX_ENVELOPE_BYTES,
+    KeyLookup,
     LogEntry,
     ParsedEvent,
     check_clock,
     log_time,
     parse_envelope,
     sign_event,
+    verify_signatures,
 )
 from ledger.events.payload import KINDS, PAYLOAD_TYPE, EventPayload, event_id_of, format_time, parse_time
 
@@ -19,6 +21,7 @@ __all__ = [
     "PAYLOAD_TYPE",
     "AttachmentRef",
     "EventPayload",
+    "KeyLookup",
     "LogEntry",
     "ParsedEvent",
     "SealedAttachment",
@@ -33,4 +36,5 @@ __all__ = [
     "parse_time",
     "seal_attachment",
     "sign_event",
+    "verify_signatures",
 ]

@@ -8,12 +8,13 @@ the signed bytes already are canonical, so any verifier can hash them as they ar
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from ledger.errors import (
+    BadEnvelopeSignature,
     EnvelopeTooLarge,
     InvalidEventError,
     InvalidPayload,
@@ -26,7 +27,7 @@ from ledger.events.payload import KID_RE, PAYLOAD_TYPE, EventPayload, event_id_o
 from ledger.events.schemas import validate_data
 from signer.dsse import Envelope, EnvelopeSignature, sign_envelope
 from signer.errors import SignatureError
-from signer.keys import SigningKey
+from signer.keys import SigningKey, verify_signature
 
 ENTRY_OVERHEAD = len(b'{"envelope":,"logged_at":"2026-11-29T08:00:00.000Z"}')
 #: 64 KiB for a whole log entry, the most a C2SP tile entry bundle can frame (uint16 lengths): the envelope's
@@ -65,6 +66,28 @@ class ParsedEvent:
                 self.event_id,
             ),
         )
+
+
+KeyLookup = Callable[[str], bytes | None]
+
+
+def verify_signatures(event: ParsedEvent, key_of: KeyLookup, skip: Collection[int] = ()) -> list[int]:
+    """Verify each signature of ``event`` (but those numbered in ``skip``) under the key ``key_of`` finds for its
+    keyid, in order; raises BadEnvelopeSignature at the first that does not verify. Returns the numbers of the
+    signatures whose key ``key_of`` did not find (it may raise instead, to refuse an unknown key)."""
+    message: bytes | None = None
+    keyless: list[int] = []
+    for number, signature in enumerate(event.envelope.signatures):
+        if number in skip:
+            continue
+        key = key_of(signature.keyid)
+        if key is None:
+            keyless.append(number)
+            continue
+        message = message or event.envelope.pae()
+        if not verify_signature(key, message, signature.sig):
+            raise BadEnvelopeSignature(f"the signature by key {signature.keyid} does not verify")
+    return keyless
 
 
 def _restore_validated(

@@ -11,8 +11,8 @@ import base64
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 
-from ledger.errors import BadEnvelopeSignature, UnknownKey
-from ledger.events import ParsedEvent, check_clock
+from ledger.errors import UnknownKey
+from ledger.events import ParsedEvent, check_clock, verify_signatures
 from ledger.identifiers import parse_subject
 from ledger.rules import actors, custody, feedback, goods
 from ledger.rules.context import Context
@@ -33,7 +33,7 @@ from ledger.rules.views import (
     SANCTIONS,
 )
 from signer.encoding import b64, b64decode_strict
-from signer.keys import kid_of, verify_signature
+from signer.keys import kid_of
 
 __all__ = [
     "State", "apply_event", "authenticate", "check_conservation", "introduced_keys", "prefetch", "public_key_of",
@@ -134,20 +134,19 @@ def authenticate(state: State, event: ParsedEvent, verified: Collection[int] = (
     """Every signature is by a key known at this point of the log, or declared by the event itself (genesis and
     registrations do), and verifies. Signatures numbered in ``verified`` were already verified under a key known
     here (by a worker that read the keys logged before) and are not checked again."""
-    message: bytes | None = None
     own: dict[str, bytes] | None = None
-    for number, signature in enumerate(event.envelope.signatures):
-        if number in verified:
-            continue
-        key = public_key_of(state, signature.keyid)
+
+    def known_key(kid: str) -> bytes:
+        nonlocal own
+        key = public_key_of(state, kid)
         if key is None:
             own = introduced_keys(event) if own is None else own
-            key = own.get(signature.keyid)
+            key = own.get(kid)
         if key is None:
-            raise UnknownKey(f"no key with id {signature.keyid} is known to this ledger")
-        message = message or event.envelope.pae()
-        if not verify_signature(key, message, signature.sig):
-            raise BadEnvelopeSignature(f"the signature by key {signature.keyid} does not verify")
+            raise UnknownKey(f"no key with id {kid} is known to this ledger")
+        return key
+
+    verify_signatures(event, known_key, skip=verified)
 
 
 def apply_event(state: State, event: ParsedEvent, index: int, logged_at: datetime) -> None:

@@ -10,23 +10,21 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
 
-from ledger.errors import BadEnvelopeSignature, LedgerError
-from ledger.events import ParsedEvent, parse_envelope
+from ledger.errors import LedgerError
+from ledger.events import KeyLookup, ParsedEvent, parse_envelope, verify_signatures
 from ledger.rules import public_key_of, rows_read_by
 from ledger.rules.state import State, ViewRow
 from ledger.store.engine import make_engine
 from ledger.store.views import ConnectionViewReader
-from signer.keys import verify_signature
 
 Submission = bytes | Mapping[str, Any]
-KeyLookup = Callable[[str], bytes | None]
 CHUNK = 100
 FIRST_CHUNKS = (25, 50)  # small first chunks, so the appending process starts sequencing early
 
@@ -64,15 +62,9 @@ def prepare_chunk(start: int, submissions: Sequence[Submission], lookup: KeyLook
         position = start + offset
         try:
             event = parse_envelope(submission)
+            unverified.extend((position, number) for number in verify_signatures(event, lookup))
         except LedgerError as exc:
             raise exc.at(position) from None
-        message = event.envelope.pae()
-        for number, signature in enumerate(event.envelope.signatures):
-            key = lookup(signature.keyid)
-            if key is None:
-                unverified.append((position, number))
-            elif not verify_signature(key, message, signature.sig):
-                raise BadEnvelopeSignature(f"the signature by key {signature.keyid} does not verify").at(position)
         events.append(event)
     return PreparedChunk(start, events, unverified, rows_read_by(events))
 

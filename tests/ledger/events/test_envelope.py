@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from ledger.errors import (
+    BadEnvelopeSignature,
     EnvelopeTooLarge,
     InvalidAttachment,
     InvalidEventError,
@@ -30,6 +31,7 @@ from ledger.events import (
     parse_envelope,
     seal_attachment,
     sign_event,
+    verify_signatures,
 )
 from signer.dsse import sign_envelope
 from signer.keys import SigningKey
@@ -125,6 +127,20 @@ def test_envelope_shape_limits_and_canonical_form() -> None:
 def test_a_parsed_event_survives_pickling_between_processes() -> None:
     event = parse_envelope(envelope_of(payload()))
     assert pickle.loads(pickle.dumps(event)) == event
+
+
+def test_signatures_verify_under_the_keys_found_and_those_without_a_key_are_named() -> None:
+    other = SigningKey.from_seed(b"o" * 32)
+    event = parse_envelope(sign_envelope(PAYLOAD_TYPE, canonical_json(payload()), [KEY, other]).to_json())
+    both = {KEY.kid: KEY.public_key, other.kid: other.public_key}
+    assert verify_signatures(event, both.get) == []
+    assert verify_signatures(event, {KEY.kid: KEY.public_key}.get) == [1]
+    nothing: dict[str, bytes] = {}
+    assert verify_signatures(event, nothing.get, skip=[0]) == [1]
+    swapped = {KEY.kid: other.public_key, other.kid: KEY.public_key}
+    with pytest.raises(BadEnvelopeSignature, match=KEY.kid):
+        verify_signatures(event, swapped.get)
+    assert verify_signatures(event, {other.kid: KEY.public_key}.get, skip=[1]) == [0]
 
 
 def test_log_entry_is_canonical_and_round_trips() -> None:
