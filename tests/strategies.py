@@ -152,3 +152,48 @@ def add_checkpoint_parts(draw: st.DrawFn) -> tuple[int, list[bytes], str]:
     proof = draw(st.lists(st.binary(min_size=32, max_size=32), max_size=63))
     note = draw(st.text(st.characters(codec="utf-8", exclude_characters="\r"), max_size=80))
     return old_size, proof, note
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The rules (ledger.rules): plain plans that the rules tests turn into signed events
+# ---------------------------------------------------------------------------------------------------------
+
+
+def company_prefixes(min_size: int = 6, max_size: int = 12) -> st.SearchStrategy[str]:
+    """GS1 company prefixes: 6 to 12 digits."""
+    return st.text(alphabet="0123456789", min_size=min_size, max_size=max_size)
+
+
+@st.composite
+def company_prefix_pairs(draw: st.DrawFn) -> tuple[str, str]:
+    """``(held, claimed)``: two company prefixes that are often equal, or one a leading part of the other."""
+    held = draw(company_prefixes())
+    relation = draw(st.sampled_from(["equal", "shorter", "longer", "sibling", "unrelated"]))
+    if relation == "equal":
+        return held, held
+    if relation == "shorter" and len(held) > 6:
+        return held, held[: draw(st.integers(6, len(held) - 1))]
+    if relation == "longer" and len(held) < 12:
+        return held, held + draw(company_prefixes(1, 12 - len(held)))
+    if relation == "sibling":  # the same length, differing in the last digit
+        return held, held[:-1] + str((int(held[-1]) + draw(st.integers(1, 9))) % 10)
+    return held, draw(company_prefixes())
+
+
+#: Where a parcel of the rules tests goes: left with a courier, delivered to a merchant, signed for by a consumer,
+#: or refused by the consumer and carried back to the producer.
+PARCEL_ROUTES = ("in transit", "to merchant", "signed", "refused and returned")
+ParcelPlan = tuple[int, str]  # (quantity, route)
+
+
+def parcel_plans() -> st.SearchStrategy[list[ParcelPlan]]:
+    """Up to 8 parcels drawn from one batch of 100, together often more than it holds."""
+    return st.lists(st.tuples(st.integers(1, 30), st.sampled_from(PARCEL_ROUTES)), max_size=8)
+
+
+def clock_offsets() -> st.SearchStrategy[int]:
+    """A signer's claimed time minus the log time, in seconds: anywhere from 8 days before to 10 minutes after, and
+    often right at either bound of what is allowed (7 days before, 5 minutes after) or one second past it."""
+    week, five_minutes = 7 * 24 * 3600, 5 * 60
+    bounds = st.sampled_from([-week - 1, -week, -week + 1, five_minutes - 1, five_minutes, five_minutes + 1])
+    return st.one_of(bounds, st.integers(-week - 24 * 3600, 2 * five_minutes))
