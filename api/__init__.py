@@ -3,7 +3,7 @@
 ``create_app(ApiSettings(open_ledger=...))`` builds the app; ``traceledger serve`` runs it under uvicorn.
 """
 
-from api.app import create_app
-from api.settings import ApiSettings
+from api.app import app_ledger, create_app
+from api.settings import ApiSettings, Lifespan
 
-__all__ = ["ApiSettings", "create_app"]
+__all__ = ["ApiSettings", "Lifespan", "app_ledger", "create_app"]

@@ -23,7 +23,6 @@ from api.openapi import openapi_config
 from api.ping import ping
 from api.problems import problem_response
 from api.settings import ApiSettings
-from api.witnessing import witnessing_lifespan
 from ledger.store.ledger import Ledger
 
 _READ_METHODS = frozenset({"GET", "HEAD"})
@@ -49,6 +48,11 @@ def _provide_ledger(state: State) -> Ledger:
     return ledger
 
 
+def app_ledger(app: Litestar) -> Ledger:
+    """The ledger ``app`` opened at startup, for the tasks of ``ApiSettings.lifespans``."""
+    return _provide_ledger(app.state)
+
+
 async def _is_public_read(request: Request[Any, Any, Any]) -> bool:
     """Only reads are throttled: appends are signed by registered actors and limited by their size instead."""
     return request.method in _READ_METHODS
@@ -68,10 +72,7 @@ def create_app(settings: ApiSettings) -> Litestar:
             "ledger": Provide(_provide_ledger, sync_to_thread=False),
             "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
         },
-        lifespan=[
-            _ledger_lifespan(settings),
-            witnessing_lifespan(settings.witnesses, lambda app: _provide_ledger(app.state)),
-        ],
+        lifespan=[_ledger_lifespan(settings), *settings.lifespans],
         exception_handlers={Exception: problem_response},
         middleware=_middleware(settings),
         request_max_body_size=settings.max_request_bytes,

@@ -7,18 +7,20 @@ that opens one, called once per server process at startup, so each uvicorn worke
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
+from litestar import Litestar
 from litestar.di import NamedDependency
 from litestar.params import SkipValidation
 from litestar.types import ControllerRouterHandler
 
 from ledger.events import MAX_ENVELOPE_BYTES
 from ledger.store.ledger import Ledger
-from ledger.witness.protocol import WitnessEndpoint
 
 DurationUnit = Literal["second", "minute", "hour", "day"]
+Lifespan: TypeAlias = Callable[[Litestar], AbstractAsyncContextManager[None]]
 
 # A full batch of 1000 envelopes at 64 KiB each would be 64 MiB, too much to buffer for one request; real events
 # are far smaller (a few hundred bytes), so 8 MiB carries a full batch of them while every envelope in it is
@@ -34,8 +36,8 @@ class ApiSettings:
     short_cache_seconds: int = 5  # max-age of the mutable /checkpoint and of partial tiles
     # Handlers served beside the API by the same app (the verify portal); they get the same ``ledger`` dependency.
     extra_route_handlers: Sequence[ControllerRouterHandler] = ()
-    # Witnesses each new checkpoint is submitted to in the background (api.witnessing); their cosignatures are served.
-    witnesses: Sequence[WitnessEndpoint] = ()
+    # Tasks run while the app serves, once its ledger is open (``app_ledger``): the root's witness submitter.
+    lifespans: Sequence[Lifespan] = ()
 
 
 # Handlers take the settings as this: our own object, unvalidated (msgspec cannot resolve ControllerRouterHandler).

@@ -141,7 +141,7 @@ def signed_json_documents() -> st.SearchStrategy[object]:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# tlog-witness add-checkpoint requests (ledger.witness.protocol)
+# tlog-witness add-checkpoint requests (ledger.log.witness_protocol)
 # ---------------------------------------------------------------------------------------------------------
 
 

@@ -20,15 +20,17 @@ import pytest
 PROJECT = Path(__file__).resolve().parents[1]
 
 #: The layers, defined once: which of our other top-level packages each one may import (``None``: any of them).
-#: DESIGN §2: signer ← ledger ← {qr, api, verify_portal} ← traceledger. The verify portal is served inside the
-#: API's app (traceledger composes them, passing the portal's routes to ``api.create_app``) and builds on the
-#: API's problem details and history bundles; the API knows nothing of the portal, nor of label images (qr).
+#: DESIGN §2: signer ← ledger ← {qr, api, verify_portal, witness} ← traceledger. The verify portal is served inside
+#: the API's app (traceledger composes them, passing the portal's routes to ``api.create_app``) and builds on the
+#: API's problem details and history bundles; the API knows nothing of the portal, nor of label images (qr). A
+#: witness is run by someone who does not trust the log's operator: it knows the log's formats only (ledger).
 MAY_IMPORT: dict[str, frozenset[str] | None] = {
     "signer": frozenset(),
     "ledger": frozenset({"signer"}),
     "qr": frozenset({"signer", "ledger"}),
     "api": frozenset({"signer", "ledger"}),
     "verify_portal": frozenset({"signer", "ledger", "qr", "api"}),
+    "witness": frozenset({"signer", "ledger"}),
     "traceledger": None,  # the composition root
 }
 

@@ -43,7 +43,7 @@ def _source(url: str | None, where: Home) -> Iterator[LogSource]:
         with DatabaseSource(where.database_url(), configured) as source:
             yield source
         return
-    from traceledger.tiles_reader import TilesSource  # the HTTP client and tile paths only for remote audits
+    from traceledger.tiles_source import TilesSource  # the HTTP client and tile paths only for remote audits
 
     with TilesSource(url) as remote:
         yield remote

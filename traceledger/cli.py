@@ -294,7 +294,7 @@ def serve(
 
 def served_app() -> Litestar:
     """The app of one `serve` worker: the ledger of TRACELEDGER_HOME, opened with TRACELEDGER_KEY_PASSPHRASE."""
-    from traceledger.portal import api_and_portal
+    from traceledger.server import api_and_portal
 
     where = Home.resolve(None)
     passphrase = os.environ.get(PASSPHRASE_ENV, "")

@@ -46,7 +46,7 @@ from ledger.store.ledger import Ledger
 from ledger.store.scans import agent_hash, record_scan
 from qr import qr_png
 from signer.keys import PASSPHRASE_ENV, SigningKey
-from traceledger.portal import api_and_portal, scan_salt
+from traceledger.server import api_and_portal, scan_salt
 from traceledger.settings import Home
 
 ORIGIN = "trace.qujing.example/log"

@@ -16,9 +16,9 @@ from typing import Any
 from ledger.errors import LedgerStateError
 from ledger.events.builders import Registrar, genesis_envelope
 from ledger.log.checkpoint import CheckpointSigner
+from ledger.log.witness_protocol import WitnessEndpoint
 from ledger.store.engine import make_engine, sqlite_url
 from ledger.store.ledger import Ledger
-from ledger.witness.protocol import WitnessEndpoint
 from signer.errors import TraceledgerError
 from signer.keys import SigningKey
 from signer.note import NoteSigner, NoteVerifier

@@ -19,15 +19,15 @@ from rich.console import Console
 
 from ledger.errors import LedgerStateError
 from ledger.log.checkpoint import ORIGIN_RE
-from ledger.witness.errors import WitnessConfigError
-from ledger.witness.protocol import WitnessEndpoint
-from ledger.witness.state import WitnessState
-from ledger.witness.witness import TrustedLog, Witness
+from ledger.log.witness_errors import WitnessConfigError
+from ledger.log.witness_protocol import WitnessEndpoint
 from signer.errors import NoteError
 from signer.keys import SigningKey, passphrase_from_env_or_prompt
 from signer.note import CosignatureSigner, CosignatureVerifier, NoteVerifier
 from traceledger.options import HomeOption
 from traceledger.settings import Home, read_json_object, write_json_atomically
+from witness.state import WitnessState
+from witness.witness import TrustedLog, Witness
 
 WITNESS_HOME_ENV = "TRACELEDGER_WITNESS_HOME"
 DEFAULT_WITNESS_HOME = Path("traceledger-witness")
@@ -153,10 +153,10 @@ def serve(
     """Serve POST /add-checkpoint (uvicorn); the key's passphrase comes from TRACELEDGER_KEY_PASSPHRASE or a prompt."""
     import uvicorn  # imported here so that the other commands do not pay for loading the web stack
 
-    from api.witness_app import WitnessAppSettings, create_witness_app
+    from traceledger.server import witness_server
 
     witness = WitnessHome.resolve(directory).open(passphrase_from_env_or_prompt("Witness key passphrase: "))
-    uvicorn.run(create_witness_app(WitnessAppSettings(witness)), host=host, port=port)
+    uvicorn.run(witness_server(witness), host=host, port=port)
 
 
 @witness_app.command()

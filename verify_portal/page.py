@@ -21,8 +21,9 @@ from ledger.rules.views import ACTORS, BATCHES, KEYS, SANCTIONS
 from ledger.store.attachments import attachment_text
 from ledger.store.cosignatures import cosigned_checkpoint
 from ledger.store.ledger import Ledger, StoredEntry
-from ledger.store.scans import MAX_DEVICES_AFTER_RECEIPT, CopySuspicion, copy_suspicion, scan_count, scans_of
+from ledger.store.scans import scan_count, scans_of
 from signer.note import parse_note
+from verify_portal.copies import MAX_DEVICES_AFTER_RECEIPT, CopySuspicion, copy_suspicion
 from verify_portal.i18n import Texts
 
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")  # consumers read times as the clock on their wall shows them

@@ -10,9 +10,9 @@ from litestar import Controller, MediaType, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
-from api import tiles
 from api.problems import problem_responses
 from api.settings import ApiSettings, SettingsDependency
+from ledger.log import tiles
 from ledger.store.cosignatures import cosigned_checkpoint
 from ledger.store.ledger import Ledger
 

@@ -38,7 +38,6 @@ import pytest
 from litestar import Litestar
 
 from api import ApiSettings, create_app
-from api.tiles import TILE_WIDTH, tile_path
 from ledger.events import EventPayload, LogEntry, sign_event
 from ledger.events.builders import (
     Content,
@@ -51,6 +50,7 @@ from ledger.events.builders import (
 from ledger.identifiers import batch_subject
 from ledger.log.checkpoint import Checkpoint, open_checkpoint
 from ledger.log.merkle import MerkleTree, leaf_hash, verify_consistency, verify_inclusion
+from ledger.log.tiles import TILE_WIDTH, tile_path
 from signer.keys import PASSPHRASE_ENV, SigningKey
 from tests.ledger.conftest import PASSPHRASE, LedgerFixture, create_ledger, make_uscc
 from tests.scenarios.world import VALID_UNTIL, Party, gtin, sscc

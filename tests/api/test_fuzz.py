@@ -46,10 +46,10 @@ from schemathesis.specs.openapi.checks import (
 
 from api import ApiSettings, create_app
 from api.catalogue import catalogue
-from api.tiles import format_index
 from ledger.events import PAYLOAD_TYPE, SealedAttachment, seal_attachment
 from ledger.events.builders import complaint_payload, inspection_payload, review_payload
 from ledger.identifiers import batch_subject, item_subject
+from ledger.log.tiles import format_index
 from ledger.store.attachments import erase_attachment, find_attachments, store_attachment
 from ledger.store.ledger import Ledger
 from signer.dsse import sign_envelope

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from api.tiles import format_index, tile_path
+from ledger.log.tiles import tile_path
 from ledger.store.cosignatures import record_cosignature
 from signer.keys import SigningKey
 from signer.note import CosignatureSigner, NoteVerifier, Verifier, open_note, parse_note
@@ -162,11 +162,6 @@ def test_malformed_tile_paths_are_404(logged: Api, path: str) -> None:
 def test_a_partial_tile_that_exists_is_served_even_once_its_full_tile_exists(logged: Api) -> None:
     full = logged.client.get("/tile/0/000").content
     assert logged.client.get("/tile/0/000.p/17").content == full[: 32 * 17]
-
-
-@pytest.mark.parametrize(("index", "path"), [(0, "000"), (67, "067"), (1000, "x001/000"), (1234067, "x001/x234/067")])
-def test_tile_indices_are_written_as_the_spec_shows(index: int, path: str) -> None:
-    assert format_index(index) == path
 
 
 def test_the_checkpoint_is_served_with_its_witness_cosignatures(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from ledger.identifiers import item_subject
 from ledger.store.attachments import store_attachment
 from tests.e2e.conftest import SCREENSHOTS, live_server
 from traceledger.demo import DRUG, HAM, ORIGIN, REGISTRAR, DemoStory, build_demo
-from traceledger.portal import api_and_portal, scan_salt
+from traceledger.server import api_and_portal, scan_salt
 from traceledger.settings import Home
 from verify_portal.i18n import Texts
 

@@ -25,7 +25,7 @@ from tests.ledger.audit.conftest import WITNESS, build
 from tests.ledger.audit.tampering import flip_byte, index_of, is_handoff, set_column
 from tests.ledger.conftest import PASSPHRASE, create_ledger
 from traceledger.settings import DATABASE_FILE, Home
-from traceledger.tiles_reader import MAX_BODY_BYTES, TilesSource
+from traceledger.tiles_source import MAX_BODY_BYTES, TilesSource
 
 
 def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:

@@ -21,7 +21,7 @@ from PIL import Image
 from ledger.events.builders import Registrar
 from tests.qr.decoding import decoded
 from traceledger.demo import DRUG, GROCER, ORIGIN, REGISTRAR, VEGETABLES, DemoStory, build_demo
-from traceledger.portal import api_and_portal, scan_salt
+from traceledger.server import api_and_portal, scan_salt
 from traceledger.settings import Home
 from verify_portal.i18n import Texts
 

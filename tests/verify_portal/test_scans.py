@@ -12,17 +12,9 @@ import httpx
 import pytest
 
 from ledger.events import parse_time
-from ledger.store.scans import (
-    COPY_PLACES,
-    COPY_WINDOW,
-    MAX_DEVICES_AFTER_RECEIPT,
-    Scan,
-    agent_hash,
-    copy_suspicion,
-    record_scan,
-    scans_of,
-)
+from ledger.store.scans import Scan, agent_hash, record_scan, scans_of
 from tests.verify_portal.conftest import HAM, ITEM, PARCEL, SALT, UNSOLD, Portal
+from verify_portal.copies import COPY_PLACES, COPY_WINDOW, MAX_DEVICES_AFTER_RECEIPT, copy_suspicion
 from verify_portal.i18n import Texts
 
 ZH = Texts("zh-CN")

@@ -18,10 +18,10 @@ from ledger.audit import AuditReport, audit_log
 from ledger.audit.database import DatabaseSource
 from ledger.events import seal_attachment
 from ledger.events.builders import complaint_payload, inspection_payload
+from ledger.log.witness_protocol import WitnessEndpoint
 from ledger.store.attachments import erase_attachment, store_attachment
 from ledger.store.cosignatures import record_cosignature
 from ledger.store.engine import make_engine
-from ledger.witness.protocol import WitnessEndpoint
 from signer.keys import SigningKey
 from signer.note import CosignatureSigner, NoteSigner, NoteVerifier, parse_note
 from tests.ledger.conftest import ORIGIN, PASSPHRASE, LedgerFixture, create_ledger

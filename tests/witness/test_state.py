@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ledger.errors import LedgerStateError
-from ledger.witness.state import Witnessed, WitnessState
+from witness.state import Witnessed, WitnessState
 
 ROOT = bytes(range(32))
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ledger.log.merkle import HASH_SIZE
-from ledger.witness.errors import MalformedWitnessRequest, WitnessConfigError
+from ledger.log.witness_errors import MalformedWitnessRequest, WitnessConfigError
 from signer.encoding import b64, b64decode_strict
 from signer.errors import NoteError
 from signer.note import CosignatureVerifier, NoteSignature, parse_note

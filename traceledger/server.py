@@ -1,4 +1,5 @@
-"""Serving the API and the verify portal together, as ``serve`` and ``demo`` do.
+"""The apps traceledger serves: the API and the verify portal together (with the witness submitter beside them),
+as ``serve`` and ``demo`` do, and a witness (``witness serve``), each answering refusals with problem documents.
 
 The portal hashes user agents with a salt of its own ledger, kept in the home folder (``scan-salt``) so that every
 server process of a ledger, and every restart, hashes alike, while a hash means nothing outside this ledger.
@@ -13,9 +14,14 @@ from collections.abc import Callable
 from litestar import Litestar
 
 from api import ApiSettings, create_app
+from api.controllers.problems import ProblemsController
+from api.problems import problem_response
 from ledger.store.ledger import Ledger
 from traceledger.settings import Home
+from traceledger.witnessing import witnessing_lifespan
 from verify_portal import PortalSettings, portal_route_handlers
+from witness.app import WitnessAppSettings, create_witness_app
+from witness.witness import Witness
 
 SCAN_SALT_FILE = "scan-salt"
 SCAN_SALT_BYTES = 32
@@ -47,4 +53,11 @@ def scan_salt(home: Home) -> bytes:
 def api_and_portal(home: Home, open_ledger: Callable[[], Ledger]) -> Litestar:
     """One app serving the HTTP API and the verify portal over the ledger that ``open_ledger`` opens."""
     portal = portal_route_handlers(PortalSettings(scan_salt=scan_salt(home)))
-    return create_app(ApiSettings(open_ledger=open_ledger, extra_route_handlers=portal, witnesses=home.witnesses()))
+    submitter = witnessing_lifespan(home.witnesses())
+    return create_app(ApiSettings(open_ledger=open_ledger, extra_route_handlers=portal, lifespans=[submitter]))
+
+
+def witness_server(witness: Witness) -> Litestar:
+    """The witness's app, refusing with the API's problem documents and serving the pages their types point to."""
+    settings = WitnessAppSettings(witness, problem_response, extra_route_handlers=[ProblemsController])
+    return create_witness_app(settings)

@@ -9,13 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.witness_app import WitnessAppSettings, create_witness_app
-from ledger.witness.protocol import AddCheckpoint
-from ledger.witness.witness import Witness
+from ledger.log.witness_protocol import AddCheckpoint
 from signer.note import open_note
 from tests.api.conftest import PROBLEM_JSON, problem
 from tests.e2e.conftest import live_server
-from tests.ledger.witness.conftest import FORK, ORIGIN, Log, forged_signature, open_witness
+from tests.witness.conftest import FORK, ORIGIN, Log, forged_signature, open_witness
+from traceledger.server import witness_server
+from witness.witness import Witness
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def log() -> Log:
 @pytest.fixture
 def served(tmp_path: Path, log: Log) -> Iterator[tuple[str, Witness]]:
     witness = open_witness(tmp_path, log)
-    with live_server(create_witness_app(WitnessAppSettings(witness))) as url:
+    with live_server(witness_server(witness)) as url:
         yield url, witness
 
 
@@ -111,9 +111,9 @@ def test_other_methods_oversized_bodies_and_unknown_logs(served: tuple[str, Witn
 
 
 def test_the_witness_state_survives_a_server_restart(tmp_path: Path, log: Log) -> None:
-    with live_server(create_witness_app(WitnessAppSettings(open_witness(tmp_path, log)))) as url:
+    with live_server(witness_server(open_witness(tmp_path, log))) as url:
         assert _post(url, log.request(0, 10)).status_code == 200
-    with live_server(create_witness_app(WitnessAppSettings(open_witness(tmp_path, log)))) as url:
+    with live_server(witness_server(open_witness(tmp_path, log))) as url:
         response = _post(url, log.request(0, 12))
         assert (response.status_code, response.text) == (409, "10\n")
         assert _post(url, log.request(10, 12)).status_code == 200

@@ -19,20 +19,20 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
-from api.witness_app import WitnessAppSettings, create_witness_app
-from api.witnessing import MAX_ANSWER_BYTES, WitnessSubmitter
+from ledger.log.witness_protocol import AddCheckpoint, WitnessEndpoint
 from ledger.store.cosignatures import cosigned_checkpoint, last_cosigned_size
 from ledger.store.ledger import Ledger
-from ledger.witness.protocol import AddCheckpoint, WitnessEndpoint
-from ledger.witness.state import WitnessState
-from ledger.witness.witness import TrustedLog, Witness
 from signer.keys import SigningKey
 from signer.note import CosignatureSigner, NoteVerifier, Verifier, open_note, parse_note
 from tests.api.conftest import make_api
 from tests.e2e.conftest import live_server
 from tests.ledger.conftest import ORIGIN, PASSPHRASE, LedgerFixture, create_ledger
 from tests.scenarios.world import World, gtin
+from traceledger.server import witness_server
 from traceledger.settings import Home
+from traceledger.witnessing import MAX_ANSWER_BYTES, WitnessSubmitter, witnessing_lifespan
+from witness.state import WitnessState
+from witness.witness import TrustedLog, Witness
 
 
 @dataclass
@@ -49,7 +49,7 @@ def _witness(folder: Path, ledger: Ledger, name: str = "witness.samr.example/w1"
 @contextmanager
 def serving_witness(witness: Witness, vkey: str | None = None) -> Iterator[Served]:
     """``witness`` served by uvicorn; the log is told its key is ``vkey`` (default: its real key)."""
-    with live_server(create_witness_app(WitnessAppSettings(witness))) as url:
+    with live_server(witness_server(witness)) as url:
         yield Served(witness, WitnessEndpoint.from_config(url, vkey or witness.cosigner.vkey))
 
 
@@ -144,7 +144,9 @@ def test_a_cosignature_by_another_key_is_neither_stored_nor_served(
 def test_a_witness_that_is_down_never_blocks_appends(tmp_path: Path, fixture: LedgerFixture) -> None:
     with serving_witness(_witness(tmp_path, fixture.ledger)) as served:
         pass  # stopped: its port no longer answers
-    with TestClient(make_api(fixture, read_rate_limit=None, witnesses=[served.endpoint])) as client:
+    with TestClient(
+        make_api(fixture, read_rate_limit=None, lifespans=[witnessing_lifespan([served.endpoint])])
+    ) as client:
         created = client.post("/v1/events", json=fixture.registration(1))
         assert created.status_code == 201, created.text
         assert submit(fixture.ledger, served.endpoint) == {served.endpoint: False}
@@ -213,7 +215,7 @@ def test_an_endless_answer_is_read_no_further_than_its_limit(
 def test_a_served_api_submits_in_the_background(tmp_path: Path, fixture: LedgerFixture) -> None:
     """Both apps under uvicorn: an event posted to the API ends up in a checkpoint the witness cosigned."""
     with serving_witness(_witness(tmp_path, fixture.ledger)) as served:
-        api = make_api(fixture, read_rate_limit=None, witnesses=[served.endpoint])
+        api = make_api(fixture, read_rate_limit=None, lifespans=[witnessing_lifespan([served.endpoint])])
         with live_server(api) as base:
             assert httpx.post(f"{base}/v1/events", json=fixture.registration(1), timeout=30).status_code == 201
             deadline = time.monotonic() + 60

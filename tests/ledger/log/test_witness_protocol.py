@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.log.merkle import MerkleTree, leaf_hash
-from ledger.witness.errors import InconsistentCheckpoint, MalformedWitnessRequest, WitnessConfigError
-from ledger.witness.protocol import (
+from ledger.log.witness_errors import InconsistentCheckpoint, MalformedWitnessRequest, WitnessConfigError
+from ledger.log.witness_protocol import (
     AddCheckpoint,
     WitnessEndpoint,
     parse_cosignature_lines,
@@ -22,8 +22,8 @@ from ledger.witness.protocol import (
 from signer.errors import NoteError
 from signer.keys import SigningKey
 from signer.note import CosignatureSigner
-from tests.ledger.witness.conftest import Log, open_witness
 from tests.strategies import add_checkpoint_parts, merkle_consistency_cases
+from tests.witness.conftest import Log, open_witness
 
 SPEC_EXAMPLE = """old 20852014
 PlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ledger.errors import CheckpointError, ConsistencyProofError
 from ledger.log.checkpoint import parse_checkpoint_body
 from ledger.log.merkle import EMPTY_ROOT, verify_consistency
-from ledger.witness.errors import (
+from ledger.log.witness_errors import (
     ConflictingRoot,
     InconsistentCheckpoint,
     MalformedWitnessRequest,
@@ -25,10 +25,10 @@ from ledger.witness.errors import (
     UnknownLog,
     UntrustedCheckpoint,
 )
-from ledger.witness.protocol import AddCheckpoint
-from ledger.witness.state import Witnessed, WitnessState
+from ledger.log.witness_protocol import AddCheckpoint
 from signer.errors import NoteError
 from signer.note import CosignatureSigner, Note, NoteVerifier, open_note, parse_note
+from witness.state import Witnessed, WitnessState
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import pytest
 
 from ledger.log.checkpoint import checkpoint_body
 from ledger.log.merkle import EMPTY_ROOT
-from ledger.witness.errors import (
+from ledger.log.witness_errors import (
     ConflictingRoot,
     InconsistentCheckpoint,
     MalformedWitnessRequest,
@@ -23,12 +23,12 @@ from ledger.witness.errors import (
     UntrustedCheckpoint,
     WitnessError,
 )
-from ledger.witness.protocol import AddCheckpoint
-from ledger.witness.state import Witnessed
-from ledger.witness.witness import Witness
+from ledger.log.witness_protocol import AddCheckpoint
 from signer.keys import SigningKey
 from signer.note import NoteSigner, NoteVerifier, open_note, parse_cosignature, parse_note, sign_note
-from tests.ledger.witness.conftest import FORK, ORIGIN, Log, forged_signature, open_witness
+from tests.witness.conftest import FORK, ORIGIN, Log, forged_signature, open_witness
+from witness.state import Witnessed
+from witness.witness import Witness
 
 
 def _cosigned_size(witness: Witness, log: Log, body: str, size: int) -> int:
@@ -178,8 +178,8 @@ def test_its_state_survives_a_restart(tmp_path: Path, log: Log) -> None:
 _DIES_AFTER_COMMIT = """
 import os, sys
 from pathlib import Path
-from ledger.witness.state import WitnessState
-from tests.ledger.witness.conftest import Log, open_witness
+from witness.state import WitnessState
+from tests.witness.conftest import Log, open_witness
 
 class Dying(WitnessState):
     def advance(self, origin, decide):
@@ -198,7 +198,7 @@ def test_a_crash_between_persisting_and_answering_is_safe(tmp_path: Path, log: L
     _cosigned_size(open_witness(tmp_path, log), log, log.request(0, 10), 10)
     died = subprocess.run(
         [sys.executable, "-c", _DIES_AFTER_COMMIT, str(tmp_path)],
-        cwd=Path(__file__).resolve().parents[3], capture_output=True, text=True, timeout=120, check=False,
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert (died.returncode, died.stdout) == (3, ""), died.stderr
     restarted = open_witness(tmp_path, log)

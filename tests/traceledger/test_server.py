@@ -6,7 +6,7 @@ import stat
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from traceledger.portal import SCAN_SALT_BYTES, SCAN_SALT_FILE, scan_salt
+from traceledger.server import SCAN_SALT_BYTES, SCAN_SALT_FILE, scan_salt
 from traceledger.settings import Home
 
 

@@ -1,36 +1,38 @@
 """The log's side of c2sp.org/tlog-witness: submit each new checkpoint to the configured witnesses, keep their
 cosignatures.
 
-A background task of the API app, never part of the append path: it looks for a new checkpoint every
-``POLL_SECONDS`` (any process may have appended it) and sends it to every witness that has not cosigned it, with
-``old <the size that witness last cosigned>`` and a consistency proof from the ledger. A 409 answer names the
-size the witness holds (it may have stored a checkpoint whose answer was lost); the request is retried once from
-it. A witness that is down or refuses is retried later with a growing delay and reported in the server log;
-appends never wait for witnesses and never fail because of them.
+A background task of the API app (one of its ``ApiSettings.lifespans``, set by ``traceledger.server``), never part
+of the append path: it looks for a new checkpoint every ``POLL_SECONDS`` (any process may have appended it) and
+sends it to every witness that has not cosigned it, with ``old <the size that witness last cosigned>`` and a
+consistency proof from the ledger. A 409 answer names the size the witness holds (it may have stored a checkpoint
+whose answer was lost); the request is retried once from it. A witness that is down or refuses is retried later
+with a growing delay and reported in the server log; appends never wait for witnesses and never fail because of
+them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 import anyio
 import anyio.to_thread
 import httpx
 from litestar import Litestar
 
+from api import Lifespan, app_ledger
 from ledger.errors import LedgerError
 from ledger.log.checkpoint import Checkpoint
-from ledger.store.cosignatures import last_cosigned_size, record_cosignature
-from ledger.store.ledger import Ledger
-from ledger.witness.protocol import (
+from ledger.log.witness_protocol import (
     SIZE_MEDIA_TYPE,
     AddCheckpoint,
     WitnessEndpoint,
     parse_cosignature_lines,
     parse_size_body,
 )
+from ledger.store.cosignatures import last_cosigned_size, record_cosignature
+from ledger.store.ledger import Ledger
 from signer.errors import TraceledgerError
 
 POLL_SECONDS = 0.5
@@ -157,10 +159,8 @@ async def _answer_text(response: httpx.Response) -> str:
     return body[:MAX_ANSWER_BYTES].decode("utf-8", errors="replace")
 
 
-def witnessing_lifespan(
-    witnesses: Sequence[WitnessEndpoint], ledger_of: Callable[[Litestar], Ledger]
-) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
-    """A lifespan running a ``WitnessSubmitter`` on the app's ledger while the app serves (none without witnesses)."""
+def witnessing_lifespan(witnesses: Sequence[WitnessEndpoint]) -> Lifespan:
+    """A lifespan running a ``WitnessSubmitter`` on the API app's ledger while it serves (none without witnesses)."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -168,7 +168,7 @@ def witnessing_lifespan(
             yield
             return
         async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_SECONDS) as client, anyio.create_task_group() as group:
-            group.start_soon(WitnessSubmitter(ledger_of(app), witnesses, client).run)
+            group.start_soon(WitnessSubmitter(app_ledger(app), witnesses, client).run)
             try:
                 yield
             finally:

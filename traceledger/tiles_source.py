@@ -1,8 +1,8 @@
 """A remote log as an audit source, read through the C2SP tlog-tiles API only: ``/checkpoint``, entry bundles
 and hash tiles, exactly what a mirror or a CDN would serve, so the audit needs nothing else from the server.
 
-It lives in the composition root rather than in ``ledger.audit`` because it speaks HTTP (httpx), and it formats
-tile paths with the server's own ``api.tiles.tile_path``. Answers are data to be checked, never trusted: a tile
+It lives in the composition root rather than in ``ledger.audit`` because it speaks HTTP (httpx); the tile paths and
+the bundle format are the server's own, ``ledger.log.tiles``. Answers are data to be checked, never trusted: a tile
 or bundle the server does not serve, or serves malformed or oversized, becomes a finding; only an unreachable
 server stops the audit.
 """
@@ -14,17 +14,17 @@ from types import TracebackType
 
 import httpx
 
-from api.tiles import TILE_HEIGHT, TILE_WIDTH, tile_path
 from ledger.audit import AuditReport, Finding, RawEntry, StoredCheckpoint
 from ledger.audit.sources import ReplayOutcome
 from ledger.errors import LedgerStateError
 from ledger.log.checkpoint import parse_checkpoint_body
 from ledger.log.merkle import HASH_SIZE, NodeId
+from ledger.log.tiles import MAX_BUNDLE_BYTES, TILE_HEIGHT, TILE_WIDTH, split_bundle, tile_path
 from signer.errors import TraceledgerError
 from signer.note import parse_note
 from traceledger.client import DEFAULT_TIMEOUT, USER_AGENT, ServerUnreachable, check_url
 
-MAX_BODY_BYTES = TILE_WIDTH * (2 + 0xFFFF)  # the largest entry bundle: 256 entries of a uint16 length and bytes
+MAX_BODY_BYTES = MAX_BUNDLE_BYTES  # no answer the tiles API gives is larger than the largest entry bundle
 NOT_PUBLISHED = "views, attachments and cosignature rows are not published by the tiles API: not compared"
 
 
@@ -80,7 +80,7 @@ class TilesSource:
             width = min(TILE_WIDTH, self.size - first)
             path = tile_path("entries", tile, width)
             body = self.fetch(path)
-            datas = _split_bundle(body, width) if isinstance(body, bytes) else body
+            datas = _bundle_entries(body, width) if isinstance(body, bytes) else body
             if isinstance(datas, str):
                 self.problems.append(Finding("tile", datas, LedgerStateError.slug, index=tile, kind=path, at=first))
                 return  # what follows cannot be placed: the auditor names the first missing entry
@@ -98,22 +98,12 @@ class TilesSource:
         report.notes.append(NOT_PUBLISHED)
 
 
-def _split_bundle(body: bytes, width: int) -> list[bytes] | str:
-    """An entry bundle's entries (each a big-endian uint16 length and the bytes), or what is wrong with it."""
-    entries: list[bytes] = []
-    offset = 0
-    while offset < len(body):
-        if offset + 2 > len(body):
-            return f"the bundle ends inside entry {len(entries)}'s length"
-        length = int.from_bytes(body[offset : offset + 2], "big")
-        offset += 2
-        if offset + length > len(body):
-            return f"the bundle ends inside entry {len(entries)}"
-        entries.append(body[offset : offset + length])
-        offset += length
-    if len(entries) != width:
-        return f"the bundle holds {len(entries)} entries, not {width}"
-    return entries
+def _bundle_entries(body: bytes, width: int) -> list[bytes] | str:
+    """A served entry bundle's entries, or what is wrong with it."""
+    try:
+        return split_bundle(body, width)
+    except LedgerStateError as exc:
+        return exc.detail
 
 
 class TileNodes:

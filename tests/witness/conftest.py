@@ -14,11 +14,11 @@ import pytest
 
 from ledger.log.checkpoint import checkpoint_body
 from ledger.log.merkle import MerkleTree, leaf_hash
-from ledger.witness.protocol import AddCheckpoint
-from ledger.witness.state import WitnessState
-from ledger.witness.witness import TrustedLog, Witness
+from ledger.log.witness_protocol import AddCheckpoint
 from signer.keys import SigningKey
 from signer.note import CosignatureSigner, NoteSigner, sign_note
+from witness.state import WitnessState
+from witness.witness import TrustedLog, Witness
 
 ORIGIN = "trace.example.org/log"
 WITNESS_NAME = "witness.samr.example/w1"
