@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 from litestar import Request
 from litestar.params import QueryParameter
 
+from verify_portal.shown import Parts, parts
+
 Language = Literal["zh-CN", "en"]
 Lang = Annotated[str | None, QueryParameter(description="zh or en")]  # a page's ``?lang=``, read by negotiate_language
 DEFAULT_LANGUAGE: Language = "zh-CN"
@@ -58,6 +60,19 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "验证失败：部分记录与日志不符，请勿信任本页内容",
         "Verification failed: some records do not match the log; do not trust this page",
     ),
+    "verdict_unsupported": (
+        "此浏览器无法验证本页记录：请用较新的浏览器或在电脑上打开本页。这并不表示商品有问题。",
+        "This browser cannot verify these records: open this page in a newer browser or on a computer. This says "
+        "nothing against the product.",
+    ),
+    "unsupported": ("无法验证", "cannot check"),
+    "unverified": ("未验证", "not verified"),
+    "unverified_title": (
+        "这项内容来自本网站，不在已签名的记录中，您的手机无法核对",
+        "This comes from the website, not from the signed records: your phone cannot check it",
+    ),
+    "field_mismatch": ("✗ 与签名记录不符", "✗ differs from the signed record"),
+    "field_failed": ("✗ 记录未通过验证", "✗ its record failed verification"),
     "event_pending": ("待验证", "checking"),
     "event_verified": ("已验证", "verified"),
     "event_failed": ("验证失败", "failed"),
@@ -203,6 +218,10 @@ class Texts:
     def __call__(self, key: str, **values: Any) -> str:
         text = _TEXTS[key][self._column]
         return text.format(**values) if values else text
+
+    def parts(self, key: str, **values: object) -> Parts:
+        """The key's text with its values kept apart, so that each can carry its binding (``verify_portal.shown``)."""
+        return parts(_TEXTS[key][self._column], values)
 
 
 def _accepted(header: str) -> list[tuple[float, str]]:

@@ -2,7 +2,9 @@
 
 Everything here is plain data for the templates; the page never embeds the history bundle itself (the browser
 fetches it and checks each event against the log), so each timeline event carries the leaf index and event id
-that tie it to the bundle's entry, and the kind and time exactly as signed, which the browser compares.
+that tie it to the bundle's entry, and the kind and time exactly as signed, which the browser compares. Every value
+shown is a ``Shown`` bound to where the browser finds it among the entries it verified (``verify_portal.shown``);
+what the log cannot vouch for (scans, witnesses, sanctions outside the bundle) is left unbound, marked unverified.
 """
 
 from __future__ import annotations
@@ -25,6 +27,19 @@ from ledger.store.scans import scan_count, scans_of
 from signer.note import parse_note
 from verify_portal.copies import MAX_DEVICES_AFTER_RECEIPT, CopySuspicion, copy_suspicion
 from verify_portal.i18n import Texts
+from verify_portal.shown import (
+    CHECKPOINT_SIZE,
+    CONSUMER,
+    Binding,
+    Format,
+    Line,
+    Shown,
+    attachment,
+    average_tenths,
+    entry,
+    ratings,
+    scanned,
+)
 
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")  # consumers read times as the clock on their wall shows them
 
@@ -36,44 +51,48 @@ class TimelineEvent:
     signed_kind: str  # the payload's kind and time, exactly as signed: verify.js checks them against the entry
     signed_time: str
     kind: str  # the CSS class: production, inspection, listing, dispatch, handoff, arrival, signature, ...
-    title: str
-    time: str  # the signer's claimed time, local
-    actor: str
-    details: tuple[str, ...] = ()
-    rating: int | None = None
-    text: str | None = None  # a review's text, or the note that it was removed
-    text_removed: bool = False
+    title: Shown
+    time: Shown  # the signer's claimed time, local
+    actor: Shown
+    details: tuple[Line, ...] = ()
+    rating: int | None = None  # a review's, shown as stars
+    stars: Shown | None = None
+    text: Shown | None = None  # a review's text
+    text_removed: bool = False  # its content was erased (or never uploaded): "content removed", not a mismatch
     warning: bool = False  # a failed inspection, a damaged or refused parcel, a complaint, a recall
 
 
 @dataclass(frozen=True)
 class HeaderField:
     label: str
-    value: str
+    value: Line
     wide: bool = False  # a long value (a licence, a place) takes the header's full width
 
 
 @dataclass(frozen=True)
 class Banner:
     level: str  # danger or warning
-    title: str
-    lines: tuple[str, ...] = ()
+    title: Line
+    lines: tuple[Line, ...] = ()
 
 
 @dataclass
 class SubjectPage:
     subject: str
     kind: str  # batch, item or parcel
-    heading: str
-    kind_label: str
-    producer: str | None = None
-    producer_verified: str | None = None  # "registered by ..." when the producer's registration is in the log
+    heading: Line
+    kind_label: Line
+    producer: Shown | None = None
+    producer_verified: Line | None = None  # "registered by ..." when the producer's registration is in the log
     fields: list[HeaderField] = field(default_factory=list)
     banners: list[Banner] = field(default_factory=list)
     events: list[TimelineEvent] = field(default_factory=list)
-    checkpoint_size: int = 0
-    witnesses: int = 0
-    scan_count: int = 0
+    log: tuple[Line, ...] = ()  # the checkpoint's size, its witnesses, the scans
+
+    @property
+    def title(self) -> str:
+        """The heading as plain text, for the document's title."""
+        return "".join(p if isinstance(p, str) else p.text for p in self.heading.parts)
 
 
 def local_time(moment: datetime) -> str:
@@ -89,10 +108,13 @@ def _money(fen: int) -> str:
 
 
 class _Names:
-    """Who signed what: kids and USCCs to public names, read from the views in a few bulk queries."""
+    """Who signed what: kids and USCCs to public names, read from the views in a few bulk queries, each bound to
+    the verified registration the browser reaches from the event (``registered``: actors whose registration the
+    bundle carries; a name the bundle cannot back is shown unverified)."""
 
-    def __init__(self, ledger: Ledger, payloads: Iterable[EventPayload], texts: Texts) -> None:
+    def __init__(self, ledger: Ledger, payloads: Iterable[EventPayload], texts: Texts, registered: set[str]) -> None:
         self._texts = texts
+        self._registered = registered
         payloads = list(payloads)
         kids = {p.actor for p in payloads}
         keys = ledger.view_rows([(KEYS, kid) for kid in kids])
@@ -105,129 +127,201 @@ class _Names:
     def actor_id(self, kid: str) -> str | None:
         return self._actor_of.get(kid)
 
-    def of_actor(self, actor_id: str) -> str:
+    def name(self, actor_id: str) -> str:
         row = self.actors.get(actor_id)
         return str(row["name"]) if row else actor_id
 
-    def of_kid(self, kid: str) -> str:
+    def named(self, event_id: str, path: str, actor_id: str) -> Shown:
+        """The name of the actor whose id the event holds at ``path`` (``data.to``, ``data.from``)."""
+        bound = actor_id in self._registered
+        return Shown(self.name(actor_id), entry(event_id, "data.name", via=path) if bound else None)
+
+    def signer(self, event_id: str, kid: str) -> Shown:
+        """The name of the actor whose key signed the event, or "a consumer" for a consignee key."""
         actor_id = self._actor_of.get(kid)
-        return self.of_actor(actor_id) if actor_id else self._texts("consumer")
+        if actor_id is None:
+            return Shown(self._texts("consumer"), entry(event_id, "actor", format="holder", value=CONSUMER))
+        return Shown(self.name(actor_id), entry(event_id, "data.name", via="signer"))
 
 
-def _review_text(ledger: Ledger, payload: EventPayload) -> tuple[str | None, bool]:
+def _review_text(ledger: Ledger, event_id: str, payload: EventPayload) -> tuple[Shown | None, bool]:
     if not payload.attachments:
         return None, False
     text = attachment_text(ledger, payload.attachments[0].digest)
-    return text, text is None
+    return (None, True) if text is None else (Shown(text, attachment(event_id)), False)
 
 
-def _event(ledger: Ledger, entry: StoredEntry, payload: EventPayload, names: _Names, texts: Texts,
-           destinations: Mapping[str, str | None]) -> TimelineEvent:  # fmt: skip
-    data: Mapping[str, Any] = payload.data
-    kind = payload.kind
-    details: list[str] = []
-    warning = False
-    rating: int | None = None
-    text: str | None = None
-    removed = False
+def _label(texts: Texts, key: str, event_id: str, path: str, value: str, default: str | None = None) -> Shown:
+    """An enum value shown by its translation: the browser checks the value the element names."""
+    return Shown(texts(f"{key}_{value}"), entry(event_id, path, value=value, default=default))
+
+
+def _details(eid: str, data: Mapping[str, Any], kind: str, names: _Names, texts: Texts) -> list[Line]:
+    """The lines under an event's title, each value bound to the payload (``kind`` as the page names it)."""
+
+    def at(path: str, format: Format = "text") -> Shown:
+        value = data[path.removeprefix("data.")]
+        return Shown(_money(value) if format == "money" else str(value), entry(eid, path, format=format))
+
     if kind == "production":
-        details.append(texts("produced", quantity=data["quantity"], unit=data["unit"], place=data["place"]))
-    elif kind == "inspection":
-        warning = data["result"] == "fail"
-        details.append(texts(f"inspection_{data['result']}", standard=data["standard"]))
-    elif kind == "listing":
-        details.append(texts("price", price=_money(data["price"])))
-    elif kind == "shipment" and data["type"] == "dispatch":
-        kind = "dispatch"
+        return [
+            Line(texts.parts("produced", quantity=at("data.quantity"), unit=at("data.unit"), place=at("data.place")))
+        ]
+    if kind == "inspection":
+        line = texts.parts(f"inspection_{data['result']}", standard=at("data.standard"))
+        return [Line(line, entry(eid, "data.result", value=data["result"]))]
+    if kind == "listing":
+        return [Line(texts.parts("price", price=at("data.price", "money")))]
+    if kind == "dispatch":
         to = data.get("to")
         key = "dispatch_to_actor" if to else "dispatch_to_consumer"
-        details.append(texts(key, place=data["location"], to=names.of_actor(to) if to else ""))
-    elif kind == "shipment":
-        arrived = names.actor_id(payload.actor) == destinations.get(payload.subject)
-        kind = "arrival" if arrived else "handoff"
-        details.append(texts("handoff", place=data["location"], from_=names.of_actor(data["from"])))
-    elif kind == "signature":
-        warning = data["condition"] != "intact"
-        details.append(texts("signature", condition=texts(f"condition_{data['condition']}")))
-    elif kind == "review":
-        rating = int(data["rating"])
-        text, removed = _review_text(ledger, payload)
-    elif kind == "complaint":
-        warning = True
-        details.append(texts("complaint_category", category=texts(f"complaint_{data['category']}")))
-        details.append(texts("complaint_channel", channel=texts(f"channel_{data.get('channel', 'consumer')}")))
-    elif kind == "complaint.resolution":
-        details.append(texts("resolution_outcome", outcome=texts(f"outcome_{data['outcome']}")))
+        return [Line(texts.parts(key, place=at("data.location"), to=names.named(eid, "data.to", to) if to else ""))]
+    if kind in ("handoff", "arrival"):
+        return [
+            Line(texts.parts("handoff", place=at("data.location"), from_=names.named(eid, "data.from", data["from"])))
+        ]
+    if kind == "signature":
+        line = texts.parts("signature", condition=texts(f"condition_{data['condition']}"))
+        return [Line(line, entry(eid, "data.condition", value=data["condition"]))]
+    if kind == "complaint":
+        category = _label(texts, "complaint", eid, "data.category", data["category"])
+        channel = _label(texts, "channel", eid, "data.channel", data.get("channel", "consumer"), default="consumer")
+        return [Line(texts.parts("complaint_category", category=category)),
+                Line(texts.parts("complaint_channel", channel=channel))]  # fmt: skip
+    if kind == "complaint.resolution":
+        outcome = _label(texts, "outcome", eid, "data.outcome", data["outcome"])
+        lines = [Line(texts.parts("resolution_outcome", outcome=outcome))]
         if data.get("compensation"):
-            details.append(texts("compensation", amount=_money(data["compensation"])))
-    elif kind == "recall":
-        warning = True
-        details.append(texts("recall_detail", reason=texts(f"reason_{data['reason']}"), level=data["level"]))
+            lines.append(Line(texts.parts("compensation", amount=at("data.compensation", "money"))))
+        return lines
+    if kind == "recall":
+        reason = _label(texts, "reason", eid, "data.reason", data["reason"])
+        return [Line(texts.parts("recall_detail", reason=reason, level=at("data.level")))]
+    return []
+
+
+def _event(ledger: Ledger, stored: StoredEntry, payload: EventPayload, names: _Names, texts: Texts,
+           destinations: Mapping[str, str | None]) -> TimelineEvent:  # fmt: skip
+    data: Mapping[str, Any] = payload.data
+    eid = stored.event_id
+    kind = payload.kind
+    title_binding = entry(eid, "kind", value=payload.kind)
+    if kind == "shipment":
+        arrived = data["type"] == "handoff" and names.actor_id(payload.actor) == destinations.get(payload.subject)
+        kind = "arrival" if arrived else str(data["type"])
+        title_binding = entry(eid, "data.type", value=str(data["type"]))
+    rating: int | None = None
+    stars: Shown | None = None
+    text: Shown | None = None
+    removed = False
+    if kind == "review":
+        rating = int(data["rating"])
+        stars = Shown("★" * rating + "☆" * (5 - rating), entry(eid, "data.rating", format="stars"))
+        text, removed = _review_text(ledger, eid, payload)
+    warning = (
+        kind in ("complaint", "recall")
+        or (kind == "inspection" and data["result"] == "fail")
+        or (kind == "signature" and data["condition"] != "intact")
+    )
     return TimelineEvent(
-        entry.leaf_index, entry.event_id, payload.kind, payload.time, kind.replace(".", "-"), texts(f"ev_{kind}"),
-        local_time(parse_time(payload.time, "time")), names.of_kid(payload.actor), tuple(details), rating, text,
-        removed, warning,
+        stored.leaf_index, eid, payload.kind, payload.time, kind.replace(".", "-"),
+        Shown(texts(f"ev_{kind}"), title_binding),
+        Shown(local_time(parse_time(payload.time, "time")), entry(eid, "time", format="datetime")),
+        names.signer(eid, payload.actor), tuple(_details(eid, data, kind, names, texts)), rating, stars, text, removed,
+        warning,
     )  # fmt: skip
+
+
+def _product_header(ledger: Ledger, page: SubjectPage, batch: Mapping[str, Any], production: StoredEntry | None,
+                    history: History, texts: Texts, label: tuple[date, str] | None) -> None:  # fmt: skip
+    """The product's name, category, producer, licence, lot, serial, size, place, expiry and rating."""
+    pid = production.event_id if production else ""
+
+    def at(path: str, value: object) -> Shown:
+        return Shown(str(value), entry(pid, path) if production else None)
+
+    producer = ledger.view(ACTORS, str(batch["producer"]))
+    page.heading = Line((at("data.product", batch["product"]),))
+    category = str(batch["category"])
+    kind = Shown(texts(f"category_{category}"), entry(pid, "data.category", value=category) if production else None)
+    page.kind_label = Line((kind, " · ", *page.kind_label.parts))
+    if producer is not None:
+        page.producer = Shown(str(producer["name"]), entry(pid, "data.name", via="signer") if production else None)
+        registrar = _registrar_name(ledger, str(producer["registration"]))
+        if registrar is not None:
+            name = Shown(registrar, entry(pid, "data.name", via="signer signer") if production else None)
+            page.producer_verified = Line(texts.parts("registered_by", name=name))
+        wanted = CATEGORY_LICENCES.get(category, (None, None))[0]
+        for n, licence in enumerate(producer["licences"]):
+            if licence["type"] == wanted:
+                until = parse_time(licence["valid_until"], "valid_until")
+                key = "licence_valid_until" if until > datetime.now(UTC) else "licence_expired"
+                number = Shown(str(licence["number"]), _licence(pid, n, "number"))
+                day = Shown(local_time(until)[:10], _licence(pid, n, "valid_until", "date"))
+                page.fields.append(HeaderField(texts("licence"), Line(texts.parts(key, number=number, date=day)), True))
+    page.fields.append(HeaderField(texts("lot"), Line((Shown(str(batch["lot"]), scanned("10")),))))
+    if history.subject.serial is not None:
+        page.fields.append(HeaderField(texts("serial"), Line((Shown(history.subject.serial, scanned("21")),))))
+    size = (at("data.quantity", batch["quantity"]), " ", at("data.unit", batch["unit"]))
+    page.fields.append(HeaderField(texts("batch_size"), Line(size)))
+    if production is not None:
+        place = LogEntry.parse(production.data).event.payload.data["place"]
+        page.fields.append(HeaderField(texts("place"), Line((at("data.place", place),)), wide=True))
+    ends = []  # the dates it expires by: the batch's own, the label's
+    if batch.get("expiry"):
+        ends.append((date.fromisoformat(batch["expiry"]), at("data.expiry", batch["expiry"])))
+    if label is not None:
+        ends.append((label[0], Shown(label[0].isoformat(), scanned("17", label[1]))))
+    if ends:
+        page.fields.append(HeaderField(texts("expiry"), Line((ends[0][1],))))
+        end, shown = min(ends, key=lambda e: e[0])
+        if end < today():
+            page.banners.append(Banner("danger", Line(texts.parts("banner_expired", date=shown))))
+    reviews = [e.rating for e in page.events if e.rating is not None]
+    if reviews:  # those the page lists, which the browser can recount
+        average = Shown(average_tenths(sum(reviews), len(reviews)), ratings("average"))
+        count = Shown(str(len(reviews)), ratings("count"))
+        page.fields.append(
+            HeaderField(texts("rating"), Line(texts.parts("rating_value", average=average, count=count)))
+        )
+
+
+def _licence(production: str, n: int, key: str, format: Format = "text") -> Binding | None:
+    """The ``n``-th licence of the verified registration of the producer that signed ``production``."""
+    return entry(production, f"data.licences.{n}.{key}", via="signer", format=format) if production else None
 
 
 def _registrar_name(ledger: Ledger, registration: str) -> str | None:
     """The public name of the registrar that signed an actor's registration (None for the genesis registrars)."""
-    entry = ledger.entries_by_event_ids([registration])
-    if not entry:
+    found = ledger.entries_by_event_ids([registration])
+    if not found:
         return None
-    kid = LogEntry.parse(entry[0].data).event.payload.actor
+    kid = LogEntry.parse(found[0].data).event.payload.actor
     key = ledger.view(KEYS, kid)
     registrar = ledger.view(ACTORS, str(key["actor"])) if key else None
     return str(registrar["name"]) if registrar else None
 
 
-def _product_header(ledger: Ledger, page: SubjectPage, batch: Mapping[str, Any], production: EventPayload | None,
-                    history: History, texts: Texts, label_date: date | None) -> None:  # fmt: skip
-    producer = ledger.view(ACTORS, str(batch["producer"]))
-    page.heading = str(batch["product"])
-    page.kind_label = f"{texts('category_' + str(batch['category']))} · {page.kind_label}"
-    if producer is not None:
-        page.producer = str(producer["name"])
-        registrar = _registrar_name(ledger, str(producer["registration"]))
-        page.producer_verified = texts("registered_by", name=registrar) if registrar else texts("verified_identity")
-        wanted = CATEGORY_LICENCES.get(str(batch["category"]), (None, None))[0]
-        for licence in producer["licences"]:
-            if licence["type"] == wanted:
-                until = parse_time(licence["valid_until"], "valid_until")
-                key = "licence_valid_until" if until > datetime.now(UTC) else "licence_expired"
-                value = texts(key, number=licence["number"], date=local_time(until)[:10])
-                page.fields.append(HeaderField(texts("licence"), value, wide=True))
-    page.fields.append(HeaderField(texts("lot"), str(batch["lot"])))
-    if history.subject.serial is not None:
-        page.fields.append(HeaderField(texts("serial"), history.subject.serial))
-    page.fields.append(HeaderField(texts("batch_size"), f"{batch['quantity']} {batch['unit']}"))
-    if production is not None:
-        page.fields.append(HeaderField(texts("place"), str(production.data["place"]), wide=True))
-    expiry = date.fromisoformat(batch["expiry"]) if batch.get("expiry") else label_date
-    if expiry is not None:
-        page.fields.append(HeaderField(texts("expiry"), expiry.isoformat()))
-    ends = [d for d in (expiry, label_date) if d is not None]
-    if ends and min(ends) < today():
-        page.banners.append(Banner("danger", texts("banner_expired", date=min(ends).isoformat())))
-    reviews = batch["reviews"]
-    if reviews["count"]:
-        average = f"{reviews['sum'] / reviews['count']:.1f}"
-        page.fields.append(HeaderField(texts("rating"), texts("rating_value", average=average, count=reviews["count"])))
-
-
-def _parcel_header(ledger: Ledger, page: SubjectPage, dispatch: EventPayload | None, texts: Texts) -> None:
-    page.heading = f"{texts('kind_parcel')} {page.subject.removeprefix('00/')}"
+def _parcel_header(ledger: Ledger, page: SubjectPage, dispatch: tuple[str, EventPayload] | None, texts: Texts) -> None:
+    """The parcel's code and contents; a content's product and unit are another batch's, not in this bundle."""
+    page.heading = Line((texts("kind_parcel"), " ", Shown(page.subject.removeprefix("00/"), scanned("00"))))
     if dispatch is None:
         return
-    batches = ledger.view_rows([(BATCHES, str(c["batch"])) for c in dispatch.data["contents"]])
-    for content in dispatch.data["contents"]:
+    eid, payload = dispatch
+    contents = payload.data["contents"]
+    batches = ledger.view_rows([(BATCHES, str(c["batch"])) for c in contents])
+    for n, content in enumerate(contents):
         batch = batches.get((BATCHES, str(content["batch"])))
-        name = str(batch["product"]) if batch else str(content["batch"])
-        unit = str(batch["unit"]) if batch else ""
-        page.fields.append(HeaderField(texts("contents"), f"{name} × {content['quantity']} {unit}".strip(), wide=True))
+        name = Shown(str(batch["product"]) if batch else str(content["batch"]))
+        quantity = Shown(str(content["quantity"]), entry(eid, f"data.contents.{n}.quantity"))
+        value: tuple[str | Shown, ...] = (name, " × ", quantity)
+        if batch:
+            value += (" ", Shown(str(batch["unit"])))
+        page.fields.append(HeaderField(texts("contents"), Line(value), wide=True))
 
 
 def _black_list_banner(ledger: Ledger, history: History, texts: Texts) -> Banner:
+    """Who is on the black list and why: sanctions are not in the product's bundle, so this is unverified."""
     lines = []
     rows = ledger.view_rows([(view, a) for a in history.black_listed for view in (ACTORS, SANCTIONS)])
     for actor_id in history.black_listed:
@@ -236,18 +330,30 @@ def _black_list_banner(ledger: Ledger, history: History, texts: Texts) -> Banner
         active = rows.get((SANCTIONS, actor_id), {"active": []})["active"]
         events = ledger.entries_by_event_ids(s["event"] for s in active if s["list"] == "black")
         reasons = [str(LogEntry.parse(e.data).event.payload.data["reason"]) for e in events]
-        lines.append(f"{name}：{'；'.join(reasons)}" if texts.language == "zh-CN" else f"{name}: {'; '.join(reasons)}")
-    return Banner("danger", texts("banner_black_listed"), tuple(lines))
+        line = f"{name}：{'；'.join(reasons)}" if texts.language == "zh-CN" else f"{name}: {'; '.join(reasons)}"
+        lines.append(Line((Shown(line),)))
+    return Banner("danger", Line((Shown(texts("banner_black_listed")),)), tuple(lines))
 
 
 def _copy_banner(suspicion: CopySuspicion, texts: Texts) -> Banner:
+    """The portal's own scan records, not the log's: unverified."""
     lines = []
     if suspicion.places:
         lines.append(texts("banner_copy_places", places="、".join(suspicion.places)))
     if suspicion.devices_after_receipt > MAX_DEVICES_AFTER_RECEIPT:
         lines.append(texts("banner_copy_devices", count=suspicion.devices_after_receipt))
-    lines.append(texts("banner_copy_advice"))
-    return Banner("warning", texts("banner_copy"), tuple(lines))
+    shown = tuple(Line((Shown(line),)) for line in lines)
+    return Banner("warning", Line((Shown(texts("banner_copy")),)), (*shown, Line((texts("banner_copy_advice"),))))
+
+
+def _recall_banner(recall: tuple[str, EventPayload] | None, texts: Texts) -> Banner:
+    if recall is None:
+        return Banner("danger", Line((Shown(texts("banner_recall")),)))
+    eid, payload = recall
+    reason = _label(texts, "reason", eid, "data.reason", payload.data["reason"])
+    level = Shown(str(payload.data["level"]), entry(eid, "data.level"))
+    title = Line((Shown(texts("banner_recall"), entry(eid, "kind", value="recall")),))
+    return Banner("danger", title, (Line(texts.parts("banner_recall_reason", reason=reason, level=level)),))
 
 
 def witness_count(ledger: Ledger, note: str) -> int:
@@ -256,25 +362,25 @@ def witness_count(ledger: Ledger, note: str) -> int:
     return sum(1 for sig in parse_note(note).signatures if (sig.name, sig.key_id) != own)
 
 
-def subject_page(ledger: Ledger, history: History, texts: Texts, label_date: date | None = None) -> SubjectPage:
-    """The page of a batch, item or parcel from its history, its scans and the label's expiry date (AI 17)."""
+def subject_page(ledger: Ledger, history: History, texts: Texts, label: tuple[date, str] | None = None) -> SubjectPage:
+    """The page of a batch, item or parcel from its history, its scans and the label's expiry (AI 17: the date
+    and the code as scanned)."""
     subject = history.subject
-    page = SubjectPage(subject.path, subject.kind, "", texts(f"kind_{subject.kind}"))
+    page = SubjectPage(subject.path, subject.kind, Line(()), Line((texts(f"kind_{subject.kind}"),)))
     payloads = [(e, LogEntry.parse(e.data).event.payload) for e in history.entries]
-    names = _Names(ledger, (p for _, p in payloads), texts)
+    registered = {e.subject.removeprefix("actor/") for e in history.registrations if e.kind == "actor.register"}
+    names = _Names(ledger, (p for _, p in payloads), texts, registered)
     destinations = {p.subject: p.data.get("to") for _, p in payloads if p.kind == "shipment" and "contents" in p.data}
     page.events = [_event(ledger, e, p, names, texts, destinations) for e, p in payloads]
-    first = {p.kind if p.kind != "shipment" else p.data["type"]: p for _, p in reversed(payloads)}
+    first = {p.kind if p.kind != "shipment" else p.data["type"]: (e.event_id, p) for e, p in reversed(payloads)}
     if history.batch is not None:
-        _product_header(ledger, page, history.batch, first.get("production"), history, texts, label_date)
+        batch_path = subject.batch_path
+        production = next((e for e, p in payloads if p.kind == "production" and p.subject == batch_path), None)
+        _product_header(ledger, page, history.batch, production, history, texts, label)
     else:
         _parcel_header(ledger, page, first.get("dispatch"), texts)
     if history.recalled and history.batch is not None:
-        recall = first.get("recall")
-        lines = () if recall is None else (
-            texts("banner_recall_reason", reason=texts(f"reason_{recall.data['reason']}"), level=recall.data["level"]),
-        )  # fmt: skip
-        page.banners.insert(0, Banner("danger", texts("banner_recall"), lines))
+        page.banners.insert(0, _recall_banner(first.get("recall"), texts))
     if history.black_listed:
         page.banners.append(_black_list_banner(ledger, history, texts))
     if subject.kind == "item":  # a copy warning needs every scan; other pages only count theirs
@@ -283,11 +389,17 @@ def subject_page(ledger: Ledger, history: History, texts: Texts, label_date: dat
         suspicion = copy_suspicion(scans, parse_time(received, "logged_at") if received else None)
         if suspicion is not None:
             page.banners.append(_copy_banner(suspicion, texts))
-        page.scan_count = len(scans)
+        count = len(scans)
     else:
-        page.scan_count = scan_count(ledger, subject.path)
+        count = scan_count(ledger, subject.path)
     page.fields.sort(key=lambda f: f.wide)  # short facts pair up in two columns; long ones follow, full width
     checkpoint = cosigned_checkpoint(ledger)  # the note the bundle carries, with its witnesses' cosignatures
-    page.checkpoint_size = checkpoint.size
-    page.witnesses = witness_count(ledger, checkpoint.note)
+    witnesses = witness_count(ledger, checkpoint.note)
+    cosigned = texts("checkpoint_witnesses", count=witnesses) if witnesses else texts("checkpoint_no_witnesses")
+    page.log = (
+        Line(
+            (*texts.parts("checkpoint_size", size=Shown(str(checkpoint.size), CHECKPOINT_SIZE)), " · ", Shown(cosigned))
+        ),
+        Line((Shown(texts("scans_summary", count=count)),)),
+    )
     return page

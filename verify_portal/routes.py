@@ -127,7 +127,7 @@ def _subject(request: Request[Any, Any, Any], ledger: Ledger, settings: PortalSe
     subject = history.subject.path
     _record_scan(request, ledger, settings, subject)
     texts = _texts(request)
-    view = subject_page(ledger, history, texts, label_date)
+    view = subject_page(ledger, history, texts, None if label_date is None else (label_date, expiry or ""))
     return page(
         "subject.html", request, texts, headers=_headers(subject), view=view, vkey=ledger.log_verifier.vkey,
         origin=ledger.origin,

@@ -19,6 +19,11 @@ import uvicorn
 from litestar import Litestar
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
+from tests.api.conftest import make_api
+from tests.scenarios.world import World
+from tests.verify_portal.conftest import Story, tell
+from verify_portal import PortalSettings, portal_route_handlers
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -74,3 +79,22 @@ def live_server(app: Litestar) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def portal_app(world: World) -> Litestar:
+    """The portal as ``traceledger serve`` composes it: the API beside the portal's pages (the consumer's too)."""
+    handlers = portal_route_handlers(PortalSettings(scan_salt=b"e2e scan salt"))
+    return make_api(world.fixture, read_rate_limit=None, extra_route_handlers=handlers)
+
+
+@pytest.fixture
+def ham(world: World) -> Story:
+    """The portal tests' ham story (tests/verify_portal/conftest.py), told in this test's world."""
+    return tell(world)
+
+
+@pytest.fixture
+def ham_url(world: World, ham: Story) -> Iterator[str]:
+    """The ham story's portal, served live."""
+    with live_server(portal_app(world)) as url:
+        yield url

@@ -21,8 +21,8 @@ from ledger.events.builders import Content, dispatch_payload
 from ledger.identifiers import batch_subject
 from ledger.store.attachments import attachment_text
 from signer.keys import SigningKey, kid_of
-from tests.e2e.conftest import SCREENSHOTS, live_server
-from tests.e2e.test_verification import open_page, portal_app
+from tests.e2e.conftest import SCREENSHOTS, live_server, portal_app
+from tests.e2e.test_verification import open_page
 from tests.scenarios.world import Party, World, gtin, sscc
 
 REVIEW_TEXT = "<script>alert(1)</script> 火腿很香，包装完好 & 物流快"

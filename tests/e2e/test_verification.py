@@ -40,24 +40,14 @@ from signer.dsse import pae
 from signer.encoding import b64
 from signer.keys import SigningKey
 from signer.note import NoteSigner, sign_note
-from tests.api.conftest import make_api
-from tests.e2e.conftest import SCREENSHOTS, live_server
+from tests.e2e.conftest import SCREENSHOTS, live_server, portal_app
 from tests.ledger.conftest import ORIGIN, REGISTRAR_ID, make_uscc
 from tests.scenarios.world import Party, World, gtin, sscc
 from tests.vectors import SHARED_VECTORS
-from verify_portal import PortalSettings, portal_route_handlers
 from verify_portal.render import STATIC
 
 CRYPTO = "/static/portal/crypto.js"
 JSON_ACCEPT = "application/json"
-
-
-# --- the portal as ``traceledger serve`` composes it: the API beside the portal's pages (the consumer's too) ----------
-
-
-def portal_app(world: World) -> Litestar:
-    handlers = portal_route_handlers(PortalSettings(scan_salt=b"e2e scan salt"))
-    return make_api(world.fixture, read_rate_limit=None, extra_route_handlers=handlers)
 
 
 # --- the story every page test reads -----------------------------------------------------------------------------

@@ -61,6 +61,7 @@ class Story:
     producer: Party
     shop: Party
     bad_shop: Party
+    courier: Party
     consumer: SigningKey
     receipt: str
     review: str
@@ -98,7 +99,7 @@ def tell(world: World) -> Story:
                  producer.key)  # fmt: skip
     recalled = world.produce(producer, RECALLED.gtin or "", RECALLED.lot or "", 50)
     world.append(recall_payload(regulator.key, RECALLED.path, recalled, reason="safety", level=1), regulator.key)
-    return Story(world, producer, shop, bad_shop, consumer, receipt, review, sealed.ref.digest)
+    return Story(world, producer, shop, bad_shop, courier, consumer, receipt, review, sealed.ref.digest)
 
 
 @dataclass

@@ -1,6 +1,8 @@
 // The primitives the browser needs to check a traceledger history and to sign as a consumer (DESIGN §3):
-// strict base64, SHA-256 and Ed25519 through WebCrypto, DSSE PAE, RFC 9162 inclusion proofs, C2SP signed notes
-// and canonical JSON. Plain ES module, no dependencies: the consumer's phone runs exactly what we serve.
+// strict base64, SHA-256 and Ed25519, DSSE PAE, RFC 9162 inclusion proofs, C2SP signed notes and canonical JSON.
+// Plain ES module: the consumer's phone runs exactly what we serve. SHA-256 and Ed25519 come from WebCrypto where
+// it passes a known-answer test; older webviews lack WebCrypto Ed25519, and pages on plain http have no
+// crypto.subtle at all, so there the vendored pure-JS @noble/ed25519 and @noble/hashes (vendor/VENDORED.md) verify.
 
 export const PAYLOAD_TYPE = "application/vnd.traceledger.event+json;version=1";
 export const HASH_SIZE = 32;
@@ -61,8 +63,95 @@ export function b64decode(text) {
   return b64encode(bytes) === text ? bytes : null;
 }
 
+// --- which implementation this browser verifies with --------------------------------------------------------------
+
+function fromHex(text) {
+  return Uint8Array.from(text.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+}
+
+// RFC 8032 §7.1 TEST 1 (the empty message) and FIPS 180-2's SHA-256 of "abc": an implementation is used only if it
+// verifies this signature, refuses it altered, and hashes "abc" right. Features are tested, never user agents.
+const KNOWN_KEY = fromHex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+const KNOWN_SIGNATURE = fromHex(
+  "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+);
+const ABC_SHA256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+async function hashesRight(sha256) {
+  try {
+    return hex(await sha256(utf8("abc"))) === ABC_SHA256;
+  } catch {
+    return false;
+  }
+}
+
+async function verifiesRight({ importKey, verify }) {
+  try {
+    const key = await importKey(KNOWN_KEY);
+    const altered = KNOWN_SIGNATURE.slice();
+    altered[0] ^= 0x01;
+    const empty = new Uint8Array(0);
+    return (await verify(key, empty, KNOWN_SIGNATURE)) === true && (await verify(key, empty, altered)) === false;
+  } catch {
+    return false;
+  }
+}
+
+function webCrypto(subtle) {
+  return {
+    name: "webcrypto",
+    sha256: async (bytes) => new Uint8Array(await subtle.digest("SHA-256", bytes)),
+    importKey: (publicKey) => subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]),
+    verify: (key, message, signature) => subtle.verify({ name: "Ed25519" }, key, signature, message),
+  };
+}
+
+/** The vendored fallback, loaded only when needed (an engine too old to parse it simply cannot verify). */
+async function noble(webSha256) {
+  const [ed, sha2] = await Promise.all([import("./vendor/noble-ed25519/index.js"), import("./vendor/noble-hashes/sha2.js")]);
+  ed.hashes.sha512 = sha2.sha512;
+  return {
+    name: "noble",
+    sha256: webSha256 ?? (async (bytes) => sha2.sha256(bytes)),
+    importKey: async (publicKey) => {
+      ed.Point.fromBytes(publicKey, false); // refuses a key off the curve, as a WebCrypto import would
+      return publicKey;
+    },
+    // Strict RFC 8032 / FIPS 186-5 verification (canonical encodings, no small-order key), as the ledger checks.
+    verify: async (key, message, signature) => ed.verify(signature, message, key, { zip215: false }),
+  };
+}
+
+async function chooseBackend() {
+  const subtle = globalThis.crypto?.subtle;
+  const web = subtle ? webCrypto(subtle) : null;
+  const webHashes = web !== null && (await hashesRight(web.sha256));
+  if (webHashes && (await verifiesRight(web))) return web;
+  let fallback;
+  try {
+    fallback = await noble(webHashes ? web.sha256 : null);
+  } catch {
+    return null; // the vendored files did not load or parse
+  }
+  return (await hashesRight(fallback.sha256)) && (await verifiesRight(fallback)) ? fallback : null;
+}
+
+let chosen = null;
+
+/** The implementation this browser verifies with ({name: "webcrypto" or "noble", ...}), or null: it cannot. */
+export function cryptoBackend() {
+  chosen ??= chooseBackend();
+  return chosen;
+}
+
+async function backend() {
+  const found = await cryptoBackend();
+  if (found === null) throw new Error("this browser has no usable SHA-256 and Ed25519");
+  return found;
+}
+
 export async function sha256(bytes) {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return (await backend()).sha256(bytes);
 }
 
 /** RFC 9162 §2.1.1: the hash of a leaf, SHA-256(0x00 || entry). */
@@ -114,11 +203,12 @@ export async function kidOf(publicKey) {
   return hex((await sha256(publicKey)).subarray(0, 16));
 }
 
-/** A raw 32-byte Ed25519 public key as a WebCrypto verifying key (import once, verify many), or null. */
+/** A raw 32-byte Ed25519 public key as a verifying key (import once, verify many), or null. */
 export async function importEd25519(publicKey) {
   if (publicKey.length !== PUBLIC_KEY_SIZE) return null;
+  const { importKey } = await backend();
   try {
-    return await crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
+    return await importKey(publicKey);
   } catch {
     return null; // not a point on the curve: no signature by it verifies
   }
@@ -127,8 +217,9 @@ export async function importEd25519(publicKey) {
 /** Whether ``signature`` is a valid Ed25519 signature of ``message`` by ``key`` (from ``importEd25519``). */
 export async function verifyEd25519(key, message, signature) {
   if (key === null || signature.length !== SIGNATURE_SIZE) return false;
+  const { verify } = await backend();
   try {
-    return await crypto.subtle.verify({ name: "Ed25519" }, key, signature, message);
+    return (await verify(key, message, signature)) === true;
   } catch {
     return false;
   }

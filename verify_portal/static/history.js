@@ -90,18 +90,26 @@ function decodeEntry(bytes) {
   return { loggedAt: entry.logged_at, envelope, payloadBytes, payload };
 }
 
-/** The keys of the log's own key registry, built from verified entries in log order. */
+/** Who holds a consignee key declared at dispatch: a pseudonymous consumer, not a registered actor. */
+export const CONSUMER = "consumer";
+const ACTOR_PREFIX = "actor/";
+
+/**
+ * The keys of the log's own key registry, built from verified entries in log order, with who holds each key and
+ * each actor's latest verified registration (what the page's names and licences must match).
+ */
 class KeyRing {
   constructor() {
-    this.keys = new Map(); // kid -> {publicKey, validUntil, revokedAt, verifying: its import, once used}
+    this.keys = new Map(); // kid -> {publicKey, validUntil, revokedAt, holder, verifying: its import, once used}
+    this.registrations = new Map(); // actor id -> the payload of its latest verified registration
   }
 
-  async add(encoded, validUntil = null) {
+  async add(encoded, validUntil = null, holder = null) {
     const publicKey = b64decode(encoded);
     if (publicKey === null || publicKey.length !== PUBLIC_KEY_SIZE) return;
     const kid = await kidOf(publicKey);
     if (!this.keys.has(kid)) {
-      this.keys.set(kid, { publicKey, validUntil: validUntil ?? null, revokedAt: null, verifying: null });
+      this.keys.set(kid, { publicKey, validUntil: validUntil ?? null, revokedAt: null, holder, verifying: null });
     }
   }
 
@@ -121,20 +129,38 @@ class KeyRing {
     return key.verifying;
   }
 
+  /** The actor id holding ``kid``, CONSUMER for a consignee key, or undefined for a key the log never published. */
+  holderOf(kid) {
+    return this.keys.get(kid)?.holder ?? undefined;
+  }
+
+  /** The latest verified registration of an actor: an actor.register payload, or genesis's record of a registrar
+   * as ``{data: {id, name, keys}}``; undefined when the bundle verified none. */
+  registrationOf(actorId) {
+    return this.registrations.get(actorId);
+  }
+
   /** Record the keys a verified entry publishes (DESIGN §4: genesis, registrations, key events, dispatches). */
   async learn(payload, loggedAt) {
     const data = payload.data;
     const grants = (list) => (Array.isArray(list) ? list : []);
+    const actor = typeof payload.subject === "string" && payload.subject.startsWith(ACTOR_PREFIX)
+      ? payload.subject.slice(ACTOR_PREFIX.length)
+      : null;
     if (payload.kind === "genesis") {
       await this.add(data.operator_key);
-      for (const registrar of grants(data.registrars)) for (const key of grants(registrar.keys)) await this.add(key);
-    } else if (payload.kind === "actor.register") {
-      for (const grant of grants(data.keys)) await this.add(grant.public_key, grant.valid_until);
-    } else if (payload.kind === "actor.keys") {
-      for (const grant of grants(data.add)) await this.add(grant.public_key, grant.valid_until);
+      for (const registrar of grants(data.registrars)) {
+        for (const key of grants(registrar.keys)) await this.add(key, null, String(registrar.id));
+        if (!this.registrations.has(String(registrar.id))) this.registrations.set(String(registrar.id), { data: registrar });
+      }
+    } else if (payload.kind === "actor.register" && actor !== null) {
+      for (const grant of grants(data.keys)) await this.add(grant.public_key, grant.valid_until, actor);
+      this.registrations.set(actor, payload);
+    } else if (payload.kind === "actor.keys" && actor !== null) {
+      for (const grant of grants(data.add)) await this.add(grant.public_key, grant.valid_until, actor);
       for (const kid of grants(data.revoke)) this.revoke(kid, loggedAt);
     } else if (payload.kind === "shipment" && typeof data.consignee_key === "string") {
-      await this.add(data.consignee_key);
+      await this.add(data.consignee_key, null, CONSUMER);
     }
   }
 }
@@ -190,10 +216,12 @@ async function verifyEntry(logged, checkpoint, ring) {
 
 /**
  * Verify a whole bundle. Returns {checkpoint: {ok, code, detail}, entries: Map(event id -> {ok, code, detail,
- * payload}), ok}. Entries are checked in log order, so a key is trusted only once the entry publishing it is.
+ * payload}), registry: who holds which key and each actor's verified registration, ok}. Entries are checked in
+ * log order, so a key is trusted only once the entry publishing it is.
  */
 export async function verifyBundle(bundle, { vkey, origin }) {
-  const result = { checkpoint: { ok: false }, entries: new Map(), ok: false };
+  const ring = new KeyRing();
+  const result = { checkpoint: { ok: false }, entries: new Map(), registry: ring, ok: false };
   let checkpoint = null;
   try {
     checkpoint = await verifyCheckpoint(String(bundle?.checkpoint), vkey, origin);
@@ -203,7 +231,6 @@ export async function verifyBundle(bundle, { vkey, origin }) {
   }
   const all = [...(bundle?.registrations ?? []), ...(bundle?.entries ?? [])];
   all.sort((a, b) => a.index - b.index);
-  const ring = new KeyRing();
   for (const logged of all) {
     let outcome;
     try {

@@ -1,7 +1,11 @@
 // The item page's verifier: fetch this page's history bundle, verify it against the log key pinned in the page,
 // and mark the checkpoint, every listed event and the overall verdict verified or failed (textContent only). A
-// listed event must be one of the subject's own verified entries, at its log index, of its kind and signed time.
+// listed event must be one of the subject's own verified entries, at its log index, of its kind and signed time,
+// and every value the page shows bound to the history must be what was verified (fields.js); a mismatch fails
+// its event and the verdict. A browser that has no working Ed25519 at all says it cannot verify: never "failed".
 
+import { cryptoBackend } from "./crypto.js";
+import { checkFields } from "./fields.js";
 import { verifyBundle } from "./history.js";
 
 const REASONS = {
@@ -48,6 +52,23 @@ function reason(code) {
   return texts[code] ?? texts.format;
 }
 
+/** Mark a shown value; the style sheet draws ``data-v-mark`` beside one that is not verified. */
+function markField(element, state, verdict) {
+  element.dataset.vState = state;
+  if (state === "verified") return;
+  element.dataset.vMark = verdict.getAttribute(state === "mismatch" ? "data-text-mismatch" : "data-text-field-failed");
+  element.title = reason(state === "mismatch" ? "mismatch" : "format");
+}
+
+/** This browser cannot verify: every verdict says so, none says failed. */
+function markUnsupported() {
+  for (const element of document.querySelectorAll("#verdict, #checkpoint-verdict, .event-verdict")) {
+    element.dataset.state = "unsupported";
+    const text = element.getAttribute("data-text-unsupported");
+    if (text !== null) element.textContent = text;
+  }
+}
+
 function mark(element, ok, code) {
   if (element === null) return;
   element.dataset.state = ok ? "verified" : "failed";
@@ -83,6 +104,12 @@ async function fetchBundle() {
 }
 
 async function run(verdict) {
+  const backend = await cryptoBackend();
+  if (backend === null) {
+    markUnsupported();
+    return;
+  }
+  verdict.dataset.verifier = backend.name;
   let result;
   let history = new Set(); // the subject's own events: a registration in the bundle only vouches for a key
   try {
@@ -95,18 +122,30 @@ async function run(verdict) {
   } catch {
     result = { checkpoint: { ok: false, code: "fetch" }, entries: new Map(), ok: false };
   }
+  const misshown = new Set(); // the events (li) showing a value otherwise than verified
+  let fieldFailure = null;
+  if (result.registry !== undefined) {
+    for (const [element, state] of await checkFields(result)) {
+      markField(element, state, verdict);
+      if (state === "verified") continue;
+      fieldFailure ??= "mismatch";
+      const item = element.closest("li.event");
+      if (item !== null) misshown.add(item);
+    }
+  }
   let firstFailure = result.checkpoint.ok ? null : result.checkpoint.code;
   mark(document.getElementById("checkpoint-verdict"), result.checkpoint.ok, result.checkpoint.code);
   for (const item of document.querySelectorAll("li.event[data-event-id]")) {
     const entry = history.has(item.dataset.eventId) ? result.entries.get(item.dataset.eventId) : undefined;
     let code = entry?.code;
     if (entry === undefined) code = result.checkpoint.ok ? "not-in-bundle" : result.checkpoint.code;
-    else if (entry.ok && !shownAsSigned(item, entry)) code = "mismatch";
+    else if (entry.ok && (!shownAsSigned(item, entry) || misshown.has(item))) code = "mismatch";
     const ok = entry?.ok === true && code === undefined;
     firstFailure ??= ok ? null : code;
     mark(item.querySelector(".event-verdict"), ok, code);
   }
   for (const entry of result.entries.values()) firstFailure ??= entry.ok ? null : entry.code;
+  firstFailure ??= fieldFailure;
   mark(verdict, result.ok && firstFailure === null, firstFailure ?? "fetch");
 }
 
