@@ -8,6 +8,8 @@ with its resolution, and a second batch recalled.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +46,11 @@ UNSOLD = item_subject(gtin("690123", 1), "XW2026-11", "0002")
 PARCEL = sscc(1)
 REVIEW_TEXT = '好吃！<script>window.pwned = true</script> & "quoted"'
 BAD_SHOP_REASON = "销售过期食品"
+
+
+def page_text(page: str) -> str:
+    """A page's text as a reader sees it: each bound value is its own element, so tags split the sentences."""
+    return html.unescape(re.sub(r"<[^>]*>", "", page))
 
 
 def portal_app(fixture: LedgerFixture) -> Litestar:

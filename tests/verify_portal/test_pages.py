@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import html
 import json
 import re
 import time
@@ -17,17 +16,22 @@ from ledger.store.cosignatures import record_cosignature
 from signer.keys import SigningKey
 from signer.note import CosignatureSigner, parse_note
 from tests.scenarios.world import sscc
-from tests.verify_portal.conftest import BAD_SHOP_REASON, HAM, ITEM, PARCEL, RECALLED, REVIEW_TEXT, UNSOLD, Portal
+from tests.verify_portal.conftest import (
+    BAD_SHOP_REASON,
+    HAM,
+    ITEM,
+    PARCEL,
+    RECALLED,
+    REVIEW_TEXT,
+    UNSOLD,
+    Portal,
+    page_text,
+)
 from verify_portal.i18n import Texts
 from verify_portal.routes import GS1_PIP, GS1_TRACEABILITY
 
 ZH, EN = Texts("zh-CN"), Texts("en")
 PROBLEM_JSON = "application/problem+json"
-
-
-def _shown(page: str) -> str:
-    """The page's text as a reader sees it: each bound value is its own element, so tags split the sentences."""
-    return html.unescape(re.sub(r"<[^>]*>", "", page))
 
 
 def _events(page: str) -> list[tuple[int, str]]:
@@ -64,7 +68,7 @@ def test_an_item_page_lists_every_event_of_its_bundle_in_chinese(portal: Portal)
     assert page.count('<span class="event-verdict" data-state="pending"') == len(bundle["entries"])
     for text in ("宣威火腿", "宣威火腿厂", ZH("ev_production"), ZH("ev_inspection"), ZH("ev_handoff"), "曲靖分拨中心",
                  ZH("ev_signature"), ZH("verified_identity"), "★★★★☆", ZH("receive_action")):  # fmt: skip
-        assert text in _shown(page), text
+        assert text in page_text(page), text
     assert "<script>window" not in page  # the page embeds no bundle and no inline script
 
 
@@ -111,7 +115,7 @@ def test_an_erased_review_text_shows_content_removed(portal: Portal) -> None:
 
 
 def test_the_batch_page_shows_the_black_listed_shop_complaint_and_resolution(portal: Portal) -> None:
-    page = _shown(portal.client.get(f"/{HAM.path}").text)
+    page = page_text(portal.client.get(f"/{HAM.path}").text)
     banner = page.split(ZH("banner_black_listed"), 1)[1].split(ZH("verdict_pending"), 1)[0]
     assert f"黑心超市：{BAD_SHOP_REASON}" in banner
     assert ZH("complaint_category", category=ZH("complaint_quality")) in page
@@ -126,14 +130,14 @@ def test_a_recalled_batch_shows_its_banner_first(portal: Portal) -> None:
     page = portal.client.get(f"/{RECALLED.path}?lang=en").text
     main = page.split("<main>", 1)[1]
     assert main.lstrip().startswith('<section class="banner danger" role="alert">')
-    assert EN("banner_recall") in _shown(main.split("</section>", 1)[0])
-    assert EN("banner_recall_reason", reason=EN("reason_safety"), level=1) in _shown(page)
+    assert EN("banner_recall") in page_text(main.split("</section>", 1)[0])
+    assert EN("banner_recall_reason", reason=EN("reason_safety"), level=1) in page_text(page)
     assert EN("ev_recall") in page
 
 
 @pytest.mark.parametrize(("expiry", "expired"), [("200131", "2020-01-31"), ("250200", "2025-02-28"), ("991231", None)])
 def test_the_label_expiry_date_can_mark_a_batch_expired(portal: Portal, expiry: str, expired: str | None) -> None:
-    page = _shown(portal.client.get(f"/{UNSOLD.path}?17={expiry}").text)
+    page = page_text(portal.client.get(f"/{UNSOLD.path}?17={expiry}").text)
     if expired is None:
         assert "已于" not in page
     else:
@@ -146,7 +150,7 @@ def test_a_parcel_page_shows_its_journey(portal: Portal) -> None:
     page = response.text
     for text in (EN("ev_dispatch"), EN("ev_handoff"), EN("ev_signature"), "曲靖分拨中心", "宣威火腿 × 1 件",
                  EN("signature", condition=EN("condition_intact")), EN("consumer")):  # fmt: skip
-        assert text in _shown(page), text
+        assert text in page_text(page), text
     bundle = portal.client.get(f"/{PARCEL}", headers={"Accept": "application/json"}).json()
     assert _events(page) == [(e["index"], e["event_id"]) for e in bundle["entries"]]
 
@@ -223,8 +227,8 @@ def test_a_parcel_to_a_shop_shows_its_arrival(portal: Portal) -> None:
     world.handoff(courier, parcel, "麒麟区 顺路驿站")
     world.handoff(story.shop, parcel, "云品优选仓库")
     page = portal.client.get(f"/{parcel}").text
-    assert ZH("dispatch_to_actor", place="曲靖市麒麟区", to="云品优选") in _shown(page)
+    assert ZH("dispatch_to_actor", place="曲靖市麒麟区", to="云品优选") in page_text(page)
     titles = re.findall(r'<span class="event-title"><span [^>]*>([^<]*)</span></span>', page)
     assert titles.count(ZH("ev_handoff")) == 1
     assert ZH("ev_arrival") in titles
-    assert ZH("handoff", place="云品优选仓库", from_="顺路配送") in _shown(page)
+    assert ZH("handoff", place="云品优选仓库", from_="顺路配送") in page_text(page)
