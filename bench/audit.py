@@ -29,7 +29,7 @@ from signer.note import NoteVerifier
 from traceledger.settings import Home
 
 CACHE = Path(__file__).resolve().parents[1] / "build" / "bench-audit"
-PASSPHRASE = "bench"  # noqa: S105 -- a throwaway benchmark ledger's key
+PASSPHRASE = "bench passphrase"  # noqa: S105 -- a throwaway benchmark ledger's key
 BATCH = 1000
 
 

@@ -41,7 +41,8 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         │   └── ConsistencyProofError
         ├── CheckpointError                  a checkpoint is malformed, unsigned or inconsistent
         ├── LedgerStateError                 the ledger home or database is missing or unusable (500)
-        │   └── ConservationError            a batch's quantities no longer add up: the state is corrupt
+        │   ├── ConservationError            a batch's quantities no longer add up: the state is corrupt
+        │   └── BehindHighWater              the database does not extend the home's high-water checkpoint
         └── NotFound                         no such entry, event, checkpoint or attachment (404)
             └── AttachmentRemoved (410)      the attachment's content was erased; its entry still verifies
 """
@@ -304,6 +305,11 @@ class LedgerStateError(LedgerError):
 class ConservationError(LedgerStateError):
     slug = "conservation"
     title = "Batch quantities do not add up"
+
+
+class BehindHighWater(LedgerStateError):
+    slug = "behind-high-water"
+    title = "Database rolled back behind the high-water checkpoint"
 
 
 class NotFound(LedgerError):

@@ -6,6 +6,7 @@ Each class names the RFC 9457 problem it maps to, so the API and the CLI describ
     TraceledgerError
     └── SignerError
         ├── KeyFileError      a key file cannot be read, decrypted or is not Ed25519
+        │   └── WeakPassphrase    a new key's passphrase is too short
         ├── SignatureError    a signature does not verify, or a key or signature is malformed
         └── NoteError         a C2SP signed note is malformed or carries no valid known signature
 """
@@ -35,6 +36,11 @@ class SignerError(TraceledgerError):
 class KeyFileError(SignerError):
     slug = "key-file"
     title = "Key file unreadable"
+
+
+class WeakPassphrase(KeyFileError):
+    slug = "weak-passphrase"
+    title = "Passphrase too short"
 
 
 class SignatureError(SignerError):

@@ -19,11 +19,13 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from signer.errors import KeyFileError, SignatureError
+from signer.errors import KeyFileError, SignatureError, WeakPassphrase
+from signer.pkcs8 import encrypt_pkcs8
 
 PASSPHRASE_ENV = "TRACELEDGER_KEY_PASSPHRASE"  # noqa: S105 -- the variable's name, not a secret
 PUBLIC_KEY_SIZE = 32
 SIGNATURE_SIZE = 64
+MIN_PASSPHRASE = 8  # characters, for new keys; keys written before the rule still open
 
 
 def kid_of(public_key: bytes) -> str:
@@ -72,13 +74,15 @@ class SigningKey:
         return self.private.sign(message)
 
     def to_encrypted_pem(self, passphrase: str) -> bytes:
+        """Encrypted PKCS#8 under scrypt (``signer.pkcs8``); a new key needs a passphrase of some length."""
         if not passphrase:
             raise KeyFileError("refusing to store a private key without a passphrase")
-        return self.private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(passphrase.encode()),
+        if len(passphrase) < MIN_PASSPHRASE:
+            raise WeakPassphrase(f"a passphrase for a new key needs at least {MIN_PASSPHRASE} characters")
+        info = self.private.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
+        return encrypt_pkcs8(info, passphrase.encode())
 
     @classmethod
     def from_encrypted_pem(cls, pem: bytes, passphrase: str) -> SigningKey:

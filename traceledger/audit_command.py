@@ -22,11 +22,12 @@ from ledger.audit import AuditReport, LogSource, audit_log
 from ledger.audit.auditor import Progress as ProgressCallback
 from ledger.audit.database import DatabaseSource
 from ledger.errors import CheckpointError, LedgerStateError
+from ledger.files import write_atomically
 from signer.encoding import b64
 from signer.errors import TraceledgerError
 from signer.note import NoteVerifier
 from traceledger.options import DatabaseOption, HomeOption
-from traceledger.settings import Home
+from traceledger.settings import HIGH_WATER_FILE, Home
 
 SHOWN_FINDINGS = 10
 
@@ -84,11 +85,9 @@ def _read_saved(path: Path) -> str:
 
 
 def _save(path: Path, note: str) -> None:
-    """Write the checkpoint note whole or not at all: a later ``--since`` must never read half of one."""
-    temporary = path.with_name(path.name + ".tmp")
+    """Write the checkpoint note whole or not at all, and durably: a later ``--since`` must never read half of one."""
     try:
-        temporary.write_text(note, encoding="utf-8")
-        temporary.replace(path)
+        write_atomically(path, note.encode("utf-8"), mode=0o644)
     except OSError as exc:
         raise CheckpointError(f"cannot save the checkpoint to {path}: {exc.strerror}") from None
 
@@ -147,9 +146,13 @@ def audit(
     where = Home.resolve(home, database_url)
     verifier = _verifier(vkey, where, remote=url is not None)
     saved = _read_saved(since) if since is not None else None
+    high_water = where.path / HIGH_WATER_FILE
+    mark = _read_saved(high_water) if url is None and high_water.is_file() else None
     out = Console(highlight=False, soft_wrap=True)
     with _source(url, where) as source, _progress(sys.stderr.isatty() and not json_report) as progress:
-        report = audit_log(source, verifier, verifier.name, since=saved, processes=processes, progress=progress)
+        report = audit_log(
+            source, verifier, verifier.name, since=saved, high_water=mark, processes=processes, progress=progress
+        )
     if json_report:
         out.print(json.dumps(report.to_json(), indent=2, ensure_ascii=False), markup=False)
     else:

@@ -15,9 +15,11 @@ from typing import Any
 
 from ledger.errors import LedgerStateError
 from ledger.events.builders import Registrar, genesis_envelope
+from ledger.files import write_atomically
 from ledger.log.checkpoint import CheckpointSigner
 from ledger.log.witness_protocol import WitnessEndpoint
 from ledger.store.engine import make_engine, sqlite_url
+from ledger.store.high_water import HighWater
 from ledger.store.ledger import Ledger
 from signer.errors import TraceledgerError
 from signer.keys import SigningKey
@@ -29,16 +31,12 @@ DEFAULT_HOME = Path("traceledger-data")
 SETTINGS_FILE = "settings.json"
 LOG_KEY_FILE = "log-key.pem"
 DATABASE_FILE = "ledger.db"
+HIGH_WATER_FILE = "high-water-checkpoint"
 
 
 def write_json_atomically(path: Path, document: dict[str, Any]) -> None:
     """Replace ``path`` with ``document`` so that a crash leaves the old file or the new one, never half of one."""
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("w", encoding="utf-8") as out:
-        out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-    temporary.replace(path)
+    write_atomically(path, (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def read_json_object(path: Path, missing: TraceledgerError) -> dict[str, Any]:
@@ -102,17 +100,31 @@ class Home:
     def database_url(self) -> str:
         return self.database_url_override or sqlite_url(self.path / DATABASE_FILE)
 
+    def high_water(self, verifier: NoteVerifier) -> HighWater:
+        """The home's high-water checkpoint file, which every checkpoint the ledger signs must extend."""
+        return HighWater(self.path / HIGH_WATER_FILE, verifier, verifier.name)
+
     def open(self, passphrase: str | None = None) -> Ledger:
-        """Open the ledger; with the log key's passphrase it can append, without it only read."""
+        """Open the ledger; with the log key's passphrase it can append (once its database is found to extend
+        the high-water checkpoint), without it only read."""
         settings = self.settings()
         origin, vkey = settings["origin"], settings["log_vkey"]
-        signer = None
-        if passphrase is not None:
-            log_key = SigningKey.load(self.log_key_file, passphrase)
-            signer = CheckpointSigner(origin, NoteSigner(origin, log_key))
-            if signer.verifier_key != vkey:
-                raise LedgerStateError("the log key file does not match this ledger's verifier key")
-        return Ledger(make_engine(self.database_url()), origin, NoteVerifier.from_vkey(vkey), signer)
+        verifier = NoteVerifier.from_vkey(vkey)
+        if passphrase is None:
+            return Ledger(make_engine(self.database_url()), origin, verifier)
+        log_key = SigningKey.load(self.log_key_file, passphrase)
+        signer = CheckpointSigner(origin, NoteSigner(origin, log_key))
+        if signer.verifier_key != vkey:
+            raise LedgerStateError("the log key file does not match this ledger's verifier key")
+        ledger = Ledger(
+            make_engine(self.database_url()), origin, verifier, signer, high_water=self.high_water(verifier)
+        )
+        try:
+            ledger.check_high_water()
+        except BaseException:
+            ledger.close()
+            raise
+        return ledger
 
     def create(self, origin: str, registrars: Sequence[Registrar], passphrase: str) -> Ledger:
         """A new ledger: log key, settings, database and the genesis entry with its first checkpoint."""
@@ -121,12 +133,15 @@ class Home:
         self.path.mkdir(parents=True, exist_ok=True)
         log_key = SigningKey.generate()
         signer = CheckpointSigner(origin, NoteSigner(origin, log_key))
-        ledger = Ledger(make_engine(self.database_url()), origin, NoteVerifier.from_vkey(signer.verifier_key), signer)
+        verifier = NoteVerifier.from_vkey(signer.verifier_key)
+        ledger = Ledger(
+            make_engine(self.database_url()), origin, verifier, signer, high_water=self.high_water(verifier)
+        )
         if ledger.size() != 0:
             ledger.close()
             raise LedgerStateError("the database already holds a log; refusing to start another in it")
         log_key.save(self.log_key_file, passphrase)
         ledger.append([genesis_envelope(origin, log_key, registrars).to_json()])
         settings = {"origin": origin, "log_vkey": signer.verifier_key}
-        self.settings_file.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+        write_json_atomically(self.settings_file, settings)
         return ledger

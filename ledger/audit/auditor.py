@@ -54,10 +54,11 @@ def _logged_moment(stamp: str) -> datetime:
 
 @dataclass
 class _Mark:
-    """A checkpoint to check when the rebuilt tree reaches its size: a stored one, or the auditor's saved one."""
+    """A checkpoint to check when the rebuilt tree reaches its size: a stored one, the auditor's saved one, or the
+    home's high-water checkpoint (``ledger.store.high_water``), which the log must extend just as well."""
 
     size: int
-    where: str  # "checkpoint" or "saved-checkpoint"
+    where: str  # "checkpoint", "saved-checkpoint" or "high-water-checkpoint"
     stored: StoredCheckpoint | None = None
     note: Future[list[CheckedNote]] | None = None
     position: int = 0  # in its notes task
@@ -81,6 +82,7 @@ class Auditor:
         origin: str,
         *,
         since: str | None = None,
+        high_water: str | None = None,
         processes: int | None = None,
         progress: Progress | None = None,
     ) -> None:
@@ -88,6 +90,7 @@ class Auditor:
         self.verifier = verifier
         self.origin = origin
         self.saved = open_checkpoint(since, verifier, origin) if since is not None else None
+        self.high_water = open_checkpoint(high_water, verifier, origin) if high_water is not None else None
         self.processes = processes
         self.progress = progress
         self.report = AuditReport(source.description, origin)
@@ -131,6 +134,8 @@ class Auditor:
         if self.saved is not None:
             self.report.since_size = self.saved.size
             marks.append(_Mark(self.saved.size, "saved-checkpoint", saved=self.saved))
+        if self.high_water is not None:
+            marks.append(_Mark(self.high_water.size, "high-water-checkpoint", saved=self.high_water))
         self.latest_stored = stored[-1].size if stored else None
         if not stored:
             self.finding("checkpoint", "the log holds no signed checkpoint", CheckpointError.slug)
@@ -343,7 +348,7 @@ class Auditor:
             reason = f"no checkpoint covers it: the latest is of size {self.latest_stored}"
             self.finding("entry", reason, CheckpointError.slug, index=self.latest_stored)
         for mark in marks:
-            if mark.where == "saved-checkpoint":
+            if mark.saved is not None:
                 reason = f"covers {mark.size} entries and the log now holds {size}: the log was truncated since"
                 self.finding(mark.where, reason, CheckpointError.slug, index=mark.size)
 
@@ -354,9 +359,12 @@ def audit_log(
     origin: str,
     *,
     since: str | None = None,
+    high_water: str | None = None,
     processes: int | None = None,
     progress: Progress | None = None,
 ) -> AuditReport:
-    """Audit ``source`` as the log ``origin`` signed by ``verifier``'s key (and, with ``since``, an extension of
-    the checkpoint note the auditor saved earlier)."""
-    return Auditor(source, verifier, origin, since=since, processes=processes, progress=progress).run()
+    """Audit ``source`` as the log ``origin`` signed by ``verifier``'s key (and, with ``since`` and ``high_water``,
+    an extension of the checkpoint note the auditor saved earlier and of the home's high-water checkpoint)."""
+    return Auditor(
+        source, verifier, origin, since=since, high_water=high_water, processes=processes, progress=progress
+    ).run()

@@ -44,6 +44,7 @@ from ledger.rules import apply_event, authenticate, prefetch
 from ledger.rules.state import State
 from ledger.rules.views import EVENTS
 from ledger.store.engine import IMMEDIATE
+from ledger.store.high_water import HighWater
 from ledger.store.prepare import BatchPreparer, PreparedChunk, Submission
 from ledger.store.tables import ATTACHMENTS, CHECKPOINTS, ENTRIES, NODES, VIEWS
 from ledger.store.tables import LOG_HEAD as HEAD
@@ -207,12 +208,14 @@ class Ledger:
         log_verifier: NoteVerifier,
         checkpoint_signer: CheckpointSigner | None = None,
         preparer: BatchPreparer | None = None,
+        high_water: HighWater | None = None,
     ) -> None:
         self.engine = engine
         self.origin = origin
         self.log_verifier = log_verifier
         self._signer = checkpoint_signer
         self._preparer = preparer or BatchPreparer(engine)
+        self._high_water = high_water  # every new checkpoint must extend it (see ledger.store.high_water)
         self._append_lock = threading.Lock()  # one writer per process; the database serialises processes
 
     def close(self) -> None:
@@ -374,6 +377,17 @@ class Ledger:
 
     # ---- the append transaction ---------------------------------------------------------------------------
 
+    def check_high_water(self) -> None:
+        """Refuse a database whose tree does not extend the high-water checkpoint; record its latest checkpoint."""
+        if self._high_water is None:
+            return
+        with self.engine.connect() as conn:
+            head = conn.execute(select(HEAD.c.size).where(HEAD.c.id == 1)).scalar_one_or_none() or 0
+            root = root_from_nodes(head, _fetch_nodes(conn, root_nodes(head)))
+            self._high_water.require_extended(head, root, lambda old: self._proof(conn, old, head, {}))
+        if head:
+            self._high_water.record(self.checkpoint())
+
     def append(self, submissions: Sequence[Submission]) -> list[AppendResult]:
         """Append a batch atomically: every event is logged, or none is and the error names the first bad one."""
         return next(self.append_batches([submissions]))
@@ -442,10 +456,20 @@ class Ledger:
             batch.write()
             checkpoint = self._sign_checkpoint(conn, batch.frontier.size, batch.frontier.root(), batch.nodes)
             conn.execute(update(HEAD).where(HEAD.c.id == 1).values(size=batch.frontier.size, logged_at=batch.stamp))
+        if self._high_water is not None:  # after the commit, before the caller hears of it (see high_water)
+            self._high_water.record(checkpoint)
         return [
             AppendResult(r.leaf_index, r.event_id, r.leaf_hash, checkpoint.size, True) if r.created else r
             for r in results
         ]
+
+    @staticmethod
+    def _proof(conn: Connection, old_size: int, size: int, new_nodes: Mapping[NodeId, bytes]) -> list[bytes]:
+        """The consistency proof from ``old_size`` to ``size``, from this batch's new nodes and the stored ones."""
+        ranges = consistency_ranges(old_size, size)
+        nodes = dict(new_nodes)
+        nodes.update(_fetch_nodes(conn, nodes_for(ranges) - set(new_nodes)))
+        return hash_ranges(ranges, nodes)
 
     @staticmethod
     def _frontier(conn: Connection, size: int) -> Frontier:
@@ -493,12 +517,10 @@ class Ledger:
             select(CHECKPOINTS.c.note).order_by(CHECKPOINTS.c.size.desc()).limit(1)
         ).scalar_one_or_none()
         self._signer.last = open_checkpoint(note, self.log_verifier, self.origin) if note else None
+        if self._high_water is not None:
+            self._high_water.require_extended(size, root, lambda old: self._proof(conn, old, size, new_nodes))
         old_size = self._signer.last.size if self._signer.last else 0
-        ranges = consistency_ranges(old_size, size) if old_size else []
-        needed = nodes_for(ranges)
-        nodes = dict(new_nodes)
-        nodes.update(_fetch_nodes(conn, needed - set(new_nodes)))
-        checkpoint = self._signer.sign(size, root, hash_ranges(ranges, nodes))
+        checkpoint = self._signer.sign(size, root, self._proof(conn, old_size, size, new_nodes) if old_size else [])
         conn.execute(
             insert(CHECKPOINTS).values(
                 size=size, root=root, note=checkpoint.note, signed_at=format_time(datetime.now(UTC), milliseconds=True)

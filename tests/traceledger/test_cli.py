@@ -163,3 +163,10 @@ def test_reindex_rebuilds_identical_views(home: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "replayed 2 entries" in result.stdout
     assert "0 differed" in result.stdout
+
+
+def test_a_one_character_passphrase_is_refused_in_one_line(tmp_path: Path) -> None:
+    result = run("keygen", "courier", home=tmp_path / "h", passphrase="x")
+    assert result.returncode == 1
+    assert result.stderr == "error: Passphrase too short: a passphrase for a new key needs at least 8 characters\n"
+    assert not (tmp_path / "h" / "keys" / "courier.pem").exists()
