@@ -25,3 +25,15 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
         os.fsync(folder)
     finally:
         os.close(folder)
+
+
+def private_folder(path: Path) -> None:
+    """Create ``path`` (and its missing parents) as a folder only its owner can enter, for keys and databases; a
+    folder that exists already is left as it is (``keygen --out .`` must not close the user's own folder)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` empty and readable by its owner only, unless it exists; SQLite gives its WAL and shared
+    memory files the database file's mode, so a database created here keeps all three private."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))

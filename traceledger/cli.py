@@ -16,6 +16,7 @@ from rich.console import Console
 
 from ledger.errors import InvalidEventError, ProofError
 from ledger.events.builders import Registrar
+from ledger.files import private_folder
 from ledger.log.checkpoint import open_checkpoint
 from ledger.log.merkle import verify_consistency, verify_inclusion
 from signer.encoding import b64, b64decode_strict
@@ -82,7 +83,7 @@ def init(
 
 
 def _keygen(directory: Path, name: str, passphrase: str) -> SigningKey:
-    directory.mkdir(parents=True, exist_ok=True)
+    private_folder(directory)
     key = SigningKey.generate()
     key.save(directory / f"{name}.pem", passphrase)
     (directory / f"{name}.pub").write_text(

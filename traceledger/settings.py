@@ -15,7 +15,7 @@ from typing import Any
 
 from ledger.errors import LedgerStateError
 from ledger.events.builders import Registrar, genesis_envelope
-from ledger.files import write_atomically
+from ledger.files import private_folder, write_atomically
 from ledger.log.checkpoint import CheckpointSigner
 from ledger.log.witness_protocol import WitnessEndpoint
 from ledger.store.engine import make_engine, sqlite_url
@@ -130,7 +130,8 @@ class Home:
         """A new ledger: log key, settings, database and the genesis entry with its first checkpoint."""
         if self.settings_file.exists():
             raise LedgerStateError(f"{self.path} already holds a ledger")
-        self.path.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path)
+        self.path.chmod(0o700)  # an empty folder given as the home becomes the ledger's own
         log_key = SigningKey.generate()
         signer = CheckpointSigner(origin, NoteSigner(origin, log_key))
         verifier = NoteVerifier.from_vkey(signer.verifier_key)

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 
 from ledger.errors import LedgerStateError
+from ledger.files import private_folder
 from ledger.log.checkpoint import ORIGIN_RE
 from ledger.log.witness_errors import WitnessConfigError
 from ledger.log.witness_protocol import WitnessEndpoint
@@ -77,7 +78,7 @@ class WitnessHome:
             cosigner = CosignatureSigner(name, key)
         except NoteError as exc:
             raise WitnessConfigError(f"witness name: {exc.detail}") from None
-        self.path.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path)
         key.save(self.path / KEY_FILE, passphrase)
         write_json_atomically(self.config_file, {"name": name, "vkey": cosigner.vkey, "logs": []})
         return cosigner

@@ -1,7 +1,8 @@
 """Database engines: SQLite (the embedded default) and PostgreSQL, configured for durable appends.
 
 SQLite runs in WAL mode with ``synchronous=FULL`` so an acknowledged append survives power loss, and write
-transactions start with ``BEGIN IMMEDIATE`` so two writers never both read the same log head.
+transactions start with ``BEGIN IMMEDIATE`` so two writers never both read the same log head. A new SQLite file is
+created readable by its owner only (its WAL and shared memory files follow its mode).
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from ledger.errors import LedgerStateError
+from ledger.files import private_file
 from ledger.store.tables import metadata
 
 IMMEDIATE = "traceledger_immediate"  # execution option: start the transaction with BEGIN IMMEDIATE
@@ -46,6 +48,9 @@ def make_engine(url: str) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     try:
         if url.startswith("sqlite"):
+            database = make_url(url).database
+            if database and database != ":memory:" and not Path(database).exists():
+                private_file(Path(database))
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
             _configure_sqlite(engine)
         elif url.startswith("postgresql+psycopg://"):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from ledger.events import sign_event
 from ledger.events.builders import registration_payload
 from signer.keys import SigningKey
 from tests.ledger.conftest import make_uscc
+from traceledger.settings import Home
 
 PASSPHRASE = "cli passphrase"
 
@@ -170,3 +173,24 @@ def test_a_one_character_passphrase_is_refused_in_one_line(tmp_path: Path) -> No
     assert result.returncode == 1
     assert result.stderr == "error: Passphrase too short: a passphrase for a new key needs at least 8 characters\n"
     assert not (tmp_path / "h" / "keys" / "courier.pem").exists()
+
+
+def test_the_home_its_database_and_keys_are_private(home: Path, tmp_path: Path) -> None:
+    """Created under a permissive umask: the home and keys folders 0700, the database, its WAL and SHM, keys 0600."""
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    assert stat.S_IMODE((home / "keys").stat().st_mode) == 0o700
+    ledger = Home(home).open()  # while a connection is open, SQLite keeps its WAL and SHM files
+    try:
+        assert ledger.size() == 1
+        for name in ("ledger.db", "ledger.db-wal", "ledger.db-shm", "log-key.pem", "keys/registrar.pem"):
+            assert stat.S_IMODE((home / name).stat().st_mode) == 0o600, name
+    finally:
+        ledger.close()
+
+
+@pytest.fixture(autouse=True)
+def _permissive_umask() -> Iterator[None]:
+    """Every command here runs under umask 022, as on a default system (the child processes inherit it)."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
