@@ -28,6 +28,7 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         │   │   ├── LicenceMissing           no valid licence for the goods' category
         │   │   └── NotConsignee             only the consignee key declared at dispatch may sign for the parcel
         │   ├── UnknownActor / UnknownBatch / UnknownParcel / UnknownComplaint
+        │   ├── UnknownAttachment            an erasure of a digest no logged event committed to
         │   ├── PrefixNotOwned               a GTIN outside the producer's GS1 company prefixes (counterfeit)
         │   ├── BatchRecalled                a recall blocks listings and dispatches (except returns)
         │   ├── BatchExpired                 an expired batch cannot be listed
@@ -35,7 +36,7 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         │   ├── WrongCustodian               a handoff from someone who does not hold the parcel
         │   ├── ReceiptRequired              a review needs a receipt signed by the reviewer
         │   └── conflicts (409): ActorExists, PrefixTaken, BatchExists, ParcelExists, CustodyFork,
-        │       AlreadySigned, ReviewLimit, ComplaintClosed, StaleUpdate
+        │       AlreadySigned, ReviewLimit, ComplaintClosed, StaleUpdate, AlreadyErased
         ├── ProofError                       a Merkle proof does not verify
         │   ├── InclusionProofError
         │   └── ConsistencyProofError
@@ -195,6 +196,11 @@ class UnknownComplaint(RuleViolation):
     title = "No such complaint"
 
 
+class UnknownAttachment(RuleViolation):
+    slug = "unknown-attachment"
+    title = "No logged event commits to this attachment"
+
+
 class PrefixNotOwned(RuleViolation):
     slug = "gtin-prefix-not-owned"
     title = "GTIN outside the producer's GS1 company prefixes"
@@ -274,6 +280,13 @@ class ComplaintClosed(RuleConflict):
 class StaleUpdate(RuleConflict):
     slug = "stale-update"
     title = "Update does not follow the latest event it replaces"
+
+
+class AlreadyErased(RuleConflict):
+    """An attachment is erased by one logged event at most; a second erasure of it is refused."""
+
+    slug = "already-erased"
+    title = "Attachment already erased"
 
 
 class ProofError(LedgerError):

@@ -76,6 +76,13 @@ class _Problem(msgspec.Struct):
     event_index: int | None = None
 
 
+class AttachmentCommitment(msgspec.Struct):
+    """The event that committed to an attachment, as ``/v1/attachments/{digest}/commitment`` answers (in part)."""
+
+    event_id: str
+    subject: str
+
+
 class LoggedEntry(msgspec.Struct):
     """An entry as the API lists it (the inclusion proof is not read)."""
 
@@ -224,6 +231,10 @@ class LedgerClient:
 
     def event(self, event_id: str) -> EventRecord | None:
         return self._read(f"/v1/events/{quote(event_id, safe='')}", EventRecord)
+
+    def commitment(self, digest: str) -> AttachmentCommitment | None:
+        """The logged event that committed to an attachment (what its erasure follows)."""
+        return self._read(f"/v1/attachments/{quote(digest, safe=':')}/commitment", AttachmentCommitment)
 
     # -- what the role commands derive from the reads
 

@@ -27,6 +27,7 @@ from ledger.events.builders import (
     Licence,
     Registrar,
     complaint_payload,
+    erasure_payload,
     dispatch_payload,
     handoff_payload,
     inspection_payload,
@@ -41,7 +42,7 @@ from ledger.events.builders import (
 )
 from ledger.identifiers import batch_subject, item_subject
 from ledger.log.merkle import verify_inclusion
-from ledger.store.attachments import erase_attachment, store_attachment
+from ledger.store.attachments import store_attachment
 from ledger.store.ledger import Ledger
 from ledger.store.scans import agent_hash, record_scan
 from qr import qr_png
@@ -223,7 +224,9 @@ def _ham(teller: _Teller, story: DemoStory) -> None:
     item_a, item_b = _ham_item("0001"), _ham_item("0002")
     _review(teller, story, "consumer-a", item_a, 5, "肉质紧实，咸香适中，切片蒸着吃很香。包装完好，物流也快。")
     erased = _review(teller, story, "consumer-b", item_b, 4, "味道正宗，就是偏咸，吃之前要先泡水。")
-    erase_attachment(teller.ledger, erased)  # consumer-b asked for the text to be deleted; the rating stays
+    # consumer-b has the text erased (PIPL art. 47) with a signed, logged event of its own key; the rating stays
+    teller.append(erasure_payload(story.consumers["consumer-b"], item_b, story.reviews["consumer-b"], digest=erased,
+                                  reason="pipl_request", time=teller.at(11)), story.consumers["consumer-b"])  # fmt: skip
     story.pages += [
         DemoPage(
             "ham-item-0001", "宣威火腿 单品 0001：签收与评价 / Xuanwei ham, item 0001: receipt and reviews", item_a

@@ -1,9 +1,9 @@
 """Role commands (DESIGN §1): each builds one event, signs it with the role's key and appends it to the ledger.
 
 Every command prints ``<index> <event id> <kind> <subject>`` for the event it logged, then stores the content of
-the attachments (inspection reports, review and complaint text) that the event commits to, a line for each. Two
-commands log nothing: ``producer labels`` reads a batch and writes a PDF of its items' QR labels, and
-``erase-attachment`` (local ledger only) removes an attachment's content for good, leaving its entry as it was.
+the attachments (inspection reports, review and complaint text) that the event commits to, a line for each. One
+command logs nothing: ``producer labels`` reads a batch and writes a PDF of its items' QR labels. ``erase-attachment``
+logs an ``attachment.erasure`` following the event that committed to the attachment; logging it removes the content.
 Parents are found in the derived views (``actors``, ``batches``, ``parcels``) or named by event id, and checked to
 exist before signing. Malformed options raise a ``TraceledgerError``, which ``traceledger.cli.main`` prints as one
 line.
@@ -53,6 +53,7 @@ from ledger.events.builders import (
     Licence,
     complaint_payload,
     dispatch_payload,
+    erasure_payload,
     handoff_payload,
     inspection_payload,
     key_update_payload,
@@ -65,9 +66,10 @@ from ledger.events.builders import (
     sanction_payload,
     signature_payload,
 )
+from ledger.events.schemas import ERASURE_REASONS
 from ledger.identifiers import batch_subject, expiry_date, parse_subject, validate_uscc
 from ledger.rules.views import BATCHES
-from ledger.store.attachments import committed_attachment, erase_attachment, store_attachment
+from ledger.store.attachments import committed_attachment, store_attachment
 from ledger.store.ledger import Ledger
 from signer.keys import SigningKey, passphrase_from_env_or_prompt
 from traceledger.options import DatabaseOption, HomeOption, read_public_key_file
@@ -139,6 +141,10 @@ class _Chain(Protocol):
 
     def store_attachment(self, sealed: SealedAttachment) -> bool:
         """Store the content of an attachment a logged event committed to; False if it already was."""
+        ...
+
+    def commitment(self, digest: str) -> tuple[str, str]:
+        """The event id and subject of the logged event that committed to attachment ``digest``."""
         ...
 
 
@@ -232,6 +238,10 @@ class _LocalChain:
     def store_attachment(self, sealed: SealedAttachment) -> bool:
         return store_attachment(self.ledger, sealed.ref.digest, sealed.stored)
 
+    def commitment(self, digest: str) -> tuple[str, str]:
+        entry = self.ledger.entry(committed_attachment(self.ledger, digest).leaf_index)
+        return entry.event_id, entry.subject
+
     def _view_field(self, view: str, key: str, field: str, missing: LedgerError) -> str:
         """One field of a derived view row; ``missing`` is raised when the row does not exist."""
         row = self.ledger.view(view, key)
@@ -316,6 +326,12 @@ class _RemoteChain:
 
     def store_attachment(self, sealed: SealedAttachment) -> bool:
         return self.client.put_attachment(sealed.ref.digest, sealed.stored)
+
+    def commitment(self, digest: str) -> tuple[str, str]:
+        found = self.client.commitment(digest)
+        if found is None:
+            raise NotFound(f"no logged entry commits to attachment {digest} {self.where}")
+        return found.event_id, found.subject
 
 
 # ---- parsing options ---------------------------------------------------------------------------------------
@@ -762,21 +778,18 @@ def regulator_resolve(
 @registrar_app.command("erase-attachment")
 @regulator_app.command("erase-attachment")
 def erase(
-    digest: Annotated[
-        str, typer.Option("--digest", help="The attachment's digest, sha256:<hex>, as its event holds it")
-    ],
+    digest: Annotated[str, typer.Argument(help="The attachment's digest, sha256:<hex>, as its event holds it")],
+    reason: Annotated[str, typer.Option("--reason", help="Why, one of: " + ", ".join(ERASURE_REASONS))],
+    key: KeyOption,
     home: HomeOption = None,
     database_url: DatabaseOption = None,
+    url: UrlOption = None,
 ) -> None:
-    """Erase an attachment's content from the local ledger for good (privacy law); its event and proofs stay valid."""
-    ledger = Home.resolve(home, database_url).open()
-    try:
-        erased = erase_attachment(ledger, digest)
-        found = committed_attachment(ledger, digest)
-    finally:
-        ledger.close()
-    state = "erased" if erased else "already erased"
-    out.print(f"attachment {digest} of entry {found.leaf_index} {state} at {found.erased_at}", markup=False)
+    """Erase an attachment's content for good (privacy law) with a signed, logged attachment.erasure event; the
+    event that committed to it and every proof stay valid."""
+    with _session(key, home, database_url, url) as session:
+        event_id, subject = session.chain.commitment(digest)
+        session.log(erasure_payload(session.key, subject, event_id, digest=digest, reason=reason))
 
 
 @regulator_app.command("sanction")

@@ -197,6 +197,9 @@ def _details(eid: str, data: Mapping[str, Any], kind: str, names: _Names, texts:
     if kind == "recall":
         reason = _label(texts, "reason", eid, "data.reason", data["reason"])
         return [Line(texts.parts("recall_detail", reason=reason, level=at("data.level")))]
+    if kind == "attachment.erasure":
+        reason = _label(texts, "erasure", eid, "data.reason", data["reason"])
+        return [Line(texts.parts("erasure_detail", reason=reason))]
     return []
 
 

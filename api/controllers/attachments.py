@@ -48,6 +48,19 @@ class StoredAttachment(msgspec.Struct):
     leaf_index: int  # the entry that committed to it
 
 
+class Commitment(msgspec.Struct):
+    """The logged event that committed to an attachment, and what became of its content: what an erasure follows."""
+
+    digest: str
+    media_type: str
+    size: int  # bytes of content, without the 16-byte salt
+    leaf_index: int  # the first entry that committed to it
+    event_id: str
+    subject: str
+    status: str  # stored, missing (not uploaded) or removed (erased by a logged attachment.erasure)
+    erased_at: str | None  # the erasure's logged_at
+
+
 @dataclass
 class UploadOperation(Operation):
     """The ``PUT`` operation, whose raw body Litestar cannot describe itself."""
@@ -104,3 +117,22 @@ class AttachmentsController(Controller):
         sealed = read_attachment(ledger, digest)
         headers = {MEDIA_TYPE_HEADER: sealed.ref.media_type, **_HEADERS}
         return Response(sealed.stored, media_type=OCTET_STREAM, headers=headers)
+
+    @get(
+        "/{digest:str}/commitment",
+        sync_to_thread=True,
+        summary="The event that committed to an attachment, and whether its content is stored, missing or removed",
+        description=(
+            "An erasure (`attachment.erasure`, posted to `POST /v1/events`) follows this event and names its "
+            "subject. 404 when no logged event commits to the digest."
+        ),
+        responses=problem_responses(400, 404, 429),
+    )
+    def commitment(self, digest: Digest, ledger: NamedDependency[Ledger]) -> Commitment:
+        found = committed_attachment(ledger, digest)
+        entry = ledger.entry(found.leaf_index)
+        ref = found.ref
+        return Commitment(
+            ref.digest, ref.media_type, ref.size, found.leaf_index, entry.event_id, entry.subject, found.status,
+            found.erased_at,
+        )  # fmt: skip

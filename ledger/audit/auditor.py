@@ -72,6 +72,7 @@ class _Replay:
     stopped_at: int | None = None
     last_logged: datetime | None = None
     attachments: dict[str, tuple[int, str, int]] = field(default_factory=dict)
+    erasures: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
 class Auditor:
@@ -256,6 +257,8 @@ class Auditor:
         replay.last_logged = logged
         for attachment in event.payload.attachments:
             replay.attachments.setdefault(attachment.digest, (index, attachment.media_type, attachment.size))
+        if event.payload.kind == "attachment.erasure":  # the rules let a digest be erased once
+            replay.erasures[event.payload.data["digest"]] = (index, checked.logged_at)
 
     def _genesis(self) -> None:
         """The genesis entry names the log it starts: it must be the audited log's origin and key."""
@@ -333,6 +336,7 @@ class Auditor:
         if outcome.complete:
             outcome.view_rows = {row: value for row, value in stored_rows(rows).items() if value is not None}
             outcome.attachments = self.replay.attachments
+            outcome.erasures = self.replay.erasures
         elif self.replay.stopped_at is not None:
             self.report.notes.append(f"derived rows not compared: the replay stopped at entry {self.replay.stopped_at}")
         self.source.check_derived(outcome, self.report)

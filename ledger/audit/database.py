@@ -15,6 +15,7 @@ from collections.abc import Collection, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Engine, Integer, create_engine, inspect, literal, or_, select
@@ -213,6 +214,10 @@ class DatabaseSource:
                     open_attachment(bytes(row.content), AttachmentRef(row.digest, row.media_type, row.size))
                 except InvalidAttachment as exc:
                     report.add(Finding("attachment", exc.detail, exc.slug, **where))
+            if outcome.complete:
+                erasure_problem = _erasure_problem(row, outcome.erasures.get(row.digest))
+                if erasure_problem is not None:
+                    report.add(Finding("attachment", erasure_problem, InvalidAttachment.slug, **where))
             if row.erased_at is not None:
                 try:
                     parse_time(row.erased_at, "erased_at")
@@ -241,6 +246,23 @@ class DatabaseSource:
                 reason = f"by {witness}, a witness this ledger is not configured to submit to"
             if reason is not None:
                 report.add(Finding("cosignature", reason, NoteError.slug, index=size, key=witness))
+
+
+def _erasure_problem(row: Any, erasure: tuple[int, str] | None) -> str | None:
+    """Why an attachment row's content and ``erased_at`` disagree with the logged erasure of it (or its absence):
+    content is missing only where an erasure was logged, never back after one, and erased when it was logged."""
+    if erasure is None:
+        if row.content is None:
+            return "no content, and no logged attachment.erasure covers it (never uploaded, or removed unlogged)"
+        if row.erased_at is not None:
+            return f"marked erased at {row.erased_at}, but no logged attachment.erasure covers it"
+        return None
+    index, logged_at = erasure
+    if row.content is not None:
+        return f"content stored again after its erasure at entry {index}"
+    if row.erased_at != logged_at:
+        return f"erased_at {row.erased_at}, but its erasure at entry {index} was logged at {logged_at}"
+    return None
 
 
 def _cosignature_problem(witness: str, signature: bytes, note: str | None) -> str | None:

@@ -43,6 +43,7 @@ class ReplayOutcome:
     last_logged_at: str | None  # the last entry's
     view_rows: dict[tuple[str, str], str] = field(default_factory=dict)  # (view, key) → stored form
     attachments: dict[str, tuple[int, str, int]] = field(default_factory=dict)  # digest → (index, media type, size)
+    erasures: dict[str, tuple[int, str]] = field(default_factory=dict)  # digest → (erasure's index, its logged_at)
 
 
 class NodeChecker(Protocol):

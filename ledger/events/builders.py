@@ -303,3 +303,12 @@ def sanction_payload(
     data = _present(list=list_, reason=reason, until=until, lift=None if lifts is None else True)
     parents = [] if lifts is None else [lifts]
     return _payload("sanction", regulator, actor_subject(actor_id).path, time, data, parents=parents)
+
+
+def erasure_payload(
+    signer: SigningKey, subject_path: str, committed_by: str, *, digest: str, reason: str, time: datetime | None = None
+) -> EventPayload:
+    """An ``attachment.erasure`` payload: the content of ``digest``, committed to by event ``committed_by`` about
+    ``subject_path``, is removed for good, for ``reason`` (one of ``ERASURE_REASONS``)."""
+    data = {"digest": digest, "reason": reason}
+    return _payload("attachment.erasure", signer, subject_path, time, data, parents=[committed_by])

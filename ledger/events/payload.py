@@ -34,6 +34,7 @@ KINDS = (
     "complaint.resolution",
     "recall",
     "sanction",
+    "attachment.erasure",
 )
 FIELDS = frozenset({"kind", "subject", "actor", "time", "parents", "data", "attachments"})
 MAX_PARENTS = 256

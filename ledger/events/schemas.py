@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ledger.errors import InvalidIdentifier, InvalidPayload
-from ledger.events.payload import parse_time
+from ledger.events.payload import DIGEST_RE, parse_time
 from ledger.identifiers import parse_subject, validate_company_prefix, validate_uscc
 
 ROLES = ("producer", "merchant", "courier", "regulator", "registrar", "lab", "witness")
@@ -26,6 +26,8 @@ COMPLAINT_CATEGORIES = (
     "counterfeit", "quality", "mismatch", "price_fraud", "false_advertising",
     "service_breach", "privacy", "fake_review", "logistics", "other",
 )  # fmt: skip
+#: Why an attachment's content is erased; a fixed list, so no personal data or free text enters the log.
+ERASURE_REASONS = ("pipl_request", "court_order", "unlawful_content", "never_uploaded", "other")
 MAX_QUANTITY = 10**12
 
 
@@ -235,6 +237,11 @@ class Sanction(_Schema):
     lift: bool = False
 
 
+class AttachmentErasure(_Schema):
+    digest: Annotated[str, Field(pattern=f"^{DIGEST_RE.pattern}$")]
+    reason: Literal[ERASURE_REASONS]  # type: ignore[valid-type]
+
+
 SCHEMAS: dict[str, type[_Schema]] = {
     "genesis": Genesis,
     "actor.register": ActorRegister,
@@ -249,6 +256,7 @@ SCHEMAS: dict[str, type[_Schema]] = {
     "complaint.resolution": ComplaintResolution,
     "recall": Recall,
     "sanction": Sanction,
+    "attachment.erasure": AttachmentErasure,
 }
 SHIPMENT_TYPES: dict[str, type[_Schema]] = {"dispatch": Dispatch, "handoff": Handoff}
 SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
@@ -265,6 +273,7 @@ SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
     "complaint.resolution": ("batch", "item", "parcel", "actor"),
     "recall": ("batch",),
     "sanction": ("actor",),
+    "attachment.erasure": ("batch", "item", "parcel", "actor"),  # the subject of the event that committed to it
 }
 
 

@@ -14,12 +14,13 @@ from datetime import datetime
 from ledger.errors import UnknownKey
 from ledger.events import ParsedEvent, check_clock, verify_signatures
 from ledger.identifiers import parse_subject
-from ledger.rules import actors, custody, feedback, goods
+from ledger.rules import actors, custody, erasure, feedback, goods
 from ledger.rules.context import Context
 from ledger.rules.custody import check_conservation
 from ledger.rules.state import State, ViewRow
 from ledger.rules.views import (
     ACTORS,
+    ATTACHED,
     BATCHES,
     COMPLAINTS,
     EVENTS,
@@ -54,6 +55,7 @@ RULES: dict[str, Callable[[Context], None]] = {
     "review": feedback.review,
     "complaint": feedback.complaint,
     "complaint.resolution": feedback.resolution,
+    "attachment.erasure": erasure.erasure,
 }
 
 
@@ -110,6 +112,9 @@ def rows_read_by(events: Sequence[ParsedEvent]) -> set[ViewRow]:
             add((ITEMS, subject.path))
         elif subject.kind == "parcel":
             add((PARCELS, subject.path))
+        rows.update((ATTACHED, attachment.digest) for attachment in payload.attachments)
+        if payload.kind == "attachment.erasure":
+            add((ATTACHED, data["digest"]))
         for content in data.get("contents", ()):
             add((BATCHES, content["batch"]))
         for prefix in data.get("gs1_prefixes", ()):
@@ -155,6 +160,7 @@ def apply_event(state: State, event: ParsedEvent, index: int, logged_at: datetim
     ctx = Context(state, event, index, logged_at)
     kind = event.payload.kind
     RULES["genesis" if index == 0 else kind](ctx)  # the genesis rule refuses anything else at 0, and itself later
+    erasure.commit(ctx)
     for kid, key in introduced_keys(event).items():
         if state.get(PUBLIC_KEYS, kid) is None:  # the first event to declare a key is where verifiers find it
             state.put(PUBLIC_KEYS, kid, {"public_key": b64(key), "event": event.event_id})

@@ -18,6 +18,8 @@ Rows are JSON objects (stored as canonical JSON), keyed by a string:
 - ``receipts``      signature event id → {parcel, consignee, batches, items, reviews}
 - ``reviews``       review event id → {receipt, subject}
 - ``complaints``    complaint event id → {subject, by, status, resolution, outcome}
+- ``attachments``   digest → {event, subject, signer (kid), erasure}: the first event committing to an attachment,
+                    and the ``attachment.erasure`` event that erased its content, if any
 - ``log``           "genesis" → {origin, log_vkey, event}
 """
 
@@ -36,11 +38,12 @@ SPENDS = "spends"
 RECEIPTS = "receipts"
 REVIEWS = "reviews"
 COMPLAINTS = "complaints"
+ATTACHED = "attachments"
 LOG = "log"
 
 ALL_VIEWS = (
     EVENTS, PUBLIC_KEYS, KEYS, ACTORS, GS1_PREFIXES, SANCTIONS, BATCHES, ITEMS, PARCELS, SPENDS, RECEIPTS,
-    REVIEWS, COMPLAINTS, LOG,
+    REVIEWS, COMPLAINTS, ATTACHED, LOG,
 )  # fmt: skip
 
 #: Views whose rows are written once and never change. The store inserts them without upsert, so the database

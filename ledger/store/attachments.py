@@ -2,32 +2,36 @@
 
 Appending an entry records each attachment it commits to (digest, media type, size) with no content. The content
 (``salt || bytes``, DESIGN §3) is accepted later only if it matches that commitment, so nobody can store anything
-under a digest the log does not hold. Erasing it (privacy law) empties the content for good while the entry, its
-signatures and every proof stay valid; a removed attachment is never stored again. Each change is one guarded
-``UPDATE``, so concurrent uploads and erasures cannot undo each other.
+under a digest the log does not hold. Erasing it (privacy law) is itself a logged, signed ``attachment.erasure``
+event: the append that logs it empties the content in the same transaction and stamps ``erased_at`` with the
+entry's ``logged_at``, so the audit can require that every missing content is covered by an erasure. The entry,
+its signatures and every proof stay valid, and a removed attachment is never stored again. An upload is one
+guarded ``UPDATE``, so a concurrent upload and erasure cannot undo each other.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from email.message import Message
 from typing import Any, Literal
 
 from sqlalchemy import select, update
 
 from ledger.errors import AttachmentRemoved, NotFound
-from ledger.events import AttachmentRef, SealedAttachment, format_time, open_attachment
+from ledger.events import AttachmentRef, SealedAttachment, open_attachment, sign_event
 from ledger.events.attachments import SALT_SIZE
-from ledger.store.ledger import Ledger
+from ledger.events.builders import erasure_payload
+from ledger.store.ledger import AppendResult, Ledger
 from ledger.store.tables import ATTACHMENTS
+from signer.keys import SigningKey
 
 __all__ = [
     "Attachment",
     "attachment_text",
     "committed_attachment",
     "erase_attachment",
+    "erasure_of",
     "find_attachments",
     "read_attachment",
     "store_attachment",
@@ -128,17 +132,17 @@ def read_attachment(ledger: Ledger, digest: str) -> SealedAttachment:
     return SealedAttachment(found.ref, found.stored)
 
 
-def erase_attachment(ledger: Ledger, digest: str) -> bool:
-    """Remove an attachment's content for good (also one not uploaded yet); True if erased now, False if it
-    already was. ``NotFound`` for a digest no entry committed to."""
-    committed_attachment(ledger, digest)
-    with ledger.engine.begin() as conn:
-        changed = conn.execute(
-            update(ATTACHMENTS)
-            .where(ATTACHMENTS.c.digest == digest, ATTACHMENTS.c.erased_at.is_(None))
-            .values(content=None, erased_at=format_time(datetime.now(UTC), milliseconds=True))
-        ).rowcount
-    return bool(changed)
+def erasure_of(ledger: Ledger, signer: SigningKey, digest: str, reason: str) -> dict[str, Any]:
+    """The signed ``attachment.erasure`` envelope of a committed attachment, following the entry that committed
+    to it; ``NotFound`` for a digest no entry committed to. Appending it erases the content (see the module)."""
+    committed = ledger.entry(committed_attachment(ledger, digest).leaf_index)
+    payload = erasure_payload(signer, committed.subject, committed.event_id, digest=digest, reason=reason)
+    return sign_event(payload, [signer]).to_json()
+
+
+def erase_attachment(ledger: Ledger, signer: SigningKey, digest: str, reason: str) -> AppendResult:
+    """Log the erasure of an attachment's content, signed by ``signer``; the content is gone once it commits."""
+    return ledger.append([erasure_of(ledger, signer, digest, reason)])[0]
 
 
 def attachment_text(ledger: Ledger, digest: str) -> str | None:

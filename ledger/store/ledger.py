@@ -149,6 +149,7 @@ class _BatchWriter:
         self.entries: list[tuple[Any, ...]] = []  # rows in _ENTRY_COLUMNS order
         self.node_rows: list[tuple[int, int, bytes]] = []
         self.attachments: list[dict[str, Any]] = []
+        self.erasures: list[str] = []  # digests whose content an erasure event in this batch removes
 
     def add(self, chunk: PreparedChunk) -> None:
         prefetch(self.state, chunk.events, chunk.rows)
@@ -188,6 +189,8 @@ class _BatchWriter:
                 {"digest": a.digest, "leaf_index": index, "media_type": a.media_type, "size": a.size}
                 for a in payload.attachments
             )
+            if payload.kind == "attachment.erasure":
+                self.erasures.append(payload.data["digest"])
             self.results[position] = AppendResult(index, event.event_id, leaf, 0, created=True)
 
     def write(self) -> None:
@@ -195,6 +198,12 @@ class _BatchWriter:
             insert_rows(self.conn, ENTRIES, _ENTRY_COLUMNS, self.entries)
             insert_rows(self.conn, NODES, ("level", "index", "hash"), self.node_rows)
             self.ledger._write_attachments(self.conn, self.attachments)
+            if self.erasures:  # the content goes in the transaction that logs its erasure, stamped with its time
+                self.conn.execute(
+                    update(ATTACHMENTS)
+                    .where(ATTACHMENTS.c.digest.in_(self.erasures))
+                    .values(content=None, erased_at=self.stamp)
+                )
             write_changes(self.conn, self.state)
 
 

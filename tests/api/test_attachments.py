@@ -64,7 +64,7 @@ def test_an_erased_attachment_is_gone_for_readers_and_uploaders(api: Api) -> Non
     sealed, _ = reviewed(api.world)
     digest = sealed.ref.digest
     assert api.client.put(_url(digest), content=sealed.stored, headers=OCTET_STREAM).status_code == 201
-    erase_attachment(api.fixture.ledger, digest)
+    erase_attachment(api.fixture.ledger, api.fixture.registrar, digest, "unlawful_content")
     gone = problem(api.client.get(_url(digest)), 410, "attachment-removed")
     assert digest in gone["detail"]
     with api.unchanged():

@@ -174,7 +174,7 @@ def _tell(api: Api) -> Story:
     ledger = api.fixture.ledger
     for sealed in (attachments["stored"], attachments["removed"]):
         assert store_attachment(ledger, sealed.ref.digest, sealed.stored)
-    assert erase_attachment(ledger, attachments["removed"].ref.digest)
+    assert erase_attachment(ledger, world.registrar, attachments["removed"].ref.digest, "court_order").created
     entries = ledger.entries(0, ledger.size())
     return Story(
         api,

@@ -179,18 +179,23 @@ def test_an_attachment_is_erased_for_good_and_the_log_stays_as_it_was(home: Path
     digest = inspected.stdout.splitlines()[1].split()[1]
     assert attached_texts(home, inspection) == ["检验员：张三"]
 
-    erased = run("regulator", "erase-attachment", "--digest", digest, home=home)
-    assert erased.returncode == 0, erased.stderr
-    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
-    assert re.fullmatch(rf"attachment {digest} of entry 3 erased at {stamp}\n", erased.stdout), erased.stdout
+    regulator, regulator_pub = keypair(home, "regulator")
+    register(home, 4, REGULATOR, "regulator", regulator_pub)
+    erase = ("regulator", "erase-attachment", digest, "--key", str(regulator))
+    refused(home, *erase, "--reason", "asked nicely", says="data.reason: Input should be")
+    erasure = logged(home, *erase, "--reason", "court_order", index=5, kind="attachment.erasure", subject=BATCH)
+    assert parents_of(home, erasure) == (inspection,)
     assert attached_texts(home, inspection) == [None]
-    again = run("registrar", "erase-attachment", "--digest", digest, home=home)
-    assert re.fullmatch(rf"attachment {digest} of entry 3 already erased at {stamp}\n", again.stdout), again.stdout
-    assert log_size(home) == 4
-    audited = run("audit", home=home)  # every entry, signature and proof still verifies
+    refused(home, *erase, "--reason", "court_order", says="error: Attachment already erased: ")
+    registrar = ("registrar", "erase-attachment", digest, "--key", str(home / "keys" / "registrar.pem"))
+    refused(home, *registrar, "--reason", "other", says="error: Attachment already erased: ")
+    refused(home, "regulator", "erase-attachment", digest, "--key", str(producer), "--reason", "court_order",
+            says="is not a regulator or registrar")  # fmt: skip
+    assert log_size(home) == 6
+    audited = run("audit", home=home)  # every entry, signature and proof still verifies, and the erasure is logged
     assert audited.returncode == 0, audited.stdout + audited.stderr
-    erase = ("regulator", "erase-attachment", "--digest")
-    refused(home, *erase, "sha256:" + "0" * 64, says="error: Not found: no logged entry commits to attachment sha256:")
+    unknown = ("regulator", "erase-attachment", "sha256:" + "0" * 64, "--key", str(regulator), "--reason", "other")
+    refused(home, *unknown, says="error: Not found: no logged entry commits to attachment sha256:")
 
 
 def test_goods_reach_a_consumer_through_a_merchant_who_reviews_and_complains(home: Path) -> None:

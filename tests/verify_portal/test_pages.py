@@ -107,7 +107,7 @@ def test_review_text_with_markup_is_shown_as_text(portal: Portal) -> None:
 
 
 def test_an_erased_review_text_shows_content_removed(portal: Portal) -> None:
-    assert erase_attachment(portal.fixture.ledger, portal.story.review_digest)
+    assert erase_attachment(portal.fixture.ledger, portal.fixture.registrar, portal.story.review_digest, "court_order")
     page = portal.client.get(f"/{ITEM.path}").text
     assert ZH("content_removed") in page
     assert "pwned" not in page

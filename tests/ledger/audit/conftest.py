@@ -68,7 +68,7 @@ class Audited:
 
 def build(fixture: LedgerFixture) -> dict[str, str]:
     """Every kind (the reindex suite's story) plus attachments: a report uploaded, one uploaded then erased, and
-    complaint details never uploaded."""
+    complaint details never uploaded, whose erasure is logged so (every missing content needs a logged erasure)."""
     world = World(fixture)
     names = build_varied_ledger(world)
     ham = names["ham"]
@@ -83,8 +83,10 @@ def build(fixture: LedgerFixture) -> dict[str, str]:
     world.append(complaint_payload(lab.key, ham, category="quality", channel="12315", details=details.ref), lab.key)
     store_attachment(fixture.ledger, report.ref.digest, report.stored)
     store_attachment(fixture.ledger, erased.ref.digest, erased.stored)
-    erase_attachment(fixture.ledger, erased.ref.digest)
+    erase_attachment(fixture.ledger, fixture.registrar, erased.ref.digest, "court_order")
+    erase_attachment(fixture.ledger, fixture.registrar, details.ref.digest, "never_uploaded")
     names.update(report=report.ref.digest, erased=erased.ref.digest, details=details.ref.digest)
+    names.update(erased_copy=erased.stored.hex())  # what an operator who kept a copy could put back
     witness = CosignatureSigner(WITNESS, SigningKey.from_seed(b"witness".ljust(32, b"\0")))
     fixture.home.add_witness(WitnessEndpoint.from_config("https://witness.example/w1", witness.vkey))
     for size in (fixture.ledger.size() - 1, fixture.ledger.size()):

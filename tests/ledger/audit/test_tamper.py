@@ -2,9 +2,9 @@
 
 Each targeted change is caught with the right index; then hundreds of random single-value mutations of every table
 that holds log data, checkpoints, attachments, cosignatures or derived views are each detected. Checkpoints'
-``signed_at`` and attachments' ``erased_at`` are left out of the random mutations: they are the operator's own
-notes of when it signed or erased, covered by no signature and derivable from nothing, so no audit can tell a
-changed one (the audit does check that ``erased_at`` is a time).
+``signed_at`` is left out of the random mutations: it is the operator's own note of when it signed, covered by
+no signature and derivable from nothing, so no audit can tell a changed one. An attachment's ``erased_at`` is the
+``logged_at`` of the logged erasure that removed its content, so it is mutated like the rest.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from tests.ledger.audit.tampering import (
 from tests.scenarios.world import gtin
 
 MUTATIONS = 220
-UNAUTHENTICATED = {("checkpoints", "signed_at"), ("attachments", "erased_at")}
+UNAUTHENTICATED = {("checkpoints", "signed_at")}
 
 
 def first(report: AuditReport) -> Finding:
@@ -292,6 +292,52 @@ def test_attachment_content_that_no_longer_matches(audited: Audited) -> None:
     finding = first(audited.audit())
     assert (finding.where, finding.key, finding.index) == ("attachment", digest, stored["leaf_index"])
     assert finding.problem == "invalid-attachment"
+
+
+def test_content_removed_without_a_logged_erasure(audited: Audited) -> None:
+    engine = audited.engine()
+    digest = audited.names["report"]
+    stored = next(r for r in rows(engine, ATTACHMENTS) if r["digest"] == digest)
+    set_column(engine, ATTACHMENTS, {"digest": digest}, "content", None)
+    finding = first(audited.audit())
+    assert (finding.where, finding.key, finding.index) == ("attachment", digest, stored["leaf_index"])
+    assert "no logged attachment.erasure covers it" in finding.reason
+
+
+def test_content_removed_and_marked_erased_without_a_logged_erasure(audited: Audited) -> None:
+    engine = audited.engine()
+    digest = audited.names["report"]
+    with engine.begin() as conn:
+        conn.execute(
+            update(ATTACHMENTS)
+            .where(ATTACHMENTS.c.digest == digest)
+            .values(content=None, erased_at="2026-12-01T00:00:00.000Z")
+        )
+    finding = first(audited.audit())
+    assert (finding.where, finding.key) == ("attachment", digest)
+    assert "no logged attachment.erasure covers it" in finding.reason
+
+
+def test_content_restored_after_its_erasure(audited: Audited) -> None:
+    engine = audited.engine()
+    digest = audited.names["erased"]
+    erasure = index_of(engine, lambda e: e.event.payload.kind == "attachment.erasure")
+    with engine.begin() as conn:  # the operator keeps a copy and puts it back: a valid salt || content
+        conn.execute(update(ATTACHMENTS).where(ATTACHMENTS.c.digest == digest).values(erased_at=None))
+    sealed_copy = audited.names["erased_copy"]
+    set_column(engine, ATTACHMENTS, {"digest": digest}, "content", bytes.fromhex(sealed_copy))
+    finding = first(audited.audit())
+    assert (finding.where, finding.key) == ("attachment", digest)
+    assert finding.reason == f"content stored again after its erasure at entry {erasure}"
+
+
+def test_an_erasure_time_that_is_not_the_erasure_entry_s(audited: Audited) -> None:
+    engine = audited.engine()
+    digest = audited.names["erased"]
+    set_column(engine, ATTACHMENTS, {"digest": digest}, "erased_at", "2026-12-01T00:00:00.000Z")
+    finding = first(audited.audit())
+    assert (finding.where, finding.key) == ("attachment", digest)
+    assert finding.reason.startswith("erased_at 2026-12-01T00:00:00.000Z, but its erasure at entry ")
 
 
 def test_random_single_value_mutations_are_each_detected(audited: Audited) -> None:
