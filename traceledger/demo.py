@@ -27,8 +27,8 @@ from ledger.events.builders import (
     Licence,
     Registrar,
     complaint_payload,
-    erasure_payload,
     dispatch_payload,
+    erasure_payload,
     handoff_payload,
     inspection_payload,
     listing_payload,
@@ -225,8 +225,10 @@ def _ham(teller: _Teller, story: DemoStory) -> None:
     _review(teller, story, "consumer-a", item_a, 5, "肉质紧实，咸香适中，切片蒸着吃很香。包装完好，物流也快。")
     erased = _review(teller, story, "consumer-b", item_b, 4, "味道正宗，就是偏咸，吃之前要先泡水。")
     # consumer-b has the text erased (PIPL art. 47) with a signed, logged event of its own key; the rating stays
-    teller.append(erasure_payload(story.consumers["consumer-b"], item_b, story.reviews["consumer-b"], digest=erased,
-                                  reason="pipl_request", time=teller.at(11)), story.consumers["consumer-b"])  # fmt: skip
+    consumer_b = story.consumers["consumer-b"]
+    erasure = erasure_payload(consumer_b, item_b, story.reviews["consumer-b"], digest=erased, reason="pipl_request",
+                              time=teller.at(11))  # fmt: skip
+    teller.append(erasure, consumer_b)
     story.pages += [
         DemoPage(
             "ham-item-0001", "宣威火腿 单品 0001：签收与评价 / Xuanwei ham, item 0001: receipt and reviews", item_a
