@@ -86,7 +86,9 @@ producer_app = typer.Typer(
 )
 merchant_app = typer.Typer(no_args_is_help=True, help="List batches for sale and dispatch orders.")
 courier_app = typer.Typer(no_args_is_help=True, help="Take custody of parcels.")
-consumer_app = typer.Typer(no_args_is_help=True, help="Sign for parcels, review goods and complain.")
+consumer_app = typer.Typer(
+    no_args_is_help=True, help="Sign for parcels, review goods, complain and erase your own texts."
+)
 regulator_app = typer.Typer(
     no_args_is_help=True, help="Sanction actors, order recalls, resolve complaints and erase attachments."
 )
@@ -777,6 +779,7 @@ def regulator_resolve(
 
 @registrar_app.command("erase-attachment")
 @regulator_app.command("erase-attachment")
+@consumer_app.command("erase-attachment")
 def erase(
     digest: Annotated[str, typer.Argument(help="The attachment's digest, sha256:<hex>, as its event holds it")],
     reason: Annotated[str, typer.Option("--reason", help="Why, one of: " + ", ".join(ERASURE_REASONS))],
@@ -786,7 +789,8 @@ def erase(
     url: UrlOption = None,
 ) -> None:
     """Erase an attachment's content for good (privacy law) with a signed, logged attachment.erasure event; the
-    event that committed to it and every proof stay valid."""
+    event that committed to it and every proof stay valid. A regulator or registrar may erase any attachment; a
+    consumer, the text its own key committed to, with --reason pipl_request."""
     with _session(key, home, database_url, url) as session:
         event_id, subject = session.chain.commitment(digest)
         session.log(erasure_payload(session.key, subject, event_id, digest=digest, reason=reason))

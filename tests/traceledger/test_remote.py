@@ -189,6 +189,25 @@ def test_a_story_through_the_server(server: Server) -> None:
     )  # fmt: skip
     remote_refused(server, *review[:-4], "--receipt", dispatched, "--rating", "5", says="is a shipment event")
 
+    # The consumer has its follow-up's text erased (PIPL): a signed erasure posted to /v1/events, found remotely.
+    follow_up = (*review, "--follow-up-of", reviewed, "--text", "后来发现有点咸")
+    result = traceledger(*follow_up, "--url", server.url)
+    assert result.returncode == 0, result.stderr
+    followed, digest = result.stdout.split()[1], result.stdout.splitlines()[1].split()[1]
+    assert httpx.get(f"{server.url}/v1/attachments/{digest}", timeout=10).status_code == 200
+    erase = ("consumer", "erase-attachment", digest, "--key", str(consumer))
+    remote_refused(server, *erase, "--reason", "court_order", says="erases its own attachment with reason pipl_")
+    erasure = remote_logged(server, *erase, "--reason", "pipl_request", kind="attachment.erasure", subject=BATCH)
+    assert server.parents(erasure) == (followed,)
+    gone = httpx.get(f"{server.url}/v1/attachments/{digest}", timeout=10)
+    assert (gone.status_code, gone.json()["type"]) == (410, "/problems/attachment-removed")
+    commitment = httpx.get(f"{server.url}/v1/attachments/{digest}/commitment", timeout=10).json()
+    assert (commitment["event_id"], commitment["subject"], commitment["status"]) == (followed, BATCH, "removed")
+    registrar = ("registrar", "erase-attachment", "--key", str(home / "keys" / "registrar.pem"), "--reason", "other")
+    remote_refused(server, *registrar, digest, says="error: Attachment already erased: ")
+    unknown = "sha256:" + "0" * 64
+    remote_refused(server, *registrar, unknown, says=f"attachment {unknown} in the ledger at {server.url}")
+
 
 def test_a_key_the_server_does_not_know_is_refused_in_one_line(server: Server, tmp_path: Path) -> None:
     stranger, _ = keypair_in(tmp_path, "stranger")
