@@ -6,7 +6,7 @@ import hashlib
 import json
 
 from ledger.events import seal_attachment
-from ledger.store.attachments import attachment_text, erase_attachment
+from ledger.store.attachments import attachment_text, erasure_of
 from tests.api.conftest import Api, make_api, problem
 from tests.ledger.store.test_attachments import REVIEW_TEXT, TEXT, reviewed
 
@@ -61,10 +61,26 @@ def test_uploads_that_match_no_commitment_are_problems_and_store_nothing(api: Ap
 
 
 def test_an_erased_attachment_is_gone_for_readers_and_uploaders(api: Api) -> None:
-    sealed, _ = reviewed(api.world)
+    sealed, index = reviewed(api.world)
     digest = sealed.ref.digest
     assert api.client.put(_url(digest), content=sealed.stored, headers=OCTET_STREAM).status_code == 201
-    erase_attachment(api.fixture.ledger, api.fixture.registrar, digest, "unlawful_content")
+    review = api.fixture.ledger.entry(index)
+    committed = api.client.get(f"{_url(digest)}/commitment").json()
+    assert committed == {
+        "digest": digest, "media_type": TEXT, "size": len(REVIEW_TEXT.encode()), "leaf_index": index,
+        "event_id": review.event_id, "subject": review.subject, "status": "stored", "erased_at": None,
+    }  # fmt: skip
+    # Erasing is posting the signed attachment.erasure like any event; it follows the review, about its subject.
+    erasure = erasure_of(api.fixture.ledger, api.fixture.registrar, digest, "unlawful_content")
+    posted = api.client.post("/v1/events", json=erasure)
+    assert posted.status_code == 201, posted.text
+    logged = api.fixture.ledger.entry(posted.json()["entries"][0]["index"])
+    removed = api.client.get(f"{_url(digest)}/commitment").json()
+    assert (removed["status"], removed["erased_at"]) == ("removed", logged.logged_at)
+    with api.unchanged():
+        again = erasure_of(api.fixture.ledger, api.fixture.registrar, digest, "court_order")
+        problem(api.client.post("/v1/events", json=again), 409, "already-erased")
+    problem(api.client.get(_url("sha256:" + "0" * 64) + "/commitment"), 404, "not-found")
     gone = problem(api.client.get(_url(digest)), 410, "attachment-removed")
     assert digest in gone["detail"]
     with api.unchanged():
