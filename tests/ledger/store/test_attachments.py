@@ -28,12 +28,6 @@ TEXT = "text/plain; charset=utf-8"
 
 def reviewed(world: World) -> tuple[SealedAttachment, int]:
     """A story that ends in a consumer's review with text: the sealed text and the review's leaf index."""
-    sealed, index, _ = reviewed_by(world)
-    return sealed, index
-
-
-def reviewed_by(world: World) -> tuple[SealedAttachment, int, SigningKey]:
-    """``reviewed``, and the consumer's key that signed the review."""
     producer = world.register("宣威火腿厂", "producer", licences=("food_production",), prefixes=("690123",))
     courier = world.register("曲靖速达快递", "courier")
     consumer = SigningKey.generate()
@@ -44,7 +38,7 @@ def reviewed_by(world: World) -> tuple[SealedAttachment, int, SigningKey]:
     receipt = world.sign_for(consumer, sscc(1))
     sealed = seal_attachment(REVIEW_TEXT.encode(), TEXT)
     review = world.append(review_payload(consumer, batch, receipt, rating=5, text=sealed.ref), consumer)
-    return sealed, review.leaf_index, consumer
+    return sealed, review.leaf_index
 
 
 def test_content_is_stored_once_against_its_commitment_and_read_back(world: World) -> None:
