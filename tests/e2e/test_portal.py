@@ -25,6 +25,7 @@ PASSPHRASE = "e2e portal passphrase"
 ZH, EN = Texts("zh-CN"), Texts("en")
 HOSTILE_REVIEW = '追评：<script>window.pwned = true</script><img src=x onerror="window.pwned = true">还不错'
 ITEM = item_subject(HAM.gtin or "", HAM.lot or "", "0001").path
+ERASED = item_subject(HAM.gtin or "", HAM.lot or "", "0002").path  # consumer-b had its review text erased
 COPIED = item_subject(HAM.gtin or "", HAM.lot or "", "0003").path
 
 # Records the page's CSP violations from before its first script runs (an init script is not subject to the CSP).
@@ -136,6 +137,21 @@ def test_a_review_holding_markup_is_shown_as_text_and_runs_nothing(site: Site, p
     assert HOSTILE_REVIEW in texts
     assert page.locator(".review-text img").count() == 0
     assert page.locator("main script").count() == 0
+    _clean(page, errors)
+
+
+def test_an_erased_review_text_shows_content_removed_and_its_erasure_verifies(
+    site: Site, phone: tuple[Page, list[str]]
+) -> None:
+    page, errors = phone
+    _open(page, f"{site.url}/{ERASED}")
+    assert page.get_attribute("#verdict", "data-state") == "verified"
+    events = page.locator("li.event")
+    assert page.locator(".event-verdict[data-state=verified]").count() == events.count()
+    erasure = page.locator("li.event", has_text=ZH("erasure_detail", reason=ZH("erasure_pipl_request")))
+    assert erasure.count() == 1  # the consumer's own signed erasure, verified like every other event
+    assert ZH("ev_attachment.erasure") in (erasure.text_content() or "")
+    assert page.get_by_text(ZH("content_removed")).first.is_visible()
     _clean(page, errors)
 
 
