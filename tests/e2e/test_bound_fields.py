@@ -210,7 +210,7 @@ def test_a_review_text_rewritten_in_the_database_is_flagged(world: World, ham: S
 def test_an_erased_review_text_is_content_removed_not_a_mismatch(
     world: World, ham: Story, ham_url: str, page: Page
 ) -> None:
-    assert erase_attachment(world.ledger, ham.review_digest)
+    assert erase_attachment(world.ledger, world.registrar, ham.review_digest, "court_order").created
     fields = open_fields(page, f"{ham_url}/{ITEM.path}")
     assert page.locator(".review-text.removed").text_content() == ZH("content_removed")
     assert fields.flagged() == []

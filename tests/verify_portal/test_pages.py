@@ -111,9 +111,9 @@ def test_an_erased_review_text_shows_content_removed(portal: Portal) -> None:
     page = portal.client.get(f"/{ITEM.path}").text
     assert ZH("content_removed") in page
     assert ZH("ev_attachment.erasure") in page  # the logged erasure is on the timeline, with its reason
-    assert ZH("erasure_detail", reason=ZH("erasure_court_order")) in page
+    assert ZH("erasure_detail", reason=ZH("erasure_court_order")) in page_text(page)
     english = portal.client.get(f"/{ITEM.path}?lang=en").text
-    assert EN("erasure_detail", reason=EN("erasure_court_order")).replace("'", "&#39;") in english
+    assert EN("erasure_detail", reason=EN("erasure_court_order")) in page_text(english)
     assert "pwned" not in page
     assert "★★★★☆" in page  # the rating is in the log and stays
 
