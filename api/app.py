@@ -23,9 +23,11 @@ from api.openapi import openapi_config
 from api.ping import ping
 from api.problems import problem_response
 from api.settings import ApiSettings
+from api.transport import serve_http
 from ledger.store.ledger import Ledger
 
 _READ_METHODS = frozenset({"GET", "HEAD"})
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _LEDGER = "ledger"
 
 
@@ -53,20 +55,29 @@ def app_ledger(app: Litestar) -> Ledger:
     return _provide_ledger(app.state)
 
 
-async def _is_public_read(request: Request[Any, Any, Any]) -> bool:
-    """Only reads are throttled: appends are signed by registered actors and limited by their size instead."""
+async def _is_read(request: Request[Any, Any, Any]) -> bool:
     return request.method in _READ_METHODS
 
 
+async def _is_write(request: Request[Any, Any, Any]) -> bool:
+    return request.method in _WRITE_METHODS
+
+
 def _middleware(settings: ApiSettings) -> list[Middleware]:
-    if settings.read_rate_limit is None:
-        return []
-    return [RateLimitConfig(rate_limit=settings.read_rate_limit, check_throttle_handler=_is_public_read).middleware]
+    """Reads and writes each have their own budget per client address, kept in their own store."""
+    return [
+        RateLimitConfig(rate_limit=limit, check_throttle_handler=applies, store=store).middleware
+        for limit, applies, store in (
+            (settings.read_rate_limit, _is_read, "read_rate_limit"),
+            (settings.write_rate_limit, _is_write, "write_rate_limit"),
+        )
+        if limit is not None
+    ]
 
 
 def create_app(settings: ApiSettings) -> Litestar:
     """The traceledger HTTP API over the ledger that ``settings.open_ledger`` opens at startup."""
-    return Litestar(
+    app = Litestar(
         route_handlers=[*CONTROLLERS, ping, *settings.extra_route_handlers],
         dependencies={
             "ledger": Provide(_provide_ledger, sync_to_thread=False),
@@ -81,3 +92,4 @@ def create_app(settings: ApiSettings) -> Litestar:
         openapi_config=openapi_config(),
         logging_config=None,
     )
+    return serve_http(app, settings.request_body_seconds)

@@ -8,8 +8,9 @@ pages come from the same definitions as the ledger's::
         ├── MalformedJson            the body is not strict JSON (syntax, encoding or a duplicate key)
         ├── InvalidRequest           a path or query parameter is missing, malformed or out of range
         ├── MethodNotAllowed (405)   the resource exists but does not answer this HTTP method
+        ├── RequestTimeout (408)     the request body did not arrive in time; the connection is closed
         ├── RequestTooLarge (413)    the request body is over the server's limit
-        ├── RateLimited (429)        too many reads from this client; retry after the RateLimit-Reset seconds
+        ├── RateLimited (429)        too many reads, or writes, from this client; retry after RateLimit-Reset seconds
         └── InternalError (500)      the server failed; the details are in its log, never in the answer
 
 A request for a path the API does not serve is the ledger's ``NotFound`` (``/problems/not-found``).
@@ -39,6 +40,12 @@ class MethodNotAllowed(ApiError):
     slug = "method-not-allowed"
     title = "Method not allowed"
     status = 405
+
+
+class RequestTimeout(ApiError):
+    slug = "request-timeout"
+    title = "Request body too slow"
+    status = 408
 
 
 class RequestTooLarge(ApiError):

@@ -19,6 +19,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from api.catalogue import type_uri
 from api.errors import ApiError, InternalError, InvalidRequest, MethodNotAllowed, RateLimited, RequestTooLarge
 from api.paths import raw_path
+from api.transport import with_head
 from ledger.errors import LedgerError, NotFound
 from signer.errors import TraceledgerError
 
@@ -62,7 +63,7 @@ def _http_detail(exc: HTTPException, kind: type[TraceledgerError], request: Requ
     if kind is NotFound:
         return f"there is no resource at {raw_path(request)}"
     if kind is MethodNotAllowed:
-        allowed = (exc.headers or {}).get("allow", "")
+        allowed = with_head((exc.headers or {}).get("allow", ""))
         return f"{request.method} is not allowed on {raw_path(request)}" + (f"; allowed: {allowed}" if allowed else "")
     return exc.detail
 

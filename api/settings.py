@@ -16,6 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import SkipValidation
 from litestar.types import ControllerRouterHandler
 
+from api.transport import DEFAULT_BODY_SECONDS
 from ledger.events import MAX_ENVELOPE_BYTES
 from ledger.store.ledger import Ledger
 
@@ -33,7 +34,10 @@ class ApiSettings:
     open_ledger: Callable[[], Ledger]  # opens a ledger able to append (with the log key), called at startup
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     read_rate_limit: tuple[DurationUnit, int] | None = ("minute", 600)  # per client address; None: no limit
-    short_cache_seconds: int = 5  # max-age of the mutable /checkpoint and of partial tiles
+    # Appends per client address (a request may carry a batch of up to 1,000 events); None: no limit.
+    write_rate_limit: tuple[DurationUnit, int] | None = ("minute", 120)
+    request_body_seconds: float = DEFAULT_BODY_SECONDS  # a request body must have arrived this long after it began
+    short_cache_seconds: int = 5  # max-age of /checkpoint, the one tlog-tiles resource that changes
     # Handlers served beside the API by the same app (the verify portal); they get the same ``ledger`` dependency.
     extra_route_handlers: Sequence[ControllerRouterHandler] = ()
     # Tasks run while the app serves, once its ledger is open (``app_ledger``): the root's witness submitter.

@@ -16,6 +16,7 @@ from litestar import Litestar
 from api import ApiSettings, create_app
 from api.controllers.problems import ProblemsController
 from api.problems import problem_response
+from api.transport import DEFAULT_BODY_SECONDS, serve_http
 from ledger.store.ledger import Ledger
 from traceledger.settings import Home
 from traceledger.witnessing import witnessing_lifespan
@@ -58,6 +59,7 @@ def api_and_portal(home: Home, open_ledger: Callable[[], Ledger]) -> Litestar:
 
 
 def witness_server(witness: Witness) -> Litestar:
-    """The witness's app, refusing with the API's problem documents and serving the pages their types point to."""
+    """The witness's app, refusing with the API's problem documents and serving the pages their types point to,
+    with HEAD and request bodies handled as the API's are."""
     settings = WitnessAppSettings(witness, problem_response, extra_route_handlers=[ProblemsController])
-    return create_witness_app(settings)
+    return serve_http(create_witness_app(settings), DEFAULT_BODY_SECONDS)

@@ -26,6 +26,7 @@ from litestar.types import ControllerRouterHandler
 from api.bundles import history_bundle
 from api.paths import raw_path
 from api.problems import PROBLEM_MEDIA_TYPE, problem_for, problem_response
+from api.transport import is_head
 from ledger.errors import InvalidIdentifier, NotFound
 from ledger.history import subject_history
 from ledger.identifiers import expiry_date, parse_digital_link
@@ -82,9 +83,10 @@ def _place(request: Request[Any, Any, Any], settings: PortalSettings) -> str:
     return NETWORK_PLACE_PREFIX + str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
-def _is_own_fetch(request: Request[Any, Any, Any]) -> bool:
-    """The page's own verifier fetching the bundle: part of a view already counted, not another scan."""
-    return request.headers.get("sec-fetch-site") == "same-origin"
+def _is_scan(request: Request[Any, Any, Any]) -> bool:
+    """Whether someone is shown the code's history: not a HEAD request (a cache or a link checker), nor the page's
+    own verifier fetching the bundle (part of a view already counted)."""
+    return not is_head(request) and request.headers.get("sec-fetch-site") != "same-origin"
 
 
 def _links(subject: str) -> str:
@@ -120,12 +122,13 @@ def _subject(request: Request[Any, Any, Any], ledger: Ledger, settings: PortalSe
     label_date = _label_date(path, expiry)
     if _wants_json(request):
         bundle = history_bundle(ledger, path)  # reads the history itself (once), and names the canonical subject
-        if not _is_own_fetch(request):
+        if _is_scan(request):
             _record_scan(request, ledger, settings, bundle.subject)
         return secured(Response(bundle, media_type=JSON, headers=_headers(bundle.subject)))
     history = subject_history(ledger, path)
     subject = history.subject.path
-    _record_scan(request, ledger, settings, subject)
+    if not is_head(request):
+        _record_scan(request, ledger, settings, subject)
     texts = _texts(request)
     view = subject_page(ledger, history, texts, None if label_date is None else (label_date, expiry or ""))
     return page(

@@ -1,7 +1,8 @@
 """The C2SP tlog-tiles read API: ``/checkpoint``, ``/tile/<L>/<N>[.p/<W>]`` and ``/tile/entries/<N>[.p/<W>]``.
 
-Full tiles never change and are cached for a year; the checkpoint and partial tiles are cached briefly, since the
-checkpoint moves and a partial tile is superseded by its full tile.
+Tiles and entry bundles, full or partial, never change (a partial tile of width W is always the first W hashes of
+its tile, and a reader asks for the full tile by another URL once there is one), so caches keep them for a year;
+only the checkpoint moves, and it is cached briefly.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from api.problems import problem_responses
-from api.settings import ApiSettings, SettingsDependency
+from api.settings import SettingsDependency
 from ledger.log import tiles
 from ledger.store.cosignatures import cosigned_checkpoint
 from ledger.store.ledger import Ledger
@@ -20,9 +21,8 @@ OCTET_STREAM = "application/octet-stream"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-def _binary(content: bytes, tile: tiles.TileRef, settings: ApiSettings) -> Response[bytes]:
-    cache = IMMUTABLE if tile.full else f"public, max-age={settings.short_cache_seconds}"
-    return Response(content, media_type=OCTET_STREAM, headers={"Cache-Control": cache})
+def _binary(content: bytes) -> Response[bytes]:
+    return Response(content, media_type=OCTET_STREAM, headers={"Cache-Control": IMMUTABLE})
 
 
 class TilesController(Controller):
@@ -47,11 +47,8 @@ class TilesController(Controller):
         summary="An entry bundle: each entry as a big-endian uint16 length and its bytes",
         responses=problem_responses(404, 429),
     )
-    def entry_bundle(
-        self, index: FromPath[str], ledger: NamedDependency[Ledger], settings: SettingsDependency
-    ) -> Response[bytes]:
-        tile = tiles.parse_index(index)
-        return _binary(tiles.read_entry_bundle(ledger, tile), tile, settings)
+    def entry_bundle(self, index: FromPath[str], ledger: NamedDependency[Ledger]) -> Response[bytes]:
+        return _binary(tiles.read_entry_bundle(ledger, tiles.parse_index(index)))
 
     @get(
         "/tile/{level:str}/{index:path}",
@@ -60,12 +57,5 @@ class TilesController(Controller):
         summary="A Merkle tile: concatenated 32-byte hashes",
         responses=problem_responses(404, 429),
     )
-    def tile(
-        self,
-        level: FromPath[str],
-        index: FromPath[str],
-        ledger: NamedDependency[Ledger],
-        settings: SettingsDependency,
-    ) -> Response[bytes]:
-        tile = tiles.parse_index(index)
-        return _binary(tiles.read_tile(ledger, tiles.parse_level(level), tile), tile, settings)
+    def tile(self, level: FromPath[str], index: FromPath[str], ledger: NamedDependency[Ledger]) -> Response[bytes]:
+        return _binary(tiles.read_tile(ledger, tiles.parse_level(level), tiles.parse_index(index)))

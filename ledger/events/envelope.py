@@ -103,8 +103,9 @@ def _restore_validated(
     return ParsedEvent(envelope, payload, event_id, _envelope_bytes(envelope))
 
 
-def parse_envelope(submission: bytes | Mapping[str, Any]) -> ParsedEvent:
-    """Parse one submitted DSSE envelope (raw bytes or already-decoded JSON)."""
+def _read_envelope(submission: bytes | Mapping[str, Any]) -> Envelope:
+    """The DSSE envelope of a submission (raw bytes or already-decoded JSON), checked as an envelope of ours
+    (type, signature count, key ids) but its payload not yet looked at."""
     if isinstance(submission, bytes | bytearray):
         if len(submission) > MAX_ENVELOPE_BYTES:
             raise EnvelopeTooLarge(f"the envelope is {len(submission)} bytes; the limit is {MAX_ENVELOPE_BYTES}")
@@ -125,6 +126,19 @@ def parse_envelope(submission: bytes | Mapping[str, Any]) -> ParsedEvent:
     for signature in envelope.signatures:
         if not KID_RE.fullmatch(signature.keyid):
             raise MalformedEnvelope(f"keyid {signature.keyid[:40]!r} is not a key id (32 lowercase hex characters)")
+    return envelope
+
+
+def envelope_identity(submission: bytes | Mapping[str, Any]) -> tuple[str, bytes]:
+    """A submission's event id and the first bytes of any log entry holding exactly its envelope, found without
+    reading the payload or checking a signature: enough to recognise an envelope the log already holds."""
+    envelope = _read_envelope(submission)
+    return event_id_of(envelope.payload), entry_prefix(_envelope_bytes(envelope))
+
+
+def parse_envelope(submission: bytes | Mapping[str, Any]) -> ParsedEvent:
+    """Parse one submitted DSSE envelope (raw bytes or already-decoded JSON)."""
+    envelope = _read_envelope(submission)
     envelope_bytes = _envelope_bytes(envelope)
     if len(envelope_bytes) > MAX_ENVELOPE_BYTES:
         raise EnvelopeTooLarge(f"the envelope is larger than {MAX_ENVELOPE_BYTES} bytes")
@@ -166,6 +180,12 @@ def check_clock(payload: EventPayload, logged_at: datetime) -> None:
         raise InvalidPayload(f"time {payload.time} is more than 7 days before the log time")
 
 
+def entry_prefix(envelope_bytes: bytes) -> bytes:
+    """How the log entry of an envelope begins, up to its time: the canonical form of {"envelope": ...,
+    "logged_at": ...} has its keys in this order, and the envelope's bytes are canonical already."""
+    return b'{"envelope":' + envelope_bytes + b',"logged_at":"'
+
+
 def log_time(moment: datetime) -> str:
     """How a log entry writes when it was logged: RFC 3339 UTC with milliseconds."""
     return format_time(moment, milliseconds=True)
@@ -182,8 +202,7 @@ class LogEntry:
     @classmethod
     def create(cls, event: ParsedEvent, stamp: str) -> LogEntry:
         """The entry for ``event`` logged at ``stamp`` (RFC 3339 UTC with milliseconds, see ``log_time``)."""
-        # The canonical form of {"envelope": ..., "logged_at": ...}: keys in order, the envelope already canonical.
-        data = b'{"envelope":' + event.envelope_bytes + b',"logged_at":"' + stamp.encode("ascii") + b'"}'
+        data = entry_prefix(event.envelope_bytes) + stamp.encode("ascii") + b'"}'
         return cls(event, stamp, data)
 
     @classmethod

@@ -48,14 +48,10 @@ class TiledLog(Protocol):
 
 @dataclass(frozen=True)
 class TileRef:
-    """Tile ``index`` with ``width`` hashes (or entries); ``full`` when it is the complete, immutable tile."""
+    """Tile ``index`` with ``width`` hashes (or entries): TILE_WIDTH for a full tile, fewer for a partial one."""
 
     index: int
     width: int
-
-    @property
-    def full(self) -> bool:
-        return self.width == TILE_WIDTH
 
 
 def format_index(index: int) -> str:

@@ -27,7 +27,7 @@ from ledger.errors import (
     LedgerStateError,
     NotFound,
 )
-from ledger.events import LogEntry, ParsedEvent, format_time, log_time, parse_time
+from ledger.events import LogEntry, ParsedEvent, envelope_identity, format_time, log_time, parse_time
 from ledger.log.checkpoint import Checkpoint, CheckpointSigner, open_checkpoint
 from ledger.log.merkle import (
     Frontier,
@@ -52,6 +52,7 @@ from ledger.store.views import ConnectionViewReader, insert_rows, write_changes
 from signer.note import NoteVerifier
 
 MAX_BATCH = 1000
+_LOOKUP_CHUNK = 500  # event ids looked up in one query
 
 
 @dataclass(frozen=True)
@@ -412,12 +413,16 @@ class Ledger:
         current = next(pending, None)
         upcoming = self._start(current) if current is not None else None
         while current is not None and upcoming is not None:
-            chunks = upcoming
+            started = upcoming
             following = next(pending, None)
             upcoming = self._start(following) if following is not None else None
+            if isinstance(started, list):
+                yield started  # logged before: nothing to prepare or commit
+                current = following
+                continue
             with self._append_lock:
                 try:
-                    results = self._commit(chunks, len(current))
+                    results = self._commit(started, len(current))
                 except (IntegrityError, self.engine.dialect.loaded_dbapi.IntegrityError):
                     # A constraint refused the batch (another writer logged the same event, index or custody
                     # spend first); the transaction rolled back, so nothing was stored.
@@ -425,11 +430,56 @@ class Ledger:
             yield results
             current = following
 
-    def _start(self, submissions: Sequence[Submission]) -> Iterator[PreparedChunk]:
-        """Start preparing a batch; a batch of the wrong size fails when its turn to commit comes."""
+    def _start(self, submissions: Sequence[Submission]) -> Iterator[PreparedChunk] | list[AppendResult]:
+        """Start preparing a batch, or answer it at once when it was logged before; a batch of the wrong size
+        fails when its turn to commit comes."""
         if not 0 < len(submissions) <= MAX_BATCH:
             return _failing(InvalidEventError(f"a batch holds 1 to {MAX_BATCH} envelopes, not {len(submissions)}"))
+        replayed = self._replayed(submissions)
+        if replayed is not None:
+            return replayed
         return self._preparer.prepare(submissions)
+
+    def _replayed(self, submissions: Sequence[Submission]) -> list[AppendResult] | None:
+        """The entries of a batch logged before envelope for envelope (a client retrying), or None.
+
+        Batches are atomic, so a retried batch was logged whole or not at all. Recognising it takes a hash of each
+        payload (its event id) and a look at the entries, never a signature check: the log verified these very
+        envelope bytes when it stored them. The first envelope is looked up alone, so that a new batch, the usual
+        case, costs one lookup. Anything else (a new, changed, repeated or malformed envelope) is prepared and
+        decided as usual, and answered as usual.
+        """
+        count = len(submissions)
+        parts = [(0, 1), *((start, min(start + _LOOKUP_CHUNK, count)) for start in range(1, count, _LOOKUP_CHUNK))]
+        found: list[tuple[int, str, bytes]] = []
+        with self.engine.connect() as conn:
+            for start, end in parts:
+                logged = self._logged_envelopes(conn, submissions[start:end])
+                if logged is None:
+                    return None
+                found.extend(logged)
+            size = int(conn.execute(select(func.max(CHECKPOINTS.c.size))).scalar_one())
+        if len({event_id for _, event_id, _ in found}) != count:
+            return None  # an envelope given twice: the usual path says which
+        return [AppendResult(index, event_id, leaf, size, created=False) for index, event_id, leaf in found]
+
+    @staticmethod
+    def _logged_envelopes(conn: Connection, submissions: Sequence[Submission]) -> list[tuple[int, str, bytes]] | None:
+        """(index, event id, leaf hash) of the entries holding exactly these envelopes, or None unless all do."""
+        try:
+            identities = [envelope_identity(s) for s in submissions]
+        except LedgerError:
+            return None
+        columns = (ENTRIES.c.event_id, ENTRIES.c.leaf_index, ENTRIES.c.leaf_hash, ENTRIES.c.data)
+        query = select(*columns).where(ENTRIES.c.event_id.in_([event_id for event_id, _ in identities]))
+        rows = {row.event_id: row for row in conn.execute(query)}
+        logged: list[tuple[int, str, bytes]] = []
+        for event_id, prefix in identities:
+            row = rows.get(event_id)
+            if row is None or not bytes(row.data).startswith(prefix):  # new, or the same event otherwise signed
+                return None
+            logged.append((row.leaf_index, event_id, bytes(row.leaf_hash)))
+        return logged
 
     def _commit(self, chunks: Iterator[PreparedChunk], count: int) -> list[AppendResult]:
         """Sequence and store the batch as its chunks arrive parsed and verified; commit once at the end.

@@ -90,11 +90,11 @@ def make_api(fixture: LedgerFixture, **settings: Any) -> Litestar:
 
 @contextmanager
 def serving(home: Path, database_url: str | None = None) -> Iterator[Api]:
-    """A new ledger in ``home`` (on ``database_url``, or SQLite in ``home``) and an API over it (no rate limit),
+    """A new ledger in ``home`` (on ``database_url``, or SQLite in ``home``) and an API over it (no rate limits),
     running until the block ends."""
     fixture = create_ledger(home, database_url)
     try:
-        with TestClient(make_api(fixture, read_rate_limit=None)) as client:
+        with TestClient(make_api(fixture, read_rate_limit=None, write_rate_limit=None)) as client:
             yield Api(client, World(fixture))
     finally:
         fixture.ledger.close()

@@ -77,10 +77,11 @@ T = TypeVar("T")
 
 
 def unthrottled_app() -> Litestar:
-    """The uvicorn app factory of each server process: ``served_app`` without the per-address read limit."""
+    """The uvicorn app factory of each server process: ``served_app`` without the per-address rate limits."""
     where = Home.resolve(None)
     passphrase = os.environ[PASSPHRASE_ENV]
-    return create_app(ApiSettings(open_ledger=lambda: where.open(passphrase), read_rate_limit=None))
+    settings = ApiSettings(open_ledger=lambda: where.open(passphrase), read_rate_limit=None, write_rate_limit=None)
+    return create_app(settings)
 
 
 # ---- servers ------------------------------------------------------------------------------------------------

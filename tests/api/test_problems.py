@@ -72,17 +72,26 @@ def test_unknown_routes_and_methods_are_problems(api: Api) -> None:
     problem(api.client.post("/checkpoint"), 405, "method-not-allowed")
 
 
-def test_reads_are_rate_limited_and_writes_are_not(tmp_path: Path) -> None:
+def test_reads_and_writes_are_rate_limited_each_on_its_own_budget(tmp_path: Path) -> None:
     fixture = create_ledger(tmp_path / "home")
+    envelope = fixture.registration(1)
     try:
-        with TestClient(make_api(fixture, read_rate_limit=("minute", 3))) as client:
+        with TestClient(make_api(fixture, read_rate_limit=("minute", 3), write_rate_limit=("minute", 2))) as client:
             for _ in range(3):
                 assert client.get("/checkpoint").status_code == 200
             response = client.get("/v1/proofs/inclusion?index=0&size=1")
             body = problem(response, 429, "rate-limited")
             assert body["instance"] == "/v1/proofs/inclusion"
             assert response.headers["ratelimit-remaining"] == "0"
-            assert client.post("/v1/events", json=fixture.registration(1)).status_code == 201
+            assert client.post("/v1/events", json=envelope).status_code == 201
+            assert client.post("/v1/events", json=envelope).status_code == 200  # a replay counts too
+            before = fixture.table_snapshot()
+            response = client.post("/v1/events", json=fixture.registration(2))
+            body = problem(response, 429, "rate-limited")
+            assert fixture.table_snapshot() == before
+            assert body["instance"] == "/v1/events"
+            assert response.headers["ratelimit-limit"] == "2"
+            problem(client.put("/v1/attachments/sha256:" + "0" * 64, content=b"x"), 429, "rate-limited")
     finally:
         fixture.ledger.close()
 

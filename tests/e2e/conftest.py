@@ -84,7 +84,7 @@ def live_server(app: Litestar) -> Iterator[str]:
 def portal_app(world: World) -> Litestar:
     """The portal as ``traceledger serve`` composes it: the API beside the portal's pages (the consumer's too)."""
     handlers = portal_route_handlers(PortalSettings(scan_salt=b"e2e scan salt"))
-    return make_api(world.fixture, read_rate_limit=None, extra_route_handlers=handlers)
+    return make_api(world.fixture, read_rate_limit=None, write_rate_limit=None, extra_route_handlers=handlers)
 
 
 @pytest.fixture

@@ -54,11 +54,11 @@ def page_text(page: str) -> str:
 
 
 def portal_app(fixture: LedgerFixture) -> Litestar:
-    """The API with the portal's routes, as ``traceledger serve`` assembles it (without a rate limit)."""
+    """The API with the portal's routes, as ``traceledger serve`` assembles it (without rate limits)."""
     handlers = portal_route_handlers(PortalSettings(scan_salt=SALT))
     return create_app(
         ApiSettings(open_ledger=lambda: fixture.home.open(PASSPHRASE), read_rate_limit=None,
-                    extra_route_handlers=handlers)
+                    write_rate_limit=None, extra_route_handlers=handlers)
     )  # fmt: skip
 
 

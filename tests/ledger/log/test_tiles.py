@@ -49,7 +49,7 @@ def test_tile_indices_are_written_as_the_spec_shows(index: int, path: str) -> No
 def test_a_tile_path_parses_back_to_the_tile_it_names() -> None:
     assert tile_path(0, 1234067, 5) == "tile/0/x001/x234/067.p/5"
     assert parse_index("/x001/x234/067.p/5") == TileRef(1234067, 5)
-    assert parse_index("x001/000").full
+    assert parse_index("x001/000") == TileRef(1000, TILE_WIDTH)
     with pytest.raises(NotFound):
         parse_index("x000/067")  # not the canonical spelling of 67
 

@@ -23,7 +23,7 @@ from ledger.events import LogEntry, canonical_json, sign_event
 from ledger.events.builders import Registrar, genesis_envelope, registration_payload
 from ledger.log.merkle import MerkleTree, leaf_hash, verify_consistency, verify_inclusion
 from ledger.store.tables import NODES
-from signer.keys import SigningKey
+from signer.keys import SigningKey, verify_signature
 from tests.ledger.conftest import PASSPHRASE, LedgerFixture, make_uscc
 
 
@@ -76,6 +76,32 @@ def test_resubmitting_a_logged_envelope_returns_the_entry_and_stores_nothing(led
     assert not again.created
     assert (again.leaf_index, again.event_id, again.leaf_hash) == (first.leaf_index, first.event_id, first.leaf_hash)
     assert ledger_fixture.table_snapshot() == before
+
+
+def test_a_replayed_batch_is_answered_without_checking_any_signature(
+    ledger_fixture: LedgerFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = ledger_fixture.ledger
+    batch = [ledger_fixture.registration(n) for n in range(1, 51)]  # prepared in this process (few events)
+    first = ledger.append(batch)
+    checked: list[bytes] = []
+
+    def counting(key: bytes, message: bytes, signature: bytes) -> bool:
+        checked.append(signature)
+        return verify_signature(key, message, signature)
+
+    monkeypatch.setattr("ledger.events.envelope.verify_signature", counting)
+    before = ledger_fixture.table_snapshot()
+    for replay in (batch, [canonical_json(e) for e in batch]):
+        again = ledger.append(replay)
+        assert [(r.leaf_index, r.event_id, r.leaf_hash, r.checkpoint_size, r.created) for r in again] == [
+            (r.leaf_index, r.event_id, r.leaf_hash, 51, False) for r in first
+        ]
+    assert checked == []
+    assert ledger_fixture.table_snapshot() == before
+    results = ledger.append([*batch[:3], ledger_fixture.registration(60)])  # not a replay: checked as usual
+    assert [r.created for r in results] == [False, False, False, True]
+    assert len(checked) == 4
 
 
 def test_a_batch_mixing_logged_and_new_envelopes_appends_only_the_new(ledger_fixture: LedgerFixture) -> None:
