@@ -20,6 +20,7 @@ def _examples(portal: Portal) -> dict[str, list[str]]:
         "/v1/subjects/{path:path}": [f"/v1/subjects/{HAM.path}", "/v1/subjects/01/123"],
         "/v1/actors/{actor_id:str}": [f"/v1/actors/{portal.story.producer.id}", "/v1/actors/nobody"],
         "/v1/attachments/{digest:str}": [f"/v1/attachments/{portal.story.review_digest}"],
+        "/v1/attachments/{digest:str}/commitment": [f"/v1/attachments/{portal.story.review_digest}/commitment"],
         "/v1/proofs/consistency": ["/v1/proofs/consistency?old=1&new=2", "/v1/proofs/consistency?old=2"],
         "/v1/proofs/inclusion": ["/v1/proofs/inclusion?index=0&size=2"],
         "/checkpoint": ["/checkpoint"],
