@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import msgspec
 
@@ -30,7 +29,7 @@ from ledger.errors import NotFound
 from ledger.history import History, subject_history
 from ledger.identifiers import validate_uscc
 from ledger.rules.context import black_listed
-from ledger.rules.views import ACTORS, KEYS, SANCTIONS
+from ledger.rules.views import ACTORS, KEYS, SANCTIONS, SanctionsRow
 from ledger.store.cosignatures import cosigned_checkpoint
 from ledger.store.ledger import AppendResult, Ledger, StoredEntry
 from signer.encoding import b64
@@ -98,8 +97,8 @@ def _key(ledger: Ledger, kid: str) -> ActorKey | None:
     )
 
 
-def _sanctions(row: dict[str, Any] | None) -> list[Sanction]:
-    return [Sanction(s["event"], s["list"], s.get("until")) for s in (row or {"active": []})["active"]]
+def _sanctions(row: SanctionsRow | None) -> list[Sanction]:
+    return [Sanction(s["event"], s["list"], s.get("until")) for s in (row["active"] if row else [])]
 
 
 def actor(ledger: Ledger, actor_id: str) -> ActorResponse:

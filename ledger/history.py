@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from ledger.errors import NotFound
 from ledger.identifiers import Subject, parse_subject
 from ledger.rules.context import black_listed
-from ledger.rules.views import ACTORS, BATCHES, ITEMS, KEYS, PARCELS, PUBLIC_KEYS, SANCTIONS
+from ledger.rules.views import ACTORS, BATCHES, ITEMS, KEYS, PARCELS, PUBLIC_KEYS, SANCTIONS, BatchRow
 from ledger.store.ledger import Ledger, StoredEntry
 
 
@@ -39,14 +38,14 @@ class History:
     subject: Subject
     entries: list[StoredEntry]  # the subject's own history, in log order
     registrations: list[StoredEntry]  # the events vouching for every key that signed them, back to genesis
-    batch: dict[str, Any] | None = None
+    batch: BatchRow | None = None
     distribution: Distribution | None = None
     parcels: list[str] = field(default_factory=list)
     recalled: bool = False
     black_listed: list[str] = field(default_factory=list)  # actors in the history now on the black list
 
 
-def _distribution(batch: dict[str, Any]) -> Distribution:
+def _distribution(batch: BatchRow) -> Distribution:
     return Distribution(
         produced=batch["quantity"], unit=batch["unit"], held=dict(batch["holdings"]),
         in_transit=batch["in_transit"], delivered=batch["delivered"], listings=len(batch["listings"]),
@@ -111,14 +110,11 @@ def _signers(ledger: Ledger, entries: list[StoredEntry]) -> tuple[list[StoredEnt
     pending, first = entries, True
     while pending:
         kids = {kid for entry in pending for kid in _signing_kids(entry)}
-        rows = ledger.view_rows([(view, kid) for kid in kids for view in (KEYS, PUBLIC_KEYS)])
-        wanted = {
-            rows[(PUBLIC_KEYS, kid)]["event"] for kid in kids if (KEYS, kid) not in rows and (PUBLIC_KEYS, kid) in rows
-        }
-        keys = [rows[(KEYS, kid)] for kid in kids if (KEYS, kid) in rows]
-        wanted.update(key["event"] for key in keys)
-        holders = {str(key["actor"]) for key in keys}
-        registrations = ledger.view_rows([(ACTORS, actor) for actor in holders])
+        keys = ledger.view_rows(KEYS, kids)
+        declared = ledger.view_rows(PUBLIC_KEYS, kids - keys.keys())
+        wanted = {row["event"] for row in declared.values()} | {key["event"] for key in keys.values()}
+        holders = {key["actor"] for key in keys.values()}
+        registrations = ledger.view_rows(ACTORS, holders)
         wanted.update(row["registration"] for row in registrations.values())
         if first:
             actors, first = holders, False

@@ -9,17 +9,31 @@ what the log cannot vouch for (scans, witnesses, sanctions outside the bundle) i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from ledger.events import LogEntry, parse_time
-from ledger.events.payload import EventPayload
+from ledger.events import LogEntry, ParsedEvent, parse_time
+from ledger.events.schemas import (
+    AttachmentErasure,
+    Complaint,
+    ComplaintResolution,
+    Dispatch,
+    EventData,
+    Handoff,
+    Inspection,
+    Listing,
+    Production,
+    Recall,
+    Review,
+    Sanction,
+    Signature,
+)
 from ledger.history import History
 from ledger.rules.goods import CATEGORY_LICENCES
-from ledger.rules.views import ACTORS, BATCHES, KEYS, SANCTIONS
+from ledger.rules.views import ACTORS, BATCHES, KEYS, SANCTIONS, BatchRow
 from ledger.store.attachments import attachment_text
 from ledger.store.cosignatures import cosigned_checkpoint
 from ledger.store.ledger import Ledger, StoredEntry
@@ -42,6 +56,7 @@ from verify_portal.shown import (
 )
 
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")  # consumers read times as the clock on their wall shows them
+D = TypeVar("D", bound=EventData)
 
 
 @dataclass(frozen=True)
@@ -112,24 +127,27 @@ class _Names:
     the verified registration the browser reaches from the event (``registered``: actors whose registration the
     bundle carries; a name the bundle cannot back is shown unverified)."""
 
-    def __init__(self, ledger: Ledger, payloads: Iterable[EventPayload], texts: Texts, registered: set[str]) -> None:
+    def __init__(self, ledger: Ledger, events: Iterable[ParsedEvent], texts: Texts, registered: set[str]) -> None:
         self._texts = texts
         self._registered = registered
-        payloads = list(payloads)
-        kids = {p.actor for p in payloads}
-        keys = ledger.view_rows([(KEYS, kid) for kid in kids])
-        self._actor_of = {kid: str(row["actor"]) for (_, kid), row in keys.items()}
+        events = list(events)
+        keys = ledger.view_rows(KEYS, {e.payload.actor for e in events})
+        self._actor_of = {kid: row["actor"] for kid, row in keys.items()}
         ids = set(self._actor_of.values())
-        for payload in payloads:
-            ids.update(str(payload.data[k]) for k in ("to", "from") if isinstance(payload.data.get(k), str))
-        self.actors = {key: row for (_, key), row in ledger.view_rows([(ACTORS, a) for a in ids]).items()}
+        for event in events:  # the parties a shipment names
+            data = event.data
+            if isinstance(data, Dispatch) and data.to is not None:
+                ids.add(data.to)
+            elif isinstance(data, Handoff):
+                ids.add(data.from_)
+        self.actors = ledger.view_rows(ACTORS, ids)
 
     def actor_id(self, kid: str) -> str | None:
         return self._actor_of.get(kid)
 
     def name(self, actor_id: str) -> str:
         row = self.actors.get(actor_id)
-        return str(row["name"]) if row else actor_id
+        return row["name"] if row else actor_id
 
     def named(self, event_id: str, path: str, actor_id: str) -> Shown:
         """The name of the actor whose id the event holds at ``path`` (``data.to``, ``data.from``)."""
@@ -144,10 +162,11 @@ class _Names:
         return Shown(self.name(actor_id), entry(event_id, "data.name", via="signer"))
 
 
-def _review_text(ledger: Ledger, event_id: str, payload: EventPayload) -> tuple[Shown | None, bool]:
-    if not payload.attachments:
+def _review_text(ledger: Ledger, event_id: str, event: ParsedEvent) -> tuple[Shown | None, bool]:
+    attachments = event.payload.attachments
+    if not attachments:
         return None, False
-    text = attachment_text(ledger, payload.attachments[0].digest)
+    text = attachment_text(ledger, attachments[0].digest)
     return (None, True) if text is None else (Shown(text, attachment(event_id)), False)
 
 
@@ -156,101 +175,105 @@ def _label(texts: Texts, key: str, event_id: str, path: str, value: str, default
     return Shown(texts(f"{key}_{value}"), entry(event_id, path, value=value, default=default))
 
 
-def _details(eid: str, data: Mapping[str, Any], kind: str, names: _Names, texts: Texts) -> list[Line]:
-    """The lines under an event's title, each value bound to the payload (``kind`` as the page names it)."""
+def _details(eid: str, data: EventData, names: _Names, texts: Texts) -> list[Line]:
+    """The lines under an event's title, each value bound to where the payload holds it (``path``)."""
 
-    def at(path: str, format: Format = "text") -> Shown:
-        value = data[path.removeprefix("data.")]
-        return Shown(_money(value) if format == "money" else str(value), entry(eid, path, format=format))
+    def at(path: str, value: object, format: Format = "text") -> Shown:
+        shown = _money(value) if format == "money" and isinstance(value, int) else str(value)
+        return Shown(shown, entry(eid, path, format=format))
 
-    if kind == "production":
-        return [
-            Line(texts.parts("produced", quantity=at("data.quantity"), unit=at("data.unit"), place=at("data.place")))
-        ]
-    if kind == "inspection":
-        line = texts.parts(f"inspection_{data['result']}", standard=at("data.standard"))
-        return [Line(line, entry(eid, "data.result", value=data["result"]))]
-    if kind == "listing":
-        return [Line(texts.parts("price", price=at("data.price", "money")))]
-    if kind == "dispatch":
-        to = data.get("to")
-        key = "dispatch_to_actor" if to else "dispatch_to_consumer"
-        return [Line(texts.parts(key, place=at("data.location"), to=names.named(eid, "data.to", to) if to else ""))]
-    if kind in ("handoff", "arrival"):
-        return [
-            Line(texts.parts("handoff", place=at("data.location"), from_=names.named(eid, "data.from", data["from"])))
-        ]
-    if kind == "signature":
-        line = texts.parts("signature", condition=texts(f"condition_{data['condition']}"))
-        return [Line(line, entry(eid, "data.condition", value=data["condition"]))]
-    if kind == "complaint":
-        category = _label(texts, "complaint", eid, "data.category", data["category"])
-        channel = _label(texts, "channel", eid, "data.channel", data.get("channel", "consumer"), default="consumer")
-        return [Line(texts.parts("complaint_category", category=category)),
-                Line(texts.parts("complaint_channel", channel=channel))]  # fmt: skip
-    if kind == "complaint.resolution":
-        outcome = _label(texts, "outcome", eid, "data.outcome", data["outcome"])
-        lines = [Line(texts.parts("resolution_outcome", outcome=outcome))]
-        if data.get("compensation"):
-            lines.append(Line(texts.parts("compensation", amount=at("data.compensation", "money"))))
-        return lines
-    if kind == "recall":
-        reason = _label(texts, "reason", eid, "data.reason", data["reason"])
-        return [Line(texts.parts("recall_detail", reason=reason, level=at("data.level")))]
-    if kind == "attachment.erasure":
-        reason = _label(texts, "erasure", eid, "data.reason", data["reason"])
-        return [Line(texts.parts("erasure_detail", reason=reason))]
+    match data:
+        case Production():
+            parts = texts.parts(
+                "produced", quantity=at("data.quantity", data.quantity), unit=at("data.unit", data.unit),
+                place=at("data.place", data.place),
+            )  # fmt: skip
+            return [Line(parts)]
+        case Inspection():
+            line = texts.parts(f"inspection_{data.result}", standard=at("data.standard", data.standard))
+            return [Line(line, entry(eid, "data.result", value=data.result))]
+        case Listing():
+            return [Line(texts.parts("price", price=at("data.price", data.price, "money")))]
+        case Dispatch():
+            to = names.named(eid, "data.to", data.to) if data.to else ""
+            key = "dispatch_to_actor" if data.to else "dispatch_to_consumer"
+            return [Line(texts.parts(key, place=at("data.location", data.location), to=to))]
+        case Handoff():
+            giver = names.named(eid, "data.from", data.from_)
+            return [Line(texts.parts("handoff", place=at("data.location", data.location), from_=giver))]
+        case Signature():
+            line = texts.parts("signature", condition=texts(f"condition_{data.condition}"))
+            return [Line(line, entry(eid, "data.condition", value=data.condition))]
+        case Complaint():
+            category = _label(texts, "complaint", eid, "data.category", data.category)
+            channel = _label(texts, "channel", eid, "data.channel", data.channel, default="consumer")
+            return [Line(texts.parts("complaint_category", category=category)),
+                    Line(texts.parts("complaint_channel", channel=channel))]  # fmt: skip
+        case ComplaintResolution():
+            outcome = _label(texts, "outcome", eid, "data.outcome", data.outcome)
+            lines = [Line(texts.parts("resolution_outcome", outcome=outcome))]
+            if data.compensation:
+                lines.append(
+                    Line(texts.parts("compensation", amount=at("data.compensation", data.compensation, "money")))
+                )
+            return lines
+        case Recall():
+            reason = _label(texts, "reason", eid, "data.reason", data.reason)
+            return [Line(texts.parts("recall_detail", reason=reason, level=at("data.level", data.level)))]
+        case AttachmentErasure():
+            reason = _label(texts, "erasure", eid, "data.reason", data.reason)
+            return [Line(texts.parts("erasure_detail", reason=reason))]
     return []
 
 
-def _event(ledger: Ledger, stored: StoredEntry, payload: EventPayload, names: _Names, texts: Texts,
+def _event(ledger: Ledger, stored: StoredEntry, event: ParsedEvent, names: _Names, texts: Texts,
            destinations: Mapping[str, str | None]) -> TimelineEvent:  # fmt: skip
-    data: Mapping[str, Any] = payload.data
+    payload, data = event.payload, event.data
     eid = stored.event_id
     kind = payload.kind
     title_binding = entry(eid, "kind", value=payload.kind)
-    if kind == "shipment":
-        arrived = data["type"] == "handoff" and names.actor_id(payload.actor) == destinations.get(payload.subject)
-        kind = "arrival" if arrived else str(data["type"])
-        title_binding = entry(eid, "data.type", value=str(data["type"]))
+    if isinstance(data, Dispatch | Handoff):
+        arrived = isinstance(data, Handoff) and names.actor_id(payload.actor) == destinations.get(payload.subject)
+        kind = "arrival" if arrived else data.type
+        title_binding = entry(eid, "data.type", value=data.type)
     rating: int | None = None
     stars: Shown | None = None
     text: Shown | None = None
     removed = False
-    if kind == "review":
-        rating = int(data["rating"])
+    if isinstance(data, Review):
+        rating = data.rating
         stars = Shown("★" * rating + "☆" * (5 - rating), entry(eid, "data.rating", format="stars"))
-        text, removed = _review_text(ledger, eid, payload)
+        text, removed = _review_text(ledger, eid, event)
     warning = (
-        kind in ("complaint", "recall")
-        or (kind == "inspection" and data["result"] == "fail")
-        or (kind == "signature" and data["condition"] != "intact")
+        isinstance(data, Complaint | Recall)
+        or (isinstance(data, Inspection) and data.result == "fail")
+        or (isinstance(data, Signature) and data.condition != "intact")
     )
     return TimelineEvent(
         stored.leaf_index, eid, payload.kind, payload.time, kind.replace(".", "-"),
         Shown(texts(f"ev_{kind}"), title_binding),
         Shown(local_time(parse_time(payload.time, "time")), entry(eid, "time", format="datetime")),
-        names.signer(eid, payload.actor), tuple(_details(eid, data, kind, names, texts)), rating, stars, text, removed,
+        names.signer(eid, payload.actor), tuple(_details(eid, data, names, texts)), rating, stars, text, removed,
         warning,
     )  # fmt: skip
 
 
-def _product_header(ledger: Ledger, page: SubjectPage, batch: Mapping[str, Any], production: StoredEntry | None,
+def _product_header(ledger: Ledger, page: SubjectPage, batch: BatchRow, production: tuple[str, Production] | None,
                     history: History, texts: Texts, label: tuple[date, str] | None) -> None:  # fmt: skip
     """The product's name, category, producer, licence, lot, serial, size, place, expiry and rating."""
-    pid = production.event_id if production else ""
+    pid = production[0] if production else ""
 
     def at(path: str, value: object) -> Shown:
         return Shown(str(value), entry(pid, path) if production else None)
 
-    producer = ledger.view(ACTORS, str(batch["producer"]))
+    producer = ledger.view(ACTORS, batch["producer"])
     page.heading = Line((at("data.product", batch["product"]),))
-    category = str(batch["category"])
+    category = batch["category"]
     kind = Shown(texts(f"category_{category}"), entry(pid, "data.category", value=category) if production else None)
     page.kind_label = Line((kind, " · ", *page.kind_label.parts))
     if producer is not None:
-        page.producer = Shown(str(producer["name"]), entry(pid, "data.name", via="signer") if production else None)
-        registrar = _registrar_name(ledger, str(producer["registration"]))
+        page.producer = Shown(producer["name"], entry(pid, "data.name", via="signer") if production else None)
+        registrar = _registrar_name(ledger, producer["registration"])
         if registrar is not None:
             name = Shown(registrar, entry(pid, "data.name", via="signer signer") if production else None)
             page.producer_verified = Line(texts.parts("registered_by", name=name))
@@ -259,20 +282,20 @@ def _product_header(ledger: Ledger, page: SubjectPage, batch: Mapping[str, Any],
             if licence["type"] == wanted:
                 until = parse_time(licence["valid_until"], "valid_until")
                 key = "licence_valid_until" if until > datetime.now(UTC) else "licence_expired"
-                number = Shown(str(licence["number"]), _licence(pid, n, "number"))
+                number = Shown(licence["number"], _licence(pid, n, "number"))
                 day = Shown(local_time(until)[:10], _licence(pid, n, "valid_until", "date"))
                 page.fields.append(HeaderField(texts("licence"), Line(texts.parts(key, number=number, date=day)), True))
-    page.fields.append(HeaderField(texts("lot"), Line((Shown(str(batch["lot"]), scanned("10")),))))
+    page.fields.append(HeaderField(texts("lot"), Line((Shown(batch["lot"], scanned("10")),))))
     if history.subject.serial is not None:
         page.fields.append(HeaderField(texts("serial"), Line((Shown(history.subject.serial, scanned("21")),))))
     size = (at("data.quantity", batch["quantity"]), " ", at("data.unit", batch["unit"]))
     page.fields.append(HeaderField(texts("batch_size"), Line(size)))
     if production is not None:
-        place = LogEntry.parse(production.data).event.payload.data["place"]
-        page.fields.append(HeaderField(texts("place"), Line((at("data.place", place),)), wide=True))
+        page.fields.append(HeaderField(texts("place"), Line((at("data.place", production[1].place),)), wide=True))
     ends = []  # the dates it expires by: the batch's own, the label's
-    if batch.get("expiry"):
-        ends.append((date.fromisoformat(batch["expiry"]), at("data.expiry", batch["expiry"])))
+    expiry = batch.get("expiry")
+    if expiry:
+        ends.append((date.fromisoformat(expiry), at("data.expiry", expiry)))
     if label is not None:
         ends.append((label[0], Shown(label[0].isoformat(), scanned("17", label[1]))))
     if ends:
@@ -301,38 +324,38 @@ def _registrar_name(ledger: Ledger, registration: str) -> str | None:
         return None
     kid = LogEntry.parse(found[0].data).event.payload.actor
     key = ledger.view(KEYS, kid)
-    registrar = ledger.view(ACTORS, str(key["actor"])) if key else None
-    return str(registrar["name"]) if registrar else None
+    registrar = ledger.view(ACTORS, key["actor"]) if key else None
+    return registrar["name"] if registrar else None
 
 
-def _parcel_header(ledger: Ledger, page: SubjectPage, dispatch: tuple[str, EventPayload] | None, texts: Texts) -> None:
+def _parcel_header(ledger: Ledger, page: SubjectPage, dispatch: tuple[str, Dispatch] | None, texts: Texts) -> None:
     """The parcel's code and contents; a content's product and unit are another batch's, not in this bundle."""
     page.heading = Line((texts("kind_parcel"), " ", Shown(page.subject.removeprefix("00/"), scanned("00"))))
     if dispatch is None:
         return
-    eid, payload = dispatch
-    contents = payload.data["contents"]
-    batches = ledger.view_rows([(BATCHES, str(c["batch"])) for c in contents])
-    for n, content in enumerate(contents):
-        batch = batches.get((BATCHES, str(content["batch"])))
-        name = Shown(str(batch["product"]) if batch else str(content["batch"]))
-        quantity = Shown(str(content["quantity"]), entry(eid, f"data.contents.{n}.quantity"))
+    eid, data = dispatch
+    batches = ledger.view_rows(BATCHES, [c.batch for c in data.contents])
+    for n, content in enumerate(data.contents):
+        batch = batches.get(content.batch)
+        name = Shown(batch["product"] if batch else content.batch)
+        quantity = Shown(str(content.quantity), entry(eid, f"data.contents.{n}.quantity"))
         value: tuple[str | Shown, ...] = (name, " × ", quantity)
         if batch:
-            value += (" ", Shown(str(batch["unit"])))
+            value += (" ", Shown(batch["unit"]))
         page.fields.append(HeaderField(texts("contents"), Line(value), wide=True))
 
 
 def _black_list_banner(ledger: Ledger, history: History, texts: Texts) -> Banner:
     """Who is on the black list and why: sanctions are not in the product's bundle, so this is unverified."""
     lines = []
-    rows = ledger.view_rows([(view, a) for a in history.black_listed for view in (ACTORS, SANCTIONS)])
+    actors = ledger.view_rows(ACTORS, history.black_listed)
+    sanctions = ledger.view_rows(SANCTIONS, history.black_listed)
     for actor_id in history.black_listed:
-        actor = rows.get((ACTORS, actor_id))
-        name = str(actor["name"]) if actor else actor_id
-        active = rows.get((SANCTIONS, actor_id), {"active": []})["active"]
+        actor = actors.get(actor_id)
+        name = actor["name"] if actor else actor_id
+        active = sanctions[actor_id]["active"] if actor_id in sanctions else []
         events = ledger.entries_by_event_ids(s["event"] for s in active if s["list"] == "black")
-        reasons = [str(LogEntry.parse(e.data).event.payload.data["reason"]) for e in events]
+        reasons = [LogEntry.parse(e.data).event.data_as(Sanction).reason for e in events]
         line = f"{name}：{'；'.join(reasons)}" if texts.language == "zh-CN" else f"{name}: {'; '.join(reasons)}"
         lines.append(Line((Shown(line),)))
     return Banner("danger", Line((Shown(texts("banner_black_listed")),)), tuple(lines))
@@ -349,14 +372,23 @@ def _copy_banner(suspicion: CopySuspicion, texts: Texts) -> Banner:
     return Banner("warning", Line((Shown(texts("banner_copy")),)), (*shown, Line((texts("banner_copy_advice"),))))
 
 
-def _recall_banner(recall: tuple[str, EventPayload] | None, texts: Texts) -> Banner:
+def _recall_banner(recall: tuple[str, Recall] | None, texts: Texts) -> Banner:
     if recall is None:
         return Banner("danger", Line((Shown(texts("banner_recall")),)))
-    eid, payload = recall
-    reason = _label(texts, "reason", eid, "data.reason", payload.data["reason"])
-    level = Shown(str(payload.data["level"]), entry(eid, "data.level"))
+    eid, data = recall
+    reason = _label(texts, "reason", eid, "data.reason", data.reason)
+    level = Shown(str(data.level), entry(eid, "data.level"))
     title = Line((Shown(texts("banner_recall"), entry(eid, "kind", value="recall")),))
     return Banner("danger", title, (Line(texts.parts("banner_recall_reason", reason=reason, level=level)),))
+
+
+def _first(events: Sequence[tuple[StoredEntry, ParsedEvent]], model: type[D], subject: str | None = None
+           ) -> tuple[str, D] | None:  # fmt: skip
+    """The event id and data of the first of ``events`` whose data is a ``model`` (about ``subject``, if given)."""
+    return next(
+        ((e.event_id, e.data) for _, e in events if isinstance(e.data, model) and subject in (None, e.payload.subject)),
+        None,
+    )
 
 
 def witness_count(ledger: Ledger, note: str) -> int:
@@ -370,25 +402,23 @@ def subject_page(ledger: Ledger, history: History, texts: Texts, label: tuple[da
     and the code as scanned)."""
     subject = history.subject
     page = SubjectPage(subject.path, subject.kind, Line(()), Line((texts(f"kind_{subject.kind}"),)))
-    payloads = [(e, LogEntry.parse(e.data).event.payload) for e in history.entries]
+    events = [(e, LogEntry.parse(e.data).event) for e in history.entries]
     registered = {e.subject.removeprefix("actor/") for e in history.registrations if e.kind == "actor.register"}
-    names = _Names(ledger, (p for _, p in payloads), texts, registered)
-    destinations = {p.subject: p.data.get("to") for _, p in payloads if p.kind == "shipment" and "contents" in p.data}
-    page.events = [_event(ledger, e, p, names, texts, destinations) for e, p in payloads]
-    first = {p.kind if p.kind != "shipment" else p.data["type"]: (e.event_id, p) for e, p in reversed(payloads)}
+    names = _Names(ledger, (event for _, event in events), texts, registered)
+    destinations = {e.payload.subject: e.data.to for _, e in events if isinstance(e.data, Dispatch)}
+    page.events = [_event(ledger, stored, event, names, texts, destinations) for stored, event in events]
     if history.batch is not None:
-        batch_path = subject.batch_path
-        production = next((e for e, p in payloads if p.kind == "production" and p.subject == batch_path), None)
+        production = _first(events, Production, subject.batch_path)
         _product_header(ledger, page, history.batch, production, history, texts, label)
     else:
-        _parcel_header(ledger, page, first.get("dispatch"), texts)
+        _parcel_header(ledger, page, _first(events, Dispatch), texts)
     if history.recalled and history.batch is not None:
-        page.banners.insert(0, _recall_banner(first.get("recall"), texts))
+        page.banners.insert(0, _recall_banner(_first(events, Recall), texts))
     if history.black_listed:
         page.banners.append(_black_list_banner(ledger, history, texts))
     if subject.kind == "item":  # a copy warning needs every scan; other pages only count theirs
         scans = scans_of(ledger, subject.path)
-        received = next((e.logged_at for e, p in payloads if p.kind == "signature"), None)
+        received = next((stored.logged_at for stored, event in events if isinstance(event.data, Signature)), None)
         suspicion = copy_suspicion(scans, parse_time(received, "logged_at") if received else None)
         if suspicion is not None:
             page.banners.append(_copy_banner(suspicion, texts))

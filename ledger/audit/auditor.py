@@ -31,6 +31,7 @@ from ledger.errors import (
     LedgerStateError,
 )
 from ledger.events import ParsedEvent, parse_time
+from ledger.events.schemas import AttachmentErasure
 from ledger.log.checkpoint import Checkpoint, open_checkpoint
 from ledger.log.merkle import verify_consistency
 from ledger.rules import State, apply_event, authenticate, check_conservation, introduced_keys
@@ -257,8 +258,8 @@ class Auditor:
         replay.last_logged = logged
         for attachment in event.payload.attachments:
             replay.attachments.setdefault(attachment.digest, (index, attachment.media_type, attachment.size))
-        if event.payload.kind == "attachment.erasure":  # the rules let a digest be erased once
-            replay.erasures[event.payload.data["digest"]] = (index, checked.logged_at)
+        if isinstance(event.data, AttachmentErasure):  # the rules let a digest be erased once
+            replay.erasures[event.data.digest] = (index, checked.logged_at)
 
     def _genesis(self) -> None:
         """The genesis entry names the log it starts: it must be the audited log's origin and key."""

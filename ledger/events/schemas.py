@@ -242,7 +242,26 @@ class AttachmentErasure(_Schema):
     reason: Literal[ERASURE_REASONS]  # type: ignore[valid-type]
 
 
-SCHEMAS: dict[str, type[_Schema]] = {
+#: Any kind's data, as its validated model.
+EventData = (
+    Genesis
+    | ActorRegister
+    | ActorKeys
+    | Production
+    | Inspection
+    | Listing
+    | Dispatch
+    | Handoff
+    | Signature
+    | Review
+    | Complaint
+    | ComplaintResolution
+    | Recall
+    | Sanction
+    | AttachmentErasure
+)
+
+SCHEMAS: dict[str, type[EventData]] = {
     "genesis": Genesis,
     "actor.register": ActorRegister,
     "actor.keys": ActorKeys,
@@ -258,7 +277,7 @@ SCHEMAS: dict[str, type[_Schema]] = {
     "sanction": Sanction,
     "attachment.erasure": AttachmentErasure,
 }
-SHIPMENT_TYPES: dict[str, type[_Schema]] = {"dispatch": Dispatch, "handoff": Handoff}
+SHIPMENT_TYPES: dict[str, type[Dispatch | Handoff]] = {"dispatch": Dispatch, "handoff": Handoff}
 SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
     "genesis": ("log",),
     "actor.register": ("actor",),
@@ -277,7 +296,7 @@ SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def validate_data(kind: str, subject: str, data: Any) -> _Schema:
+def validate_data(kind: str, subject: str, data: Any) -> EventData:
     """The kind's data model for ``data``; raises ``InvalidPayload`` naming the first bad field."""
     parsed = parse_subject(subject)
     if parsed.path != subject:

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from ledger.errors import UnknownKey
 from ledger.events import ParsedEvent, check_clock, verify_signatures
+from ledger.events.schemas import ActorKeys, ActorRegister, AttachmentErasure, Dispatch, Genesis
 from ledger.identifiers import parse_subject
 from ledger.rules import actors, custody, erasure, feedback, goods
 from ledger.rules.context import Context
@@ -32,6 +33,8 @@ from ledger.rules.views import (
     RECEIPTS,
     REVIEWS,
     SANCTIONS,
+    EventRow,
+    PublicKeyRow,
 )
 from signer.encoding import b64, b64decode_strict
 from signer.keys import kid_of
@@ -64,16 +67,16 @@ def introduced_keys(event: ParsedEvent) -> dict[str, bytes]:
 
     The event's data already passed its kind's schema, so every key here is canonical base64 of 32 bytes.
     """
-    data, kind = event.payload.data, event.payload.kind
+    data = event.data
     encoded: list[str] = []
-    if kind == "genesis":
-        encoded = [data["operator_key"], *(key for r in data["registrars"] for key in r["keys"])]
-    elif kind == "actor.register":
-        encoded = [grant["public_key"] for grant in data["keys"]]
-    elif kind == "actor.keys":
-        encoded = [grant["public_key"] for grant in data["add"]]
-    elif kind == "shipment" and data.get("consignee_key"):
-        encoded = [data["consignee_key"]]
+    if isinstance(data, Genesis):
+        encoded = [data.operator_key, *(key for r in data.registrars for key in r.keys)]
+    elif isinstance(data, ActorRegister):
+        encoded = [grant.public_key for grant in data.keys]
+    elif isinstance(data, ActorKeys):
+        encoded = [grant.public_key for grant in data.add]
+    elif isinstance(data, Dispatch) and data.consignee_key:
+        encoded = [data.consignee_key]
     keys = [b64decode_strict(text, "public key") for text in encoded]
     return {kid_of(key): key for key in keys}
 
@@ -94,7 +97,7 @@ def rows_read_by(events: Sequence[ParsedEvent]) -> set[ViewRow]:
     rows: set[ViewRow] = set()
     add = rows.add
     for event in events:
-        payload, data = event.payload, event.payload.data
+        payload, data = event.payload, event.data
         add((KEYS, payload.actor))
         for kid in introduced_keys(event):
             add((KEYS, kid))
@@ -113,12 +116,14 @@ def rows_read_by(events: Sequence[ParsedEvent]) -> set[ViewRow]:
         elif subject.kind == "parcel":
             add((PARCELS, subject.path))
         rows.update((ATTACHED, attachment.digest) for attachment in payload.attachments)
-        if payload.kind == "attachment.erasure":
-            add((ATTACHED, data["digest"]))
-        for content in data.get("contents", ()):
-            add((BATCHES, content["batch"]))
-        for prefix in data.get("gs1_prefixes", ()):
-            rows.update((GS1_PREFIXES, prefix[:end]) for end in range(6, len(prefix) + 1))
+        if isinstance(data, AttachmentErasure):
+            add((ATTACHED, data.digest))
+        if isinstance(data, Dispatch):
+            for content in data.contents:
+                add((BATCHES, content.batch))
+        elif isinstance(data, ActorRegister):
+            for prefix in data.gs1_prefixes:
+                rows.update((GS1_PREFIXES, prefix[:end]) for end in range(6, len(prefix) + 1))
     return rows
 
 
@@ -126,7 +131,7 @@ def prefetch(state: State, events: Sequence[ParsedEvent], rows: Iterable[ViewRow
     """Load in bulk the view rows deciding ``events`` will probably read (misses are read one by one), then the
     rows of the actors whose keys signed them. ``rows`` is ``rows_read_by(events)`` when already computed."""
     state.prefetch(rows_read_by(events) if rows is None else rows)
-    signers = {str(key["actor"]) for key in (state.get(KEYS, e.payload.actor) for e in events) if key}
+    signers = {key["actor"] for key in (state.get(KEYS, e.payload.actor) for e in events) if key}
     state.prefetch({(view, actor) for actor in signers for view in (ACTORS, SANCTIONS)})
 
 
@@ -163,7 +168,7 @@ def apply_event(state: State, event: ParsedEvent, index: int, logged_at: datetim
     erasure.commit(ctx)
     for kid, key in introduced_keys(event).items():
         if state.get(PUBLIC_KEYS, kid) is None:  # the first event to declare a key is where verifiers find it
-            state.put(PUBLIC_KEYS, kid, {"public_key": b64(key), "event": event.event_id})
-    state.put(EVENTS, event.event_id, {
-        "kind": kind, "subject": event.payload.subject, "actor": event.payload.actor, "index": index,
-    })  # fmt: skip
+            declared: PublicKeyRow = {"public_key": b64(key), "event": event.event_id}
+            state.put(PUBLIC_KEYS, kid, declared)
+    logged: EventRow = {"kind": kind, "subject": event.payload.subject, "actor": event.payload.actor, "index": index}
+    state.put(EVENTS, event.event_id, logged)

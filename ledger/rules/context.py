@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import TypeVar
 
 from ledger.errors import (
     BlackListed,
@@ -19,13 +18,14 @@ from ledger.errors import (
     WrongParents,
 )
 from ledger.events import ParsedEvent, format_time, parse_time
+from ledger.events.schemas import EventData
 from ledger.rules.state import State
-from ledger.rules.views import ACTORS, EVENTS, KEYS, SANCTIONS
+from ledger.rules.views import ACTORS, EVENTS, KEYS, SANCTIONS, ActorRow, KeyRow, SanctionsRow
 
-Row = dict[str, Any]
+D = TypeVar("D", bound=EventData)
 
 
-def black_listed(sanctions: Row | None, at: datetime) -> bool:
+def black_listed(sanctions: SanctionsRow | None, at: datetime) -> bool:
     """Whether a ``sanctions`` row holds a black-list sanction in force at ``at``."""
     return sanctions is not None and any(
         s["list"] == "black" and (s.get("until") is None or parse_time(s["until"], "until") > at)
@@ -47,9 +47,9 @@ class Context:
     index: int
     logged_at: datetime
 
-    @property
-    def data(self) -> Mapping[str, Any]:
-        return self.event.payload.data
+    def data(self, model: type[D]) -> D:
+        """The event's data as ``model``, the schema of the kind the rule decides."""
+        return self.event.data_as(model)
 
     @property
     def subject(self) -> str:
@@ -80,29 +80,30 @@ class Context:
 
     def parent_kind(self, event_id: str) -> str | None:
         row = self.state.get(EVENTS, event_id)
-        return None if row is None else str(row["kind"])
+        return None if row is None else row["kind"]
 
     # ---- signers -------------------------------------------------------------------------------------------
 
-    def key_row(self, kid: str) -> Row:
+    def key_row(self, kid: str) -> KeyRow:
         """A registered key that is valid now: not revoked, not expired."""
         key = self.state.get(KEYS, kid)
         if key is None:
             raise UnknownKey(f"key {kid} is not registered to any actor")
         if self.at_or_before_now(key.get("revoked_at")):
             raise KeyRevoked(f"key {kid} was revoked at {key['revoked_at']}")
-        if key.get("valid_until") is not None and not parse_time(key["valid_until"], "valid_until") > self.logged_at:
-            raise KeyExpired(f"key {kid} was valid until {key['valid_until']}")
+        until = key.get("valid_until")
+        if until is not None and not parse_time(until, "valid_until") > self.logged_at:
+            raise KeyExpired(f"key {kid} was valid until {until}")
         return key
 
-    def registered_signer(self, *roles: str) -> Row:
+    def registered_signer(self, *roles: str) -> ActorRow:
         """The actor whose valid registered key signed, holding one of ``roles`` (any role when none given)."""
-        actor = self.actor_row(str(self.key_row(self.signer_kid)["actor"]))
+        actor = self.actor_row(self.key_row(self.signer_kid)["actor"])
         if roles and not set(roles) & set(actor["roles"]):
             raise NotAuthorized(f"actor {actor['id']} is not a {' or '.join(roles)}")
         return actor
 
-    def actor_row(self, actor_id: str) -> Row:
+    def actor_row(self, actor_id: str) -> ActorRow:
         actor = self.state.get(ACTORS, actor_id)
         if actor is None:
             raise UnknownActor(f"actor {actor_id} is not registered")
@@ -114,11 +115,11 @@ class Context:
         if extra:
             raise NotAuthorized(f"unexpected co-signature by key {extra[0]}")
 
-    def not_black_listed(self, actor: Row) -> None:
-        if black_listed(self.state.get(SANCTIONS, str(actor["id"])), self.logged_at):
+    def not_black_listed(self, actor: ActorRow) -> None:
+        if black_listed(self.state.get(SANCTIONS, actor["id"]), self.logged_at):
             raise BlackListed(f"actor {actor['id']} is on the black list")
 
-    def holds_licence(self, actor: Row, licence_type: str | None) -> None:
+    def holds_licence(self, actor: ActorRow, licence_type: str | None) -> None:
         if licence_type is None:
             return
         for licence in actor["licences"]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ledger.errors import (
     AlreadySigned,
     BatchRecalled,
@@ -15,16 +18,30 @@ from ledger.errors import (
     WrongCustodian,
     WrongParents,
 )
+from ledger.events.schemas import Dispatch, Handoff, ParcelContent, Signature
 from ledger.identifiers import item_subject
-from ledger.rules.context import Context, Row
+from ledger.rules.context import Context
 from ledger.rules.goods import batch_row
-from ledger.rules.views import BATCHES, ITEMS, PARCELS, RECEIPTS, SPENDS
+from ledger.rules.views import (
+    BATCHES,
+    ITEMS,
+    PARCELS,
+    RECEIPTS,
+    SPENDS,
+    BatchRow,
+    ContentRow,
+    ItemRow,
+    ParcelRow,
+    ReceiptRow,
+    SpendRow,
+)
 from signer.encoding import b64decode_strict
 from signer.keys import kid_of
 
 
-def check_conservation(path: str, batch: Row) -> None:
-    """Quantities are conserved: produced = held + in transit + delivered to consumers."""
+def check_conservation(path: str, batch: Mapping[str, Any]) -> None:
+    """Quantities are conserved: produced = held + in transit + delivered to consumers. ``batch`` is a ``BatchRow``
+    as the rules keep it, or as a store or an audit reads it back (any mapping of its fields)."""
     held = sum(batch["holdings"].values())
     if batch["quantity"] != held + batch["in_transit"] + batch["delivered"]:
         raise ConservationError(
@@ -35,7 +52,7 @@ def check_conservation(path: str, batch: Row) -> None:
 
 def _move(
     ctx: Context,
-    parcel: Row,
+    parcel: ParcelRow,
     *,
     take_from: str | None = None,
     give_to: str | None = None,
@@ -59,7 +76,7 @@ def _move(
                 del holdings[take_from]
         if give_to is not None:
             holdings[give_to] = holdings.get(give_to, 0) + quantity
-        moved = {
+        moved: BatchRow = {
             **batch, "holdings": holdings, "in_transit": batch["in_transit"] + in_transit * quantity,
             "delivered": batch["delivered"] + delivered * quantity,
         }  # fmt: skip
@@ -67,7 +84,7 @@ def _move(
         ctx.state.put(BATCHES, content["batch"], moved)
 
 
-def _spend_head(ctx: Context, parcel: Row) -> None:
+def _spend_head(ctx: Context, parcel: ParcelRow) -> None:
     """The event's one parent must be the parcel's custody head; a head already spent means a fork."""
     parent = ctx.parents(1)[0]
     if parent != parcel["head"]:
@@ -75,10 +92,11 @@ def _spend_head(ctx: Context, parcel: Row) -> None:
         if spent is not None:
             raise CustodyFork(f"custody head {parent} was already spent by {spent['by']}")
         raise WrongParents(f"the parent must be the parcel's custody head {parcel['head']}")
-    ctx.state.put(SPENDS, parent, {"by": ctx.event_id})
+    spend: SpendRow = {"by": ctx.event_id}
+    ctx.state.put(SPENDS, parent, spend)
 
 
-def parcel_row(ctx: Context) -> Row:
+def parcel_row(ctx: Context) -> ParcelRow:
     parcel = ctx.state.get(PARCELS, ctx.subject)
     if parcel is None:
         raise UnknownParcel(f"parcel {ctx.subject} was never dispatched")
@@ -86,10 +104,18 @@ def parcel_row(ctx: Context) -> Row:
 
 
 def shipment(ctx: Context) -> None:
-    if ctx.data["type"] == "dispatch":
+    if isinstance(ctx.event.data, Dispatch):
         dispatch(ctx)
     else:
         handoff(ctx)
+
+
+def _content_row(content: ParcelContent) -> ContentRow:
+    """A parcel's content as its row keeps it: as signed, with serials only where the dispatch listed them."""
+    row: ContentRow = {"batch": content.batch, "quantity": content.quantity}
+    if "serials" in content.model_fields_set:
+        row["serials"] = list(content.serials)
+    return row
 
 
 def dispatch(ctx: Context) -> None:
@@ -99,31 +125,32 @@ def dispatch(ctx: Context) -> None:
     ctx.not_black_listed(sender)
     if ctx.state.get(PARCELS, ctx.subject) is not None:
         raise ParcelExists(f"parcel {ctx.subject} was already dispatched")
-    data = ctx.data
-    to = data.get("to")
+    data = ctx.data(Dispatch)
+    to = data.to
     if to is not None:
         ctx.actor_row(to)
-    batches = {content["batch"]: batch_row(ctx, content["batch"]) for content in data["contents"]}
+    batches = {content.batch: batch_row(ctx, content.batch) for content in data.contents}
     for path, batch in batches.items():
         if batch["recall"] is not None and to != batch["producer"]:
             raise BatchRecalled(f"batch {path} is recalled; it may only be returned to its producer")
     if set(ctx.parents()) != {batch["production"] for batch in batches.values()}:
         raise WrongParents("the parents must be the production events of the batches in the parcel")
-    consignee = data.get("consignee_key")
+    consignee = data.consignee_key
     items = [
-        item_subject(batches[c["batch"]]["gtin"], batches[c["batch"]]["lot"], serial).path
-        for c in data["contents"] for serial in c.get("serials", [])
+        item_subject(batches[c.batch]["gtin"], batches[c.batch]["lot"], serial).path
+        for c in data.contents for serial in c.serials
     ]  # fmt: skip
-    parcel = {
+    parcel: ParcelRow = {
         "sender": sender["id"], "to": to,
         "consignee": kid_of(b64decode_strict(consignee, "consignee_key")) if consignee else None,
-        "contents": data["contents"], "head": ctx.event_id, "custodian": sender["id"], "status": "in_transit",
-        "items": items, "dispatch": ctx.event_id, "handoffs": [], "signature": None,
+        "contents": [_content_row(c) for c in data.contents], "head": ctx.event_id, "custodian": sender["id"],
+        "status": "in_transit", "items": items, "dispatch": ctx.event_id, "handoffs": [], "signature": None,
     }  # fmt: skip
     _move(ctx, parcel, take_from=sender["id"], in_transit=1)
     for item in items:
         row = ctx.state.get(ITEMS, item) or {"batch": item.rsplit("/21/", 1)[0], "parcels": []}
-        ctx.state.put(ITEMS, item, {**row, "parcels": [*row["parcels"], ctx.subject]})
+        carried: ItemRow = {**row, "parcels": [*row["parcels"], ctx.subject]}
+        ctx.state.put(ITEMS, item, carried)
     ctx.state.put(PARCELS, ctx.subject, parcel)
 
 
@@ -133,7 +160,7 @@ def handoff(ctx: Context) -> None:
     _spend_head(ctx, parcel)  # first: a second claim on one head is a fork, whoever makes it
     receiver = ctx.registered_signer()
     ctx.not_black_listed(receiver)
-    giver = ctx.data["from"]
+    giver = ctx.data(Handoff).from_
     if giver != parcel["custodian"]:
         raise WrongCustodian(f"parcel {ctx.subject} is held by {parcel['custodian']}, not {giver}")
     if receiver["id"] == giver:
@@ -149,11 +176,12 @@ def handoff(ctx: Context) -> None:
         raise NotAuthorized(f"actor {receiver['id']} is neither a courier nor the parcel's destination")
     if arriving or returning:
         _move(ctx, parcel, give_to=receiver["id"], in_transit=-1)
-    status = "delivered" if arriving else "returned" if returning else parcel["status"]
-    ctx.state.put(PARCELS, ctx.subject, {
-        **parcel, "head": ctx.event_id, "custodian": receiver["id"], "status": status,
+    handed: ParcelRow = {
+        **parcel, "head": ctx.event_id, "custodian": receiver["id"],
+        "status": "delivered" if arriving else "returned" if returning else parcel["status"],
         "handoffs": [*parcel["handoffs"], ctx.event_id],
-    })  # fmt: skip
+    }  # fmt: skip
+    ctx.state.put(PARCELS, ctx.subject, handed)
 
 
 def signature(ctx: Context) -> None:
@@ -165,15 +193,16 @@ def signature(ctx: Context) -> None:
     if parcel["signature"] is not None or parcel["status"] != "in_transit":
         raise AlreadySigned(f"parcel {ctx.subject} was already signed for")
     _spend_head(ctx, parcel)
-    condition = ctx.data["condition"]
-    if condition != "refused":
+    refused = ctx.data(Signature).condition == "refused"
+    if not refused:
         _move(ctx, parcel, in_transit=-1, delivered=1)
-    ctx.state.put(PARCELS, ctx.subject, {
-        **parcel, "head": ctx.event_id, "status": "refused" if condition == "refused" else "signed",
-        "signature": ctx.event_id,
-    })  # fmt: skip
-    if condition != "refused":
-        ctx.state.put(RECEIPTS, ctx.event_id, {
+    signed: ParcelRow = {
+        **parcel, "head": ctx.event_id, "status": "refused" if refused else "signed", "signature": ctx.event_id,
+    }  # fmt: skip
+    ctx.state.put(PARCELS, ctx.subject, signed)
+    if not refused:
+        receipt: ReceiptRow = {
             "parcel": ctx.subject, "consignee": ctx.signer_kid, "sender": parcel["sender"],
             "batches": [c["batch"] for c in parcel["contents"]], "items": parcel["items"], "reviews": [],
-        })  # fmt: skip
+        }  # fmt: skip
+        ctx.state.put(RECEIPTS, ctx.event_id, receipt)

@@ -11,8 +11,9 @@ consumer's review or complaint text — with ``pipl_request``. A registered acto
 from __future__ import annotations
 
 from ledger.errors import AlreadyErased, NotAuthorized, UnknownAttachment, WrongParents
-from ledger.rules.context import Context, Row
-from ledger.rules.views import ATTACHED, KEYS
+from ledger.events.schemas import AttachmentErasure
+from ledger.rules.context import Context
+from ledger.rules.views import ATTACHED, KEYS, AttachedRow
 
 ERASERS = ("regulator", "registrar")
 OWN_ERASURE_REASON = "pipl_request"
@@ -22,7 +23,12 @@ def commit(ctx: Context) -> None:
     """Record the attachments an event commits to, the first commitment of a digest being the one that counts."""
     for attachment in ctx.event.payload.attachments:
         if ctx.state.get(ATTACHED, attachment.digest) is None:
-            row = {"event": ctx.event_id, "subject": ctx.subject, "signer": ctx.signer_kid, "erasure": None}
+            row: AttachedRow = {
+                "event": ctx.event_id,
+                "subject": ctx.subject,
+                "signer": ctx.signer_kid,
+                "erasure": None,
+            }
             ctx.state.put(ATTACHED, attachment.digest, row)
 
 
@@ -30,7 +36,8 @@ def erasure(ctx: Context) -> None:
     """Erase a committed attachment's content once, by a regulator, a registrar or its own consumer key."""
     ctx.only_signed_by_actor()
     parent = ctx.parents(1)[0]
-    digest = str(ctx.data["digest"])
+    data = ctx.data(AttachmentErasure)
+    digest = data.digest
     committed = ctx.state.get(ATTACHED, digest)
     if committed is None:
         raise UnknownAttachment(f"no logged event commits to attachment {digest}")
@@ -39,17 +46,18 @@ def erasure(ctx: Context) -> None:
             f"an erasure of {digest} follows event {committed['event']} about {committed['subject']}, "
             "which committed to it"
         )
-    _may_erase(ctx, committed)
+    _may_erase(ctx, data, committed)
     if committed["erasure"] is not None:
         raise AlreadyErased(f"attachment {digest} was already erased by event {committed['erasure']}")
-    ctx.state.put(ATTACHED, digest, {**committed, "erasure": ctx.event_id})
+    erased: AttachedRow = {**committed, "erasure": ctx.event_id}
+    ctx.state.put(ATTACHED, digest, erased)
 
 
-def _may_erase(ctx: Context, committed: Row) -> None:
+def _may_erase(ctx: Context, data: AttachmentErasure, committed: AttachedRow) -> None:
     own = committed["signer"] == ctx.signer_kid and ctx.state.get(KEYS, ctx.signer_kid) is None
     if not own:
         if ctx.state.get(KEYS, ctx.signer_kid) is None:
-            raise NotAuthorized(f"key {ctx.signer_kid} neither committed to {ctx.data['digest']} nor is registered")
+            raise NotAuthorized(f"key {ctx.signer_kid} neither committed to {data.digest} nor is registered")
         ctx.registered_signer(*ERASERS)
-    elif ctx.data["reason"] != OWN_ERASURE_REASON:
+    elif data.reason != OWN_ERASURE_REASON:
         raise NotAuthorized(f"a data subject erases its own attachment with reason {OWN_ERASURE_REASON}")

@@ -12,13 +12,25 @@ from ledger.errors import (
     UnknownKey,
     WrongParents,
 )
+from ledger.events.schemas import Complaint, ComplaintResolution, Review
 from ledger.identifiers import parse_subject
-from ledger.rules.context import Context, Row
+from ledger.rules.context import Context
 from ledger.rules.goods import batch_row
-from ledger.rules.views import BATCHES, COMPLAINTS, KEYS, PARCELS, RECEIPTS, REVIEWS
+from ledger.rules.views import (
+    BATCHES,
+    COMPLAINTS,
+    KEYS,
+    PARCELS,
+    RECEIPTS,
+    REVIEWS,
+    BatchRow,
+    ComplaintRow,
+    ReceiptRow,
+    ReviewRow,
+)
 
 
-def _receipt_covers(receipt: Row, subject: str) -> bool:
+def _receipt_covers(receipt: ReceiptRow, subject: str) -> bool:
     """Whether a receipt is a verified purchase of ``subject``: its parcel, a batch or item in it, or its sender."""
     return (
         subject == receipt["parcel"]
@@ -46,15 +58,19 @@ def review(ctx: Context) -> None:
         raise ReviewLimit(f"receipt {receipt_id} already has its review" + ("" if first is None else " follow-up"))
     if first is not None and first["subject"] != ctx.subject:
         raise WrongParents("a follow-up reviews the same subject as the first review")
-    ctx.state.put(RECEIPTS, receipt_id, {**receipt, "reviews": [*receipt["reviews"], ctx.event_id]})
-    ctx.state.put(REVIEWS, ctx.event_id, {"receipt": receipt_id, "subject": ctx.subject})
+    reviewed: ReceiptRow = {**receipt, "reviews": [*receipt["reviews"], ctx.event_id]}
+    ctx.state.put(RECEIPTS, receipt_id, reviewed)
+    row: ReviewRow = {"receipt": receipt_id, "subject": ctx.subject}
+    ctx.state.put(REVIEWS, ctx.event_id, row)
     batch_path = parse_subject(ctx.subject).batch_path
     assert batch_path is not None
     batch = batch_row(ctx, batch_path)
     if first is None:
         totals = batch["reviews"]
-        reviews = {"count": totals["count"] + 1, "sum": totals["sum"] + ctx.data["rating"]}
-        ctx.state.put(BATCHES, batch_path, {**batch, "reviews": reviews})
+        rated: BatchRow = {
+            **batch, "reviews": {"count": totals["count"] + 1, "sum": totals["sum"] + ctx.data(Review).rating},
+        }  # fmt: skip
+        ctx.state.put(BATCHES, batch_path, rated)
 
 
 def complaint(ctx: Context) -> None:
@@ -74,10 +90,11 @@ def complaint(ctx: Context) -> None:
             raise NotConsignee("only the consignee who signed the receipt may complain with it")
         if not _receipt_covers(receipt, ctx.subject):
             raise ReceiptRequired(f"the receipt {receipt_id} does not cover {ctx.subject}")
-    ctx.state.put(COMPLAINTS, ctx.event_id, {
-        "subject": ctx.subject, "by": ctx.signer_kid, "category": ctx.data["category"], "status": "open",
+    filed: ComplaintRow = {
+        "subject": ctx.subject, "by": ctx.signer_kid, "category": ctx.data(Complaint).category, "status": "open",
         "resolution": None, "outcome": None,
-    })  # fmt: skip
+    }  # fmt: skip
+    ctx.state.put(COMPLAINTS, ctx.event_id, filed)
 
 
 def _complained_about(ctx: Context, subject: str) -> str | None:
@@ -87,9 +104,9 @@ def _complained_about(ctx: Context, subject: str) -> str | None:
         return parsed.actor_id
     if parsed.batch_path is not None:
         batch = ctx.state.get(BATCHES, parsed.batch_path)
-        return None if batch is None else str(batch["producer"])
+        return None if batch is None else batch["producer"]
     parcel = ctx.state.get(PARCELS, subject)
-    return None if parcel is None else str(parcel["sender"])
+    return None if parcel is None else parcel["sender"]
 
 
 def resolution(ctx: Context) -> None:
@@ -106,6 +123,7 @@ def resolution(ctx: Context) -> None:
         raise NotAuthorized("only a regulator or the party complained about may resolve a complaint")
     if row["status"] != "open":
         raise ComplaintClosed(f"complaint {complaint_id} was already resolved by {row['resolution']}")
-    ctx.state.put(COMPLAINTS, complaint_id, {
-        **row, "status": "resolved", "resolution": ctx.event_id, "outcome": ctx.data["outcome"],
-    })  # fmt: skip
+    resolved: ComplaintRow = {
+        **row, "status": "resolved", "resolution": ctx.event_id, "outcome": ctx.data(ComplaintResolution).outcome,
+    }  # fmt: skip
+    ctx.state.put(COMPLAINTS, complaint_id, resolved)

@@ -13,9 +13,10 @@ from ledger.errors import (
     UnknownBatch,
     WrongParents,
 )
+from ledger.events.schemas import Inspection, Production
 from ledger.identifiers import gtin_has_company_prefix, parse_subject
-from ledger.rules.context import Context, Row
-from ledger.rules.views import BATCHES
+from ledger.rules.context import Context
+from ledger.rules.views import BATCHES, BatchRow
 
 #: category → (licence to produce it, licence to sell it); None where the law asks for none.
 CATEGORY_LICENCES: dict[str, tuple[str | None, str | None]] = {
@@ -27,20 +28,21 @@ CATEGORY_LICENCES: dict[str, tuple[str | None, str | None]] = {
 }
 
 
-def batch_row(ctx: Context, path: str) -> Row:
+def batch_row(ctx: Context, path: str) -> BatchRow:
     batch = ctx.state.get(BATCHES, path)
     if batch is None:
         raise UnknownBatch(f"batch {path} has not been produced")
     return batch
 
 
-def _follows_production(ctx: Context, batch: Row) -> None:
+def _follows_production(ctx: Context, batch: BatchRow) -> None:
     if ctx.parents(1)[0] != batch["production"]:
         raise WrongParents(f"the parent must be the batch's production event {batch['production']}")
 
 
-def expired(ctx: Context, batch: Row) -> bool:
-    return batch.get("expiry") is not None and date.fromisoformat(batch["expiry"]) < ctx.logged_at.date()
+def expired(ctx: Context, batch: BatchRow) -> bool:
+    expiry = batch.get("expiry")
+    return expiry is not None and date.fromisoformat(expiry) < ctx.logged_at.date()
 
 
 def production(ctx: Context) -> None:
@@ -55,18 +57,18 @@ def production(ctx: Context) -> None:
         raise PrefixNotOwned(f"GTIN {subject.gtin} is not under a GS1 company prefix of {producer['id']}")
     if ctx.state.get(BATCHES, ctx.subject) is not None:
         raise BatchExists(f"batch {ctx.subject} was already produced")
-    data = ctx.data
-    ctx.holds_licence(producer, CATEGORY_LICENCES[data["category"]][0])
+    data = ctx.data(Production)
+    ctx.holds_licence(producer, CATEGORY_LICENCES[data.category][0])
     for parent in ctx.parents():
         if ctx.parent_kind(parent) != "production":
             raise WrongParents(f"input {parent} is not the production event of a batch")
-    ctx.state.put(BATCHES, ctx.subject, {
-        "gtin": subject.gtin, "lot": subject.lot, "producer": producer["id"], "product": data["product"],
-        "category": data["category"], "quantity": data["quantity"], "unit": data["unit"],
-        "expiry": data.get("expiry"), "production": ctx.event_id, "inputs": list(ctx.parents()),
-        "inspections": [], "listings": [], "recall": None, "holdings": {producer["id"]: data["quantity"]},
-        "in_transit": 0, "delivered": 0, "reviews": {"count": 0, "sum": 0},
-    })  # fmt: skip
+    batch: BatchRow = {
+        "gtin": subject.gtin, "lot": subject.lot, "producer": producer["id"], "product": data.product,
+        "category": data.category, "quantity": data.quantity, "unit": data.unit, "expiry": data.expiry,
+        "production": ctx.event_id, "inputs": list(ctx.parents()), "inspections": [], "listings": [], "recall": None,
+        "holdings": {producer["id"]: data.quantity}, "in_transit": 0, "delivered": 0, "reviews": {"count": 0, "sum": 0},
+    }  # fmt: skip
+    ctx.state.put(BATCHES, ctx.subject, batch)
 
 
 def inspection(ctx: Context) -> None:
@@ -77,8 +79,10 @@ def inspection(ctx: Context) -> None:
     if not {"lab", "regulator"} & set(inspector["roles"]) and inspector["id"] != batch["producer"]:
         raise NotAuthorized(f"{inspector['id']} is neither a lab, a regulator nor the producer of {ctx.subject}")
     _follows_production(ctx, batch)
-    inspections = [*batch["inspections"], {"event": ctx.event_id, "result": ctx.data["result"]}]
-    ctx.state.put(BATCHES, ctx.subject, {**batch, "inspections": inspections})
+    inspected: BatchRow = {
+        **batch, "inspections": [*batch["inspections"], {"event": ctx.event_id, "result": ctx.data(Inspection).result}],
+    }  # fmt: skip
+    ctx.state.put(BATCHES, ctx.subject, inspected)
 
 
 def listing(ctx: Context) -> None:
@@ -93,8 +97,8 @@ def listing(ctx: Context) -> None:
     if expired(ctx, batch):
         raise BatchExpired(f"batch {ctx.subject} expired on {batch['expiry']}")
     ctx.holds_licence(merchant, CATEGORY_LICENCES[batch["category"]][1])
-    listings = [*batch["listings"], {"event": ctx.event_id, "merchant": merchant["id"]}]
-    ctx.state.put(BATCHES, ctx.subject, {**batch, "listings": listings})
+    listed: BatchRow = {**batch, "listings": [*batch["listings"], {"event": ctx.event_id, "merchant": merchant["id"]}]}
+    ctx.state.put(BATCHES, ctx.subject, listed)
 
 
 def recall(ctx: Context) -> None:
@@ -107,4 +111,5 @@ def recall(ctx: Context) -> None:
     _follows_production(ctx, batch)
     if batch["recall"] is not None:
         raise BatchRecalled(f"batch {ctx.subject} is already recalled")
-    ctx.state.put(BATCHES, ctx.subject, {**batch, "recall": ctx.event_id})
+    recalled: BatchRow = {**batch, "recall": ctx.event_id}
+    ctx.state.put(BATCHES, ctx.subject, recalled)

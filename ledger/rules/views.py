@@ -1,45 +1,208 @@
 """The derived views the rules keep, by name, with the shape of their rows.
 
-Rows are JSON objects (stored as canonical JSON), keyed by a string:
+Rows are JSON objects (stored as canonical JSON), keyed by a string. Each view's name is a ``View`` typed with its
+row, a ``TypedDict`` below, so the type checker knows every field the rules, the pages and the API read and write:
 
-- ``events``        event id → {kind, subject, actor (kid), index}, read from the entries table (``IN_ENTRIES``)
-- ``public_keys``   kid → {public_key, event}: every key ever introduced (registered or consignee), and the
-                    first event that declared it; a kid names one key forever
-- ``keys``          kid → {actor, public_key, valid_from, valid_until, revoked_at, event}: registered keys
-- ``actors``        USCC → {id, name, roles, licences, gs1_prefixes, keys, registration, key_event}
-- ``gs1_prefixes``  every leading part (6+ digits) of a registered company prefix → {actors, registered_by}
-- ``sanctions``     USCC → {active: [{event, list, until}]}
-- ``batches``       batch path → {gtin, lot, producer, product, category, quantity, unit, expiry, production,
-                    inspections, listings, recall, holdings {USCC: qty}, in_transit, delivered, reviews {count, sum}}
-- ``items``         item path → {batch, parcels: [parcel paths]}
-- ``parcels``       parcel path → {sender, to, consignee (kid), contents, head, custodian, status, dispatch,
-                    handoffs, signature}
-- ``spends``        custody head event id → {by}: a head is spent once; a second spend is a fork
-- ``receipts``      signature event id → {parcel, consignee, batches, items, reviews}
-- ``reviews``       review event id → {receipt, subject}
-- ``complaints``    complaint event id → {subject, by, status, resolution, outcome}
-- ``attachments``   digest → {event, subject, signer (kid), erasure}: the first event committing to an attachment,
-                    and the ``attachment.erasure`` event that erased its content, if any
-- ``log``           "genesis" → {origin, log_vkey, event}
+- ``events``        event id → the event's kind, subject, signer and index, read from the entries (``IN_ENTRIES``)
+- ``public_keys``   kid → every key ever introduced (registered or consignee) and the first event that declared it;
+                    a kid names one key forever
+- ``keys``          kid → a registered key: its actor, validity and revocation
+- ``actors``        USCC → a registered organisation
+- ``gs1_prefixes``  every leading part (6+ digits) of a registered company prefix → who holds and who registered it
+- ``sanctions``     USCC → the sanctions in force
+- ``batches``       batch path → a produced batch, where its quantity is, its inspections, listings and reviews
+- ``items``         item path → its batch and the parcels that carried it
+- ``parcels``       parcel path → its contents, destination and custody
+- ``spends``        custody head event id → the event that spent it: a head is spent once; a second spend is a fork
+- ``receipts``      signature event id → what the consignee signed for, and its reviews
+- ``reviews``       review event id → its receipt and subject
+- ``complaints``    complaint event id → its subject, who filed it and how it was resolved
+- ``attachments``   digest → the first event committing to an attachment, and the ``attachment.erasure`` event that
+                    erased its content, if any
+- ``log``           "genesis" → the origin and log key the genesis entry names
 """
 
 from __future__ import annotations
 
-EVENTS = "events"
-PUBLIC_KEYS = "public_keys"
-KEYS = "keys"
-ACTORS = "actors"
-GS1_PREFIXES = "gs1_prefixes"
-SANCTIONS = "sanctions"
-BATCHES = "batches"
-ITEMS = "items"
-PARCELS = "parcels"
-SPENDS = "spends"
-RECEIPTS = "receipts"
-REVIEWS = "reviews"
-COMPLAINTS = "complaints"
-ATTACHED = "attachments"
-LOG = "log"
+from typing import Generic, NotRequired, TypedDict, TypeVar
+
+R = TypeVar("R")
+
+
+class View(str, Generic[R]):
+    """A view's name (a plain string wherever it is stored) that also tells the type checker its row type ``R``."""
+
+    __slots__ = ()
+
+
+class EventRow(TypedDict):
+    kind: str
+    subject: str
+    actor: str  # the signer's kid
+    index: int
+
+
+class PublicKeyRow(TypedDict):
+    public_key: str  # base64
+    event: str  # the first event that declared the key
+
+
+class KeyRow(TypedDict):
+    actor: str  # USCC
+    public_key: str  # base64
+    valid_from: str
+    valid_until: str | None
+    revoked_at: str | None
+    event: str  # the event that registered the key
+
+
+class LicenceRow(TypedDict):
+    type: str
+    number: str
+    valid_until: str
+
+
+class ActorRow(TypedDict):
+    id: str
+    name: str
+    roles: list[str]
+    licences: list[LicenceRow]
+    gs1_prefixes: list[str]
+    keys: list[str]  # kids, in the order they were registered
+    registration: str  # the latest registration event
+    key_event: str  # the latest event that changed the actor's keys
+
+
+class PrefixRow(TypedDict):
+    actors: list[str]  # the actors holding a prefix that runs through this part
+    registered_by: str | None  # the actor that registered exactly this part
+
+
+class ActiveSanction(TypedDict):
+    event: str
+    list: str  # black or red
+    until: str | None
+
+
+class SanctionsRow(TypedDict):
+    active: list[ActiveSanction]
+
+
+class InspectionMark(TypedDict):
+    event: str
+    result: str
+
+
+class ListingMark(TypedDict):
+    event: str
+    merchant: str
+
+
+class Ratings(TypedDict):
+    count: int
+    sum: int
+
+
+class BatchRow(TypedDict):
+    gtin: str
+    lot: str
+    producer: str
+    product: str
+    category: str
+    quantity: int
+    unit: str
+    expiry: str | None
+    production: str
+    inputs: NotRequired[list[str]]  # the production events of the input batches
+    inspections: list[InspectionMark]
+    listings: list[ListingMark]
+    recall: str | None
+    holdings: dict[str, int]  # USCC → quantity held
+    in_transit: int
+    delivered: int
+    reviews: Ratings
+
+
+class ItemRow(TypedDict):
+    batch: str
+    parcels: list[str]
+
+
+class ContentRow(TypedDict):
+    batch: str
+    quantity: int
+    serials: NotRequired[list[str]]
+
+
+class ParcelRow(TypedDict):
+    sender: str
+    to: str | None
+    consignee: str | None  # the kid of the consumer's key
+    contents: list[ContentRow]
+    head: str  # the custody head: the event the next custody move must spend
+    custodian: str
+    status: str  # in_transit, delivered, refused, returned or signed
+    items: list[str]
+    dispatch: str
+    handoffs: list[str]
+    signature: str | None
+
+
+class SpendRow(TypedDict):
+    by: str
+
+
+class ReceiptRow(TypedDict):
+    parcel: str
+    consignee: str
+    sender: str
+    batches: list[str]
+    items: list[str]
+    reviews: list[str]
+
+
+class ReviewRow(TypedDict):
+    receipt: str
+    subject: str
+
+
+class ComplaintRow(TypedDict):
+    subject: str
+    by: str  # the complainant's kid
+    category: str
+    status: str  # open or resolved
+    resolution: str | None
+    outcome: str | None
+
+
+class AttachedRow(TypedDict):
+    event: str  # the first event committing to the attachment
+    subject: str
+    signer: str  # that event's signer (kid)
+    erasure: str | None  # the attachment.erasure event that erased its content
+
+
+class LogRow(TypedDict):
+    origin: str
+    log_vkey: str
+    event: str
+
+
+EVENTS: View[EventRow] = View("events")
+PUBLIC_KEYS: View[PublicKeyRow] = View("public_keys")
+KEYS: View[KeyRow] = View("keys")
+ACTORS: View[ActorRow] = View("actors")
+GS1_PREFIXES: View[PrefixRow] = View("gs1_prefixes")
+SANCTIONS: View[SanctionsRow] = View("sanctions")
+BATCHES: View[BatchRow] = View("batches")
+ITEMS: View[ItemRow] = View("items")
+PARCELS: View[ParcelRow] = View("parcels")
+SPENDS: View[SpendRow] = View("spends")
+RECEIPTS: View[ReceiptRow] = View("receipts")
+REVIEWS: View[ReviewRow] = View("reviews")
+COMPLAINTS: View[ComplaintRow] = View("complaints")
+ATTACHED: View[AttachedRow] = View("attachments")
+LOG: View[LogRow] = View("log")
 
 ALL_VIEWS = (
     EVENTS, PUBLIC_KEYS, KEYS, ACTORS, GS1_PREFIXES, SANCTIONS, BATCHES, ITEMS, PARCELS, SPENDS, RECEIPTS,

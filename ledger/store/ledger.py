@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from sqlalchemy import Engine, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.engine import Connection
@@ -28,6 +28,7 @@ from ledger.errors import (
     NotFound,
 )
 from ledger.events import LogEntry, ParsedEvent, envelope_identity, format_time, log_time, parse_time
+from ledger.events.schemas import AttachmentErasure
 from ledger.log.checkpoint import Checkpoint, CheckpointSigner, open_checkpoint
 from ledger.log.merkle import (
     Frontier,
@@ -41,8 +42,8 @@ from ledger.log.merkle import (
     root_nodes,
 )
 from ledger.rules import apply_event, authenticate, prefetch
-from ledger.rules.state import State
-from ledger.rules.views import EVENTS
+from ledger.rules.state import State, ViewRow
+from ledger.rules.views import EVENTS, View
 from ledger.store.engine import IMMEDIATE
 from ledger.store.high_water import HighWater
 from ledger.store.prepare import BatchPreparer, PreparedChunk, Submission
@@ -53,6 +54,7 @@ from signer.note import NoteVerifier
 
 MAX_BATCH = 1000
 _LOOKUP_CHUNK = 500  # event ids looked up in one query
+R = TypeVar("R")  # a view's row type
 
 
 @dataclass(frozen=True)
@@ -190,8 +192,8 @@ class _BatchWriter:
                 {"digest": a.digest, "leaf_index": index, "media_type": a.media_type, "size": a.size}
                 for a in payload.attachments
             )
-            if payload.kind == "attachment.erasure":
-                self.erasures.append(payload.data["digest"])
+            if isinstance(event.data, AttachmentErasure):
+                self.erasures.append(event.data.digest)
             self.results[position] = AppendResult(index, event.event_id, leaf, 0, created=True)
 
     def write(self) -> None:
@@ -301,15 +303,23 @@ class Ledger:
             raise NotFound(f"the tree has no complete nodes {start}..{end - 1} at level {level}")
         return [bytes(h) for _, h in rows]
 
-    def view(self, name: str, key: str) -> dict[str, Any] | None:
+    # A View is also its name: a typed view gives its row type, a name given as a plain string a plain dict.
+    @overload
+    def view(self, name: View[R], key: str) -> R | None: ...  # type: ignore[overload-overlap]
+
+    @overload
+    def view(self, name: str, key: str) -> dict[str, Any] | None: ...
+
+    def view(self, name: str, key: str) -> Any:
         """One row of a derived view (see ``ledger.rules.views``), or None."""
         with self.engine.connect() as conn:
             return ConnectionViewReader(conn).load(name, key)
 
-    def view_rows(self, rows: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        """Many view rows at once (absent ones are left out), in a query per view."""
+    def view_rows(self, view: View[R], keys: Iterable[str]) -> dict[str, R]:
+        """Many rows of one view at once, by key (absent ones are left out), in one query per 500 keys."""
         with self.engine.connect() as conn:
-            return ConnectionViewReader(conn).load_many(rows)
+            found: dict[ViewRow, Any] = ConnectionViewReader(conn).load_many((view, key) for key in keys)
+        return {key: row for (_, key), row in found.items()}
 
     def entries_by_event_ids(self, event_ids: Iterable[str]) -> list[StoredEntry]:
         """The entries of these events, in log order (unknown ids are left out)."""
