@@ -41,7 +41,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="traceledger-bench-") as tmp:
         home = Home(Path(tmp) / "home")
         ledger = home.create(
-            "bench.example/log", [Registrar(organisation_id(9_999_999), "登记机关", (registrar.public_key,))], "bench"
+            "bench.example/log",
+            [Registrar(organisation_id(9_999_999), "登记机关", (registrar.public_key,))],
+            "bench-passphrase",
         )
         try:
             start = time.perf_counter()
