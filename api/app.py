@@ -92,4 +92,4 @@ def create_app(settings: ApiSettings) -> Litestar:
         openapi_config=openapi_config(),
         logging_config=None,
     )
-    return serve_http(app, settings.request_body_seconds)
+    return serve_http(app, settings.request_body_seconds, settings.trusted_proxies)

@@ -16,6 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import SkipValidation
 from litestar.types import ControllerRouterHandler
 
+from api.proxies import IPNetwork
 from api.transport import DEFAULT_BODY_SECONDS
 from ledger.events import MAX_ENVELOPE_BYTES
 from ledger.store.ledger import Ledger
@@ -37,6 +38,8 @@ class ApiSettings:
     # Appends per client address (a request may carry a batch of up to 1,000 events); None: no limit.
     write_rate_limit: tuple[DurationUnit, int] | None = ("minute", 120)
     request_body_seconds: float = DEFAULT_BODY_SECONDS  # a request body must have arrived this long after it began
+    # Peers whose X-Forwarded-For (and the portal's city headers) are believed (``api.proxies``); by default none.
+    trusted_proxies: Sequence[IPNetwork] = ()
     short_cache_seconds: int = 5  # max-age of /checkpoint, the one tlog-tiles resource that changes
     # Handlers served beside the API by the same app (the verify portal); they get the same ``ledger`` dependency.
     extra_route_handlers: Sequence[ControllerRouterHandler] = ()

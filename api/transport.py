@@ -12,6 +12,7 @@ connection, so that no client keeps a connection open by never finishing a body 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 import anyio
@@ -21,6 +22,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import RequestTimeout
+from api.proxies import IPNetwork, behind_proxies
 
 # 8 MiB (the largest body) arrives in about 30 s at 2 Mbit/s; an event or two from a phone takes well under a second.
 DEFAULT_BODY_SECONDS = 60.0
@@ -111,7 +113,8 @@ def body_deadline(app: ASGIApp, seconds: float) -> ASGIApp:
     return answer
 
 
-def serve_http(app: Litestar, body_seconds: float) -> Litestar:
-    """``app`` with HEAD answered wherever GET is and request bodies read under a deadline of ``body_seconds``."""
-    app.asgi_handler = head_as_get(body_deadline(app.asgi_handler, body_seconds))
+def serve_http(app: Litestar, body_seconds: float, trusted_proxies: Sequence[IPNetwork] = ()) -> Litestar:
+    """``app`` with HEAD answered wherever GET is, request bodies read under a deadline of ``body_seconds``, and
+    forwarding headers believed from ``trusted_proxies`` only (``api.proxies``)."""
+    app.asgi_handler = head_as_get(body_deadline(behind_proxies(app.asgi_handler, trusted_proxies), body_seconds))
     return app

@@ -282,15 +282,25 @@ def serve(
     TRACELEDGER_KEY_PASSPHRASE."""
     import uvicorn  # imported here so that the other commands do not pay for loading the web stack
 
+    from traceledger.server import UVICORN_PROXY_HEADERS
+
     where = Home.resolve(home, database_url)
     where.witnesses()  # a malformed witness in settings.json fails now, in one line, not inside each worker
+    where.trusted_proxies()  # so do malformed proxy networks
     passphrase = passphrase_from_env_or_prompt("Log key passphrase: ")
     where.open(passphrase).close()  # a missing ledger or a wrong passphrase fails now, in one line
     # Each worker builds its app with served_app(), finding the ledger and the passphrase in its environment.
     os.environ.update({HOME_ENV: str(where.path.resolve()), PASSPHRASE_ENV: passphrase})
     if where.database_url_override:
         os.environ[DATABASE_URL_ENV] = where.database_url_override
-    uvicorn.run("traceledger.cli:served_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "traceledger.cli:served_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=UVICORN_PROXY_HEADERS,
+    )
 
 
 def served_app() -> Litestar:

@@ -47,7 +47,7 @@ from ledger.store.ledger import Ledger
 from ledger.store.scans import agent_hash, record_scan
 from qr import qr_png
 from signer.keys import PASSPHRASE_ENV, SigningKey
-from traceledger.server import api_and_portal, scan_salt
+from traceledger.server import UVICORN_PROXY_HEADERS, api_and_portal, scan_salt
 from traceledger.settings import Home
 
 ORIGIN = "trace.qujing.example/log"
@@ -408,4 +408,5 @@ def run_demo(home_dir: Path | None, *, serve: bool = True, host: str = "127.0.0.
     if passphrase is None:
         print(f"serving read-only: set {PASSPHRASE_ENV} to the demo's passphrase to accept new events")
     print(f"\nserving the API and the verify portal at {base_url}/ (Ctrl-C to stop)")
-    uvicorn.run(api_and_portal(home, lambda: home.open(passphrase)), host=host, port=port, log_level="warning")
+    app = api_and_portal(home, lambda: home.open(passphrase))
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=UVICORN_PROXY_HEADERS)

@@ -51,11 +51,19 @@ def scan_salt(home: Home) -> bytes:
     return path.read_bytes()
 
 
+# uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1; the app decides it (api.proxies, trusted_proxies).
+UVICORN_PROXY_HEADERS = False
+
+
 def api_and_portal(home: Home, open_ledger: Callable[[], Ledger]) -> Litestar:
     """One app serving the HTTP API and the verify portal over the ledger that ``open_ledger`` opens."""
     portal = portal_route_handlers(PortalSettings(scan_salt=scan_salt(home)))
     submitter = witnessing_lifespan(home.witnesses())
-    return create_app(ApiSettings(open_ledger=open_ledger, extra_route_handlers=portal, lifespans=[submitter]))
+    settings = ApiSettings(
+        open_ledger=open_ledger, extra_route_handlers=portal, lifespans=[submitter],
+        trusted_proxies=home.trusted_proxies(),
+    )  # fmt: skip
+    return create_app(settings)
 
 
 def witness_server(witness: Witness) -> Litestar:

@@ -6,6 +6,7 @@ and, unless ``--database-url`` / ``TRACELEDGER_DATABASE_URL`` points elsewhere, 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from collections.abc import Sequence
@@ -89,6 +90,21 @@ class Home:
             return [WitnessEndpoint.from_config(str(e["url"]), str(e["vkey"])) for e in entries]
         except (KeyError, TypeError) as exc:
             raise LedgerStateError(f"{self.settings_file}: a witness needs a url and a vkey ({exc})") from None
+
+    def trusted_proxies(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The proxies whose forwarding headers the server believes (``"trusted_proxies"``, CIDRs; default none)."""
+        values = self._settings_json().get("trusted_proxies", [])
+        if not isinstance(values, list):
+            raise LedgerStateError(f"{self.settings_file}: trusted_proxies is a list of networks such as 10.0.0.0/8")
+        networks = []
+        for value in values:
+            try:
+                networks.append(ipaddress.ip_network(value))
+            except (TypeError, ValueError):
+                raise LedgerStateError(
+                    f"{self.settings_file}: trusted_proxies holds {str(value)[:60]!r}, not a network such as 10.0.0.0/8"
+                ) from None
+        return tuple(networks)
 
     def add_witness(self, witness: WitnessEndpoint) -> None:
         """Add (or, for a known vkey, re-point) a witness, rewriting settings.json atomically."""

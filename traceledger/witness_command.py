@@ -154,10 +154,10 @@ def serve(
     """Serve POST /add-checkpoint (uvicorn); the key's passphrase comes from TRACELEDGER_KEY_PASSPHRASE or a prompt."""
     import uvicorn  # imported here so that the other commands do not pay for loading the web stack
 
-    from traceledger.server import witness_server
+    from traceledger.server import UVICORN_PROXY_HEADERS, witness_server
 
     witness = WitnessHome.resolve(directory).open(passphrase_from_env_or_prompt("Witness key passphrase: "))
-    uvicorn.run(witness_server(witness), host=host, port=port)
+    uvicorn.run(witness_server(witness), host=host, port=port, proxy_headers=UVICORN_PROXY_HEADERS)
 
 
 @witness_app.command()

@@ -19,6 +19,9 @@ COPY_WINDOW = timedelta(days=1)
 # twenty different devices after the consumer signed for it mean the code is printed on goods the log never saw.
 # Devices, not raw scans: one person reloading the page, or pressing it on purpose, must not brand an item a copy.
 MAX_DEVICES_AFTER_RECEIPT = 20
+# A household is one place (its city, or its network): however many user agents one place shows, it counts as at
+# most this many devices, so that one client varying its User-Agent header cannot pass for twenty households.
+MAX_DEVICES_PER_PLACE = 3
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,16 @@ def _places_within_window(scans: Sequence[Scan]) -> tuple[str, ...]:
     return best
 
 
+def _devices_after(scans: Sequence[Scan], received_at: datetime) -> int:
+    """The distinct devices that scanned after ``received_at``, each place counting at most MAX_DEVICES_PER_PLACE."""
+    per_place: Counter[str] = Counter(place for _, place in {s.device for s in scans if s.scanned_at > received_at})
+    return sum(min(count, MAX_DEVICES_PER_PLACE) for count in per_place.values())
+
+
 def copy_suspicion(scans: Sequence[Scan], received_at: datetime | None) -> CopySuspicion | None:
     """A serialised item's scans (oldest first) and when its consumer signed for it: a reason to warn, or None."""
     places = _places_within_window(scans)
-    devices = len({s.device for s in scans if received_at is not None and s.scanned_at > received_at})
+    devices = _devices_after(scans, received_at) if received_at is not None else 0
     if len(places) >= COPY_PLACES or devices > MAX_DEVICES_AFTER_RECEIPT:
         return CopySuspicion(places if len(places) >= COPY_PLACES else (), devices)
     return None

@@ -26,6 +26,7 @@ from litestar.types import ControllerRouterHandler
 from api.bundles import history_bundle
 from api.paths import raw_path
 from api.problems import PROBLEM_MEDIA_TYPE, problem_for, problem_response
+from api.proxies import via_trusted_proxy
 from api.transport import is_head
 from ledger.errors import InvalidIdentifier, NotFound
 from ledger.history import subject_history
@@ -50,7 +51,7 @@ _VALIDATION_HOST = "https://portal.invalid"  # Digital Link parsing wants a host
 @dataclass(frozen=True)
 class PortalSettings:
     """What the composition root decides for the portal: the per-ledger salt of user-agent hashes, and which
-    request headers an edge proxy sets to a coarse city (trusted only behind such a proxy)."""
+    request headers an edge proxy sets to a coarse city (believed only from a trusted proxy, ``api.proxies``)."""
 
     scan_salt: bytes
     place_headers: Sequence[str] = ("x-geo-city", "cf-ipcity")
@@ -68,9 +69,9 @@ def _texts(request: Request[Any, Any, Any]) -> Texts:
 
 
 def _place(request: Request[Any, Any, Any], settings: PortalSettings) -> str:
-    """A city named by the edge (``Kunming``, or UTF-8 percent-encoded), else the client's network (/16 for IPv4,
-    /32 for IPv6): never the address."""
-    for header in settings.place_headers:
+    """A city named by a trusted edge proxy (``Kunming``, or UTF-8 percent-encoded), else the client's network
+    (/16 for IPv4, /32 for IPv6): never the address. Anyone else's city header is the sender's own claim."""
+    for header in settings.place_headers if via_trusted_proxy(request) else ():
         value = unquote(request.headers.get(header, "")).strip()  # a non-ASCII name arrives percent-encoded
         if value and value.isprintable():
             return value

@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
 from ledger.events import format_time, parse_time
+from ledger.identifiers import parse_subject
+from ledger.store.engine import IMMEDIATE
 from ledger.store.ledger import Ledger
 from ledger.store.tables import ScanRow
 
@@ -23,6 +25,11 @@ SCANS = ScanRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on t
 
 NETWORK_PLACE_PREFIX = "net:"  # a place known only by the client's network, shown as "unknown place"
 MAX_PLACE_LENGTH = 64
+# Rows kept per subject within any SCAN_BOUND_WINDOW: of an item from one place (a household scans its purchase a few
+# times a day), and in all (a batch code printed on every pack is scanned by many, but need not grow without end).
+SCAN_BOUND_WINDOW = timedelta(days=1)
+MAX_SCANS_PER_PLACE = 5
+MAX_SCANS_PER_SUBJECT = 1000
 
 
 @dataclass(frozen=True)
@@ -42,16 +49,33 @@ def agent_hash(salt: bytes, user_agent: str) -> str:
     return hmac.new(salt, user_agent.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
 
 
-def record_scan(ledger: Ledger, subject: str, place: str, agent: str, at: datetime | None = None) -> None:
-    """Store one scan of ``subject`` (a canonical subject path)."""
-    row = {
-        "subject": subject,
-        "scanned_at": format_time(at or datetime.now(UTC), milliseconds=True),
-        "place": place[:MAX_PLACE_LENGTH],
-        "agent": agent,
-    }
-    with ledger.engine.begin() as conn:
+def record_scan(ledger: Ledger, subject: str, place: str, agent: str, at: datetime | None = None) -> bool:
+    """Store one scan of ``subject`` (a canonical subject path), unless the bounds of the day are reached; returns
+    whether it was stored.
+
+    Anyone may load a product page as often as the rate limits allow, so what is kept is bounded: within a day, at
+    most MAX_SCANS_PER_SUBJECT rows of one subject, and of one serialised item at most MAX_SCANS_PER_PLACE rows
+    from one place (a city, or a client network). A flood then neither fills the disk nor makes one place look
+    like many scanning households. A batch code is on every pack of the batch, so its scans are counted whichever
+    network they come from.
+    """
+    moment = at or datetime.now(UTC)
+    place = place[:MAX_PLACE_LENGTH]
+    per_place = parse_subject(subject).kind == "item"
+    since = format_time(moment - SCAN_BOUND_WINDOW, milliseconds=True)
+    latest = (
+        select(SCANS.c.scanned_at, SCANS.c.place)
+        .where(SCANS.c.subject == subject)
+        .order_by(SCANS.c.id.desc())
+        .limit(MAX_SCANS_PER_SUBJECT)
+    )  # the newest rows only, through the subject's index: the check costs the same however old the code
+    row = {"subject": subject, "scanned_at": format_time(moment, milliseconds=True), "place": place, "agent": agent}
+    with ledger.engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
+        recent = [seen for scanned_at, seen in conn.execute(latest) if scanned_at > since]
+        if len(recent) >= MAX_SCANS_PER_SUBJECT or (per_place and recent.count(place) >= MAX_SCANS_PER_PLACE):
+            return False
         conn.execute(insert(SCANS), [row])
+    return True
 
 
 def scan_count(ledger: Ledger, subject: str) -> int:

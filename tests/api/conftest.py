@@ -13,11 +13,13 @@ import base64
 import json
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from litestar import Litestar
@@ -78,6 +80,18 @@ def problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
     assert body["detail"]
     assert "Traceback" not in response.text
     return body
+
+
+def get_from(client: TestClient[Litestar], address: str, path: str, headers: dict[str, str]) -> httpx.Response:
+    """GET ``path`` from the app that ``client`` runs, as a server sees a connection from ``address``."""
+
+    async def get() -> httpx.Response:
+        transport = httpx.ASGITransport(app=client.app, client=(address, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
+            return await http.get(path, headers=headers)
+
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own, even beside Playwright's in the same session
+        return thread.submit(anyio.run, get).result()
 
 
 def unb64(text: str) -> bytes:

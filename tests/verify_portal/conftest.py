@@ -9,6 +9,7 @@ with its resolution, and a second batch recalled.
 from __future__ import annotations
 
 import html
+import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ from tests.scenarios.world import Party, World, gtin, sscc
 from verify_portal import PortalSettings, portal_route_handlers
 
 SALT = b"portal test salt"
+EDGE = "192.0.2.10"  # the portal's edge proxy (TEST-NET-1)
+EDGE_NETWORK = ipaddress.ip_network("192.0.2.0/28")
 HAM = batch_subject(gtin("690123", 1), "XW2026-11")
 RECALLED = batch_subject(gtin("690123", 2), "XW2026-12")
 ITEM = item_subject(gtin("690123", 1), "XW2026-11", "0001")
@@ -54,11 +57,12 @@ def page_text(page: str) -> str:
 
 
 def portal_app(fixture: LedgerFixture) -> Litestar:
-    """The API with the portal's routes, as ``traceledger serve`` assembles it (without rate limits)."""
+    """The API with the portal's routes, as ``traceledger serve`` assembles it (without rate limits), behind an
+    edge proxy at EDGE whose forwarding and city headers it believes."""
     handlers = portal_route_handlers(PortalSettings(scan_salt=SALT))
     return create_app(
         ApiSettings(open_ledger=lambda: fixture.home.open(PASSPHRASE), read_rate_limit=None,
-                    write_rate_limit=None, extra_route_handlers=handlers)
+                    write_rate_limit=None, extra_route_handlers=handlers, trusted_proxies=[EDGE_NETWORK])
     )  # fmt: skip
 
 

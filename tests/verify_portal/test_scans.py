@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import random
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
-import anyio
-import httpx
 import pytest
 
 from ledger.events import parse_time
-from ledger.store.scans import Scan, agent_hash, record_scan, scans_of
-from tests.verify_portal.conftest import HAM, ITEM, PARCEL, SALT, UNSOLD, Portal
-from verify_portal.copies import COPY_PLACES, COPY_WINDOW, MAX_DEVICES_AFTER_RECEIPT, copy_suspicion
+from ledger.store.scans import MAX_SCANS_PER_PLACE, SCAN_BOUND_WINDOW, Scan, agent_hash, record_scan, scans_of
+from tests.api.conftest import get_from
+from tests.verify_portal.conftest import EDGE, HAM, ITEM, PARCEL, SALT, UNSOLD, Portal
+from verify_portal.copies import (
+    COPY_PLACES,
+    COPY_WINDOW,
+    MAX_DEVICES_AFTER_RECEIPT,
+    MAX_DEVICES_PER_PLACE,
+    copy_suspicion,
+)
 from verify_portal.i18n import Texts
 
 ZH = Texts("zh-CN")
 PHONE = "Mozilla/5.0 (Linux; Android 14) MicroMessenger/8.0"
 
 
-def _view(portal: Portal, path: str, city: str | None = None, **headers: str) -> str:
+def _view(portal: Portal, path: str, city: str | None = None, client: str = EDGE, **headers: str) -> str:
     sent = {"User-Agent": PHONE, **headers, **({"X-Geo-City": quote(city)} if city else {})}
-    response = portal.client.get(f"/{path}", headers=sent)
+    response = get_from(portal.client, client, f"/{path}", sent)
     assert response.status_code == 200
     return response.text
 
@@ -66,16 +70,51 @@ def test_an_unknown_code_records_nothing(portal: Portal) -> None:
     ],
 )
 def test_without_an_edge_city_only_the_clients_network_is_kept(portal: Portal, address: str, place: str) -> None:
-    async def view() -> int:
-        transport = httpx.ASGITransport(app=portal.client.app, client=(address, 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as client:
-            return (await client.get(f"/{ITEM.path}")).status_code
-
-    with ThreadPoolExecutor(1) as thread:  # a loop of its own, even beside Playwright's in the same session
-        assert thread.submit(anyio.run, view).result() == 200
+    _view(portal, ITEM.path, client=address)
     (scan,) = scans_of(portal.fixture.ledger, ITEM.path)
     assert scan.place == place
     assert address not in scan.place
+
+
+def test_city_and_forwarding_headers_from_anyone_but_the_edge_are_ignored(portal: Portal) -> None:
+    for city in ("昆明市", "广州市", "哈尔滨市"):
+        headers = {"CF-IPCity": quote(city), "X-Forwarded-For": "198.51.100.7"}
+        page = _view(portal, ITEM.path, city, client="203.0.113.9", **headers)
+        assert ZH("banner_copy") not in page
+    assert {s.place for s in scans_of(portal.fixture.ledger, ITEM.path)} == {"net:203.0.0.0/16"}
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "place"),
+    [
+        ("198.51.100.7", "net:198.51.0.0/16"),
+        ("203.0.113.9, 198.51.100.7", "net:198.51.0.0/16"),  # the nearest hop the edge did not itself add
+        ("198.51.100.7, 192.0.2.11", "net:198.51.0.0/16"),  # behind a second trusted proxy
+    ],
+)
+def test_the_edge_names_the_client_it_forwards(portal: Portal, forwarded: str, place: str) -> None:
+    _view(portal, ITEM.path, **{"X-Forwarded-For": forwarded})
+    assert [s.place for s in scans_of(portal.fixture.ledger, ITEM.path)] == [place]
+
+
+def test_one_client_varying_its_user_agent_is_not_a_crowd(portal: Portal) -> None:
+    for n in range(MAX_DEVICES_AFTER_RECEIPT + 10):
+        page = _view(portal, ITEM.path, client="203.0.113.9", **{"User-Agent": f"phone {n}"})
+        assert ZH("banner_copy") not in page, n
+    assert len(scans_of(portal.fixture.ledger, ITEM.path)) == MAX_SCANS_PER_PLACE
+
+
+def test_the_scans_a_code_keeps_a_day_are_bounded(portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger = portal.fixture.ledger
+    monkeypatch.setattr("ledger.store.scans.MAX_SCANS_PER_SUBJECT", 8)
+    now = datetime.now(UTC)
+    kept = [record_scan(ledger, HAM.path, f"net:10.{n}.0.0/16", "a", now + timedelta(seconds=n)) for n in range(10)]
+    assert kept == [True] * 8 + [False] * 2  # a batch: any place, up to the subject's bound
+    assert record_scan(ledger, HAM.path, "net:10.0.0.0/16", "a", now + SCAN_BOUND_WINDOW + timedelta(seconds=5))
+    same = [record_scan(ledger, ITEM.path, "曲靖市", f"agent {n}", now + timedelta(seconds=n)) for n in range(7)]
+    assert same == [True] * MAX_SCANS_PER_PLACE + [False] * (7 - MAX_SCANS_PER_PLACE)  # an item: per place
+    assert record_scan(ledger, ITEM.path, "昆明市", "agent", now + timedelta(seconds=8))
+    assert len(scans_of(ledger, HAM.path)) == 9
 
 
 def test_an_item_seen_in_three_cities_within_a_day_may_be_a_copy(portal: Portal) -> None:
@@ -100,10 +139,12 @@ def test_cities_more_than_a_day_apart_are_not_a_copy(portal: Portal) -> None:
 def test_far_more_devices_after_receipt_than_a_household_has_may_be_a_copy(portal: Portal) -> None:
     ledger = portal.fixture.ledger
     received = parse_time(ledger.entry_by_event_id(portal.story.receipt).logged_at, "logged_at")
-    record_scan(ledger, ITEM.path, "曲靖市", "before", received - timedelta(minutes=1))  # before receipt: not counted
-    for n in range(MAX_DEVICES_AFTER_RECEIPT - 1):
-        record_scan(ledger, ITEM.path, "曲靖市", f"device {n}", received + timedelta(seconds=n + 1))
-    for _ in range(5):  # the 20th device, reloading: still one device
+    record_scan(ledger, ITEM.path, "net:172.16.0.0/16", "before", received - timedelta(minutes=1))  # not counted
+    for n in range(MAX_DEVICES_AFTER_RECEIPT - 1):  # 19 devices in 7 networks
+        network = f"net:10.{n // MAX_DEVICES_PER_PLACE}.0.0/16"
+        record_scan(ledger, ITEM.path, network, f"device {n}", received + timedelta(seconds=n + 1))
+    record_scan(ledger, ITEM.path, "net:10.0.0.0/16", "a fourth agent", received + timedelta(minutes=1))  # no device
+    for _ in range(MAX_SCANS_PER_PLACE - 1):  # the 20th device, reloading: still one device
         assert ZH("banner_copy") not in _view(portal, ITEM.path, "曲靖市")
     page = _view(portal, ITEM.path, "曲靖市", **{"User-Agent": "another phone"})
     assert ZH("banner_copy_devices", count=MAX_DEVICES_AFTER_RECEIPT + 1) in page
