@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ledger.errors import InvalidIdentifier, InvalidPayload
 from ledger.events.payload import DIGEST_RE, parse_time
@@ -29,6 +30,10 @@ COMPLAINT_CATEGORIES = (
 #: Why an attachment's content is erased; a fixed list, so no personal data or free text enters the log.
 ERASURE_REASONS = ("pipl_request", "court_order", "unlawful_content", "never_uploaded", "other")
 MAX_QUANTITY = 10**12
+# Event data holds names, places and labels shown on pages, in terminals and in exports: none needs a control
+# character, and each can make it show something else (a carriage return overwrites a line, an escape sequence
+# recolours a terminal, U+0085 breaks a line). Free text, where line breaks belong, travels as an attachment.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class _BadIdentifier(ValueError):
@@ -99,6 +104,16 @@ Quantity = Annotated[int, Field(gt=0, le=MAX_QUANTITY)]
 
 class _Schema(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        """No text in event data holds a control character, whatever field or list of texts it is in."""
+        for text in value if isinstance(value, list) else [value]:
+            found = _CONTROL.search(text) if isinstance(text, str) else None
+            if found is not None:
+                raise ValueError(f"text holds the control character U+{ord(found.group()):04X}")
+        return value
 
 
 class Licence(_Schema):

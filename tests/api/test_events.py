@@ -155,6 +155,26 @@ def test_an_invalid_payload_is_refused(api: Api) -> None:
         problem(api.post(signed(payload, producer.key)), 400, "invalid-payload")
 
 
+@pytest.mark.parametrize(
+    ("field", "text", "control"),
+    [("place", "宣威市\r云南", "U+000D"), ("product", "宣威火腿\x1b[31m", "U+001B"), ("unit", "件\x85", "U+0085")],
+)
+def test_a_control_character_in_a_display_field_is_refused_naming_the_field(
+    api: Api, field: str, text: str, control: str
+) -> None:
+    producer = _producer(api)
+    fields = {"product": "宣威火腿", "unit": "件", "place": "宣威市", field: text}
+    payload = production_payload(
+        producer.key, HAM, "L1", product=fields["product"], category="food", quantity=10, unit=fields["unit"],
+        place=fields["place"],
+    )  # fmt: skip
+    with api.unchanged():
+        body = problem(api.post(signed(payload, producer.key)), 400, "invalid-payload")
+    assert (
+        body["detail"] == f"event 0 of the batch: data.{field}: Value error, text holds the control character {control}"
+    )
+
+
 def test_an_unknown_key_is_refused(api: Api) -> None:
     stranger = SigningKey.generate()
     payload = registration_payload(stranger, make_uscc(7), "无名", ["merchant"], [stranger.public_key])
