@@ -17,19 +17,26 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.ingest import COURIERS, PREFIX, Actor, bare_verify_rate, organisation_id, parcel_chains, setup
+from bench.ingest import (
+    COURIERS,
+    PREFIX,
+    REGISTRAR,
+    Actor,
+    bare_verify_rate,
+    create_ledger,
+    parcel_chains,
+    setup,
+)
 from ledger.audit import audit_log
 from ledger.audit.database import DatabaseSource
 from ledger.events import LogEntry
-from ledger.events.builders import Licence, Registrar
+from ledger.events.builders import Licence
 from ledger.store.engine import make_engine
 from ledger.store.tables import ENTRIES
-from signer.keys import SigningKey
 from signer.note import NoteVerifier
 from traceledger.settings import Home
 
 CACHE = Path(__file__).resolve().parents[1] / "build" / "bench-audit"
-PASSPHRASE = "bench passphrase"  # noqa: S105 -- a throwaway benchmark ledger's key
 BATCH = 1000
 
 
@@ -48,13 +55,10 @@ def actors() -> tuple[Actor, Actor, list[Actor]]:
 
 def build(home: Home, entries: int) -> None:
     """A ledger of exactly ``entries`` entries: genesis, registrations, productions, then parcel chains."""
-    registrar = SigningKey.from_seed(b"bench registrar".ljust(32, b"\0"))
     producer, merchant, couriers = actors()
-    ledger = home.create(
-        "bench.example/log", [Registrar(organisation_id(9_999_999), "登记机关", (registrar.public_key,))], PASSPHRASE
-    )
+    ledger = create_ledger(home)
     try:
-        productions = setup(ledger, registrar, producer, [merchant, *couriers], batches=20)
+        productions = setup(ledger, REGISTRAR, producer, [merchant, *couriers], batches=20)
         envelopes = parcel_chains(producer, merchant, couriers, productions, entries - ledger.size())
         started = time.perf_counter()
         for done, _ in enumerate(

@@ -57,6 +57,17 @@ class Actor:
         self.key = SigningKey.from_seed(n.to_bytes(32, "big"))
 
 
+#: The benchmarks' registrar, named by the genesis of every benchmark ledger.
+REGISTRAR = SigningKey.from_seed(b"bench registrar".ljust(32, b"\0"))
+PASSPHRASE = "bench passphrase"  # noqa: S105 -- a throwaway benchmark ledger's key
+
+
+def create_ledger(home: Home) -> Ledger:
+    """A new benchmark ledger in ``home`` whose genesis names ``REGISTRAR``."""
+    registrars = [Registrar(organisation_id(9_999_999), "登记机关", (REGISTRAR.public_key,))]
+    return home.create("bench.example/log", registrars, PASSPHRASE)
+
+
 def setup(ledger: Ledger, registrar: SigningKey, producer: Actor, others: Sequence[Actor], batches: int) -> list[str]:
     """Register the actors and produce the batches; returns the batches' production event ids."""
     envelopes = []
@@ -127,7 +138,6 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=1_000)
     args = parser.parse_args()
-    registrar = SigningKey.from_seed(b"bench registrar".ljust(32, b"\0"))
     producer = Actor(
         1,
         "宣威火腿厂",
@@ -139,13 +149,9 @@ def main() -> None:
     couriers = [Actor(10 + i, f"快递{i}", ["courier"]) for i in range(COURIERS)]
     with tempfile.TemporaryDirectory(prefix="traceledger-bench-") as tmp:
         home = Home(Path(tmp) / "home")
-        ledger = home.create(
-            "bench.example/log",
-            [Registrar(organisation_id(9_999_999), "登记机关", (registrar.public_key,))],
-            "bench-passphrase",
-        )
+        ledger = create_ledger(home)
         try:
-            productions = setup(ledger, registrar, producer, [merchant, *couriers], batches=20)
+            productions = setup(ledger, REGISTRAR, producer, [merchant, *couriers], batches=20)
             envelopes = parcel_chains(producer, merchant, couriers, productions, args.events)
             start_size = ledger.size()
             start = time.perf_counter()

@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.ingest import bare_verify_rate, organisation_id
+from bench.ingest import REGISTRAR, bare_verify_rate, create_ledger, organisation_id
 from ledger.events import sign_event
-from ledger.events.builders import Registrar, registration_payload
+from ledger.events.builders import registration_payload
 from signer.keys import SigningKey
 from traceledger.settings import Home
 
@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000)
     parser.add_argument("--replays", type=int, default=5)
     args = parser.parse_args()
-    registrar = SigningKey.from_seed(b"bench registrar".ljust(32, b"\0"))
+    registrar = REGISTRAR
     payloads = [
         registration_payload(
             registrar, organisation_id(n), f"商户 {n}", ["merchant"], [SigningKey.from_seed(n.to_bytes(32)).public_key]
@@ -40,11 +40,7 @@ def main() -> None:
     batch = [sign_event(payload, [registrar]).to_json() for payload in payloads]
     with tempfile.TemporaryDirectory(prefix="traceledger-bench-") as tmp:
         home = Home(Path(tmp) / "home")
-        ledger = home.create(
-            "bench.example/log",
-            [Registrar(organisation_id(9_999_999), "登记机关", (registrar.public_key,))],
-            "bench-passphrase",
-        )
+        ledger = create_ledger(home)
         try:
             start = time.perf_counter()
             assert all(r.created for r in ledger.append(batch))
