@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -54,6 +53,7 @@ from ledger.log.tiles import TILE_WIDTH, tile_path
 from signer.keys import PASSPHRASE_ENV, SigningKey
 from tests.ledger.conftest import PASSPHRASE, LedgerFixture, create_ledger, make_uscc
 from tests.scenarios.world import VALID_UNTIL, Party, gtin, sscc
+from tests.servers import free_port
 from traceledger.settings import DATABASE_URL_ENV, HOME_ENV, Home
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,13 +85,6 @@ def unthrottled_app() -> Litestar:
 
 
 # ---- servers ------------------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _start_server(home: Home, port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -136,7 +129,7 @@ def running(home: Home, count: int, logs: Path) -> Iterator[Servers]:
     servers = Servers([], [])
     try:
         for number in range(count):
-            port, log = _free_port(), logs / f"server-{number}.log"
+            port, log = free_port(), logs / f"server-{number}.log"
             processes.append(_start_server(home, port, log))
             servers.bases.append(f"http://127.0.0.1:{port}")
             servers.logs.append(log)

@@ -7,7 +7,6 @@ WebCrypto needs a secure context, which ``http://127.0.0.1`` is.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from tests.api.conftest import make_api
 from tests.scenarios.world import World
+from tests.servers import free_port
 from tests.verify_portal.conftest import Story, tell
 from verify_portal import PortalSettings, portal_route_handlers
 
@@ -55,17 +55,10 @@ def page(browser: Browser) -> Iterator[Page]:
         context.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def live_server(app: Litestar) -> Iterator[str]:
     """Serve ``app`` with uvicorn on a free local port in a background thread; yields the base URL."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from PIL import Image
 
 from ledger.events.builders import Registrar
 from tests.qr.decoding import decoded
+from tests.servers import free_port
 from tests.verify_portal.conftest import page_text
 from traceledger.demo import DRUG, GROCER, ORIGIN, REGISTRAR, VEGETABLES, DemoStory, build_demo
 from traceledger.server import api_and_portal, scan_salt
@@ -95,17 +95,10 @@ def test_the_demo_refuses_a_folder_it_did_not_build(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def served_demo(tmp_path: Path) -> Iterator[str]:
     """``traceledger demo`` serving on a free port in its own process, stopped (by its pid) afterwards."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACELEDGER_")}
     process = subprocess.Popen(
         [sys.executable, "-c", "from traceledger.cli import main; main()", "demo", "--home", str(tmp_path / "d"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import pytest
 from ledger.errors import AlreadySigned, CustodyFork, LedgerError, NotFound
 from ledger.events import LogEntry
 from signer.keys import PASSPHRASE_ENV
+from tests.servers import free_port
 from tests.traceledger.test_roles import (
     BATCH,
     COURIER,
@@ -66,13 +66,6 @@ class Server:
         return LogEntry.parse(base64.b64decode(answer.json()["entry"])).event.payload.parents
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A new ledger in a temporary home, served by ``traceledger serve`` (one worker) until the module ends."""
@@ -80,7 +73,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     registrar = ("--registrar-id", "91110000600037341L", "--registrar-name", "登记机关")
     created = run("init", "--origin", "remote.example/log", *registrar, home=home)
     assert created.returncode == 0, created.stderr
-    port, log = _free_port(), home.parent / "serve.log"
+    port, log = free_port(), home.parent / "serve.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACELEDGER_")}
     env[PASSPHRASE_ENV] = PASSPHRASE
     command = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--home", str(home)]
@@ -221,7 +214,7 @@ def test_a_key_the_server_does_not_know_is_refused_in_one_line(server: Server, t
 def test_url_errors_are_one_line(tmp_path: Path) -> None:
     key, _ = keypair_in(tmp_path, "producer")
     batch = ("producer", "inspect", "--key", str(key), "--batch", BATCH, "--result", "pass", "--standard", "GB")
-    closed = f"http://127.0.0.1:{_free_port()}"
+    closed = f"http://127.0.0.1:{free_port()}"
     for args, says in [
         ((*batch, "--url", closed), f"error: Server unreachable: GET {closed}/v1/subjects/{BATCH}: "),
         ((*batch, "--url", "127.0.0.1:8000"), "error: Invalid server URL: --url '127.0.0.1:8000' must be http"),

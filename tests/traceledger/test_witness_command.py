@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from ledger.events.builders import registration_payload
 from signer.keys import SigningKey
 from signer.note import CosignatureVerifier, NoteVerifier, Verifier, open_note, parse_note
 from tests.ledger.conftest import make_uscc
+from tests.servers import free_port
 from tests.traceledger.test_cli import PASSPHRASE, run
 
 NAME = "witness.samr.example/w1"
@@ -40,17 +40,10 @@ def cli(*args: str, passphrase: str = PASSPHRASE) -> subprocess.CompletedProcess
     )  # fmt: skip
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def background(*args: str, log: Path, probe: str) -> Iterator[str]:
     """Run ``traceledger <args> --port <free port>`` for the block; yields its base URL once ``probe`` answers."""
-    port = _free_port()
+    port = free_port()
     with log.open("wb") as out:
         server = subprocess.Popen(
             [sys.executable, "-c", "from traceledger.cli import main; main()", *args, "--port", str(port)],
@@ -175,7 +168,7 @@ def test_mistakes_are_one_line_errors(tmp_path: Path, args: tuple[str, ...], mes
 def test_serving_with_a_wrong_passphrase_fails_in_one_line(tmp_path: Path) -> None:
     folder = str(tmp_path / "witness")
     assert cli("witness", "init", "--name", NAME, "--dir", folder).returncode == 0
-    result = cli("witness", "serve", "--dir", folder, "--port", str(_free_port()), passphrase="wrong")
+    result = cli("witness", "serve", "--dir", folder, "--port", str(free_port()), passphrase="wrong")
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "error: Key file unreadable: cannot decrypt the key: wrong passphrase or not an encrypted PKCS#8 PEM"
