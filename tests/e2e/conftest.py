@@ -33,7 +33,9 @@ PHONE_VIEWPORT: ViewportSize = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"  # the e2e tests' known folder
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in the main thread while it is open,
+# and tests of later packages that run their own loop (anyio.run in tests/traceledger) fail beside it.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.skip(f"browser suite: {CHROMIUM} is missing (apt-get install -y chromium)")
