@@ -103,6 +103,7 @@ class Auditor:
         self.previous: tuple[int, bytes] | None = None  # the last checkpoint passed with a valid note: size, root
         self.latest_stored: int | None = None
         self.last_logged_at: str | None = None
+        self.last_good: int | None = None  # the index of the last entry read without a problem
 
     def finding(
         self, where: str, reason: str, problem: str, *, index: int | None = None, kind: str | None = None,
@@ -207,7 +208,7 @@ class Auditor:
             return
         assert event is not None
         assert checked.logged_at is not None
-        self.last_logged_at = checked.logged_at
+        self.last_logged_at, self.last_good = checked.logged_at, index
         self.report.signatures += len(event.envelope.signatures)
         if raw.columns is not None:
             self._columns(raw, checked, event)
@@ -297,6 +298,7 @@ class Auditor:
                 return
             if mark.stored.root is not None and mark.stored.root != root:
                 self.finding("checkpoint", "the stored root is not its note's root", CheckpointError.slug, index=size)
+            self._signed_at(mark.stored)
             if size >= self.report.size:
                 self.report.size, self.report.root, self.report.latest_note = size, root, mark.stored.note
         if root != self.tree.root():
@@ -316,6 +318,14 @@ class Auditor:
         if self.tree.mark != size:
             self.tree.set_mark()
         self.previous = (size, root)
+
+    def _signed_at(self, stored: StoredCheckpoint) -> None:
+        """A checkpoint is stored as signed when its newest entries were logged (``Ledger._sign_checkpoint``)."""
+        if stored.signed_at is None or self.last_good != stored.size - 1:
+            return  # a remote log's, or one past a damaged entry, whose finding says more
+        if stored.signed_at != self.last_logged_at:
+            reason = f"stored as signed at {stored.signed_at}, but its newest entry was logged at {self.last_logged_at}"
+            self.finding("checkpoint", reason, CheckpointError.slug, index=stored.size)
 
     # ---- the end -------------------------------------------------------------------------------------------
 

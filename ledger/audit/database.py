@@ -108,8 +108,9 @@ class DatabaseSource:
 
     def checkpoints(self) -> list[StoredCheckpoint]:
         with _reading():
-            rows = self.conn.execute(select(CHECKPOINTS.c.size, CHECKPOINTS.c.root, CHECKPOINTS.c.note))
-            return [StoredCheckpoint(size, note, bytes(root)) for size, root, note in rows]
+            columns = (CHECKPOINTS.c.size, CHECKPOINTS.c.root, CHECKPOINTS.c.note, CHECKPOINTS.c.signed_at)
+            rows = self.conn.execute(select(*columns))
+            return [StoredCheckpoint(size, note, bytes(root), signed_at) for size, root, note, signed_at in rows]
 
     def entries(self) -> Generator[list[RawEntry], None, None]:
         with _reading():

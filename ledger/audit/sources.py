@@ -26,11 +26,13 @@ class RawEntry:
 
 @dataclass(frozen=True)
 class StoredCheckpoint:
-    """A checkpoint note as stored; ``size`` and ``root`` are the stored columns (the note's own for a remote log)."""
+    """A checkpoint note as stored; ``size``, ``root`` and ``signed_at`` are the stored columns (for a remote log,
+    the note's own size and no other)."""
 
     size: int
     note: str
     root: bytes | None = None
+    signed_at: str | None = None
 
 
 @dataclass

@@ -27,7 +27,7 @@ from ledger.errors import (
     LedgerStateError,
     NotFound,
 )
-from ledger.events import LogEntry, ParsedEvent, envelope_identity, format_time, log_time, parse_time
+from ledger.events import LogEntry, ParsedEvent, envelope_identity, log_time, parse_time
 from ledger.events.schemas import AttachmentErasure
 from ledger.log.checkpoint import Checkpoint, CheckpointSigner, open_checkpoint
 from ledger.log.merkle import (
@@ -523,7 +523,7 @@ class Ledger:
             if batch.frontier.size == size:
                 return results  # every event was already logged
             batch.write()
-            checkpoint = self._sign_checkpoint(conn, batch.frontier.size, batch.frontier.root(), batch.nodes)
+            checkpoint = self._sign_checkpoint(conn, batch, batch.frontier.root())
             conn.execute(update(HEAD).where(HEAD.c.id == 1).values(size=batch.frontier.size, logged_at=batch.stamp))
         if self._high_water is not None:  # after the commit, before the caller hears of it (see high_water)
             self._high_water.record(checkpoint)
@@ -577,11 +577,13 @@ class Ledger:
         if fresh:
             conn.execute(insert(ATTACHMENTS), list(fresh.values()))
 
-    def _sign_checkpoint(
-        self, conn: Connection, size: int, root: bytes, new_nodes: Mapping[NodeId, bytes]
-    ) -> Checkpoint:
-        """Sign (size, root) once it is proved consistent with the latest stored checkpoint."""
+    def _sign_checkpoint(self, conn: Connection, batch: _BatchWriter, root: bytes) -> Checkpoint:
+        """Sign (size, root) once it is proved consistent with the latest stored checkpoint.
+
+        It is stored as signed at its newest entries' ``logged_at``, a time the log commits to, so that the audit can
+        tell a changed one (a clock read here would be covered by nothing)."""
         assert self._signer is not None
+        size, new_nodes = batch.frontier.size, batch.nodes
         note = conn.execute(
             select(CHECKPOINTS.c.note).order_by(CHECKPOINTS.c.size.desc()).limit(1)
         ).scalar_one_or_none()
@@ -590,9 +592,5 @@ class Ledger:
             self._high_water.require_extended(size, root, lambda old: self._proof(conn, old, size, new_nodes))
         old_size = self._signer.last.size if self._signer.last else 0
         checkpoint = self._signer.sign(size, root, self._proof(conn, old_size, size, new_nodes) if old_size else [])
-        conn.execute(
-            insert(CHECKPOINTS).values(
-                size=size, root=root, note=checkpoint.note, signed_at=format_time(datetime.now(UTC), milliseconds=True)
-            )
-        )
+        conn.execute(insert(CHECKPOINTS).values(size=size, root=root, note=checkpoint.note, signed_at=batch.stamp))
         return checkpoint

@@ -134,20 +134,19 @@ def rewrite_log(
         for attachment in entry.event.payload.attachments:
             first_commit.setdefault(attachment.digest, index)
     with engine.begin() as conn:
-        old = {int(size): (note, signed_at) for size, note, signed_at in conn.execute(
-            select(CHECKPOINTS.c.size, CHECKPOINTS.c.note, CHECKPOINTS.c.signed_at)
-        )}  # fmt: skip
-        old.setdefault(tree.size, ("", "2026-01-01T00:00:00.000Z"))
+        old = {int(size): note for size, note in conn.execute(select(CHECKPOINTS.c.size, CHECKPOINTS.c.note))}
+        old.setdefault(tree.size, "")
         for table in (COSIGNATURES, ENTRIES, NODES, CHECKPOINTS):
             conn.execute(delete(table))
         conn.execute(insert(ENTRIES), [_entry_row(index, entry) for index, entry in enumerate(entries)])
         conn.execute(insert(NODES), [{"level": lv, "index": i, "hash": h} for (lv, i), h in tree.nodes.items()])
-        for size, (note, signed_at) in sorted(old.items()):
+        for size, note in sorted(old.items()):
             if size > tree.size:
                 continue
             if resign(size) or not note:
                 note = sign_note(checkpoint_body(ORIGIN, size, tree.root(size)), [signer])
             root = parse_checkpoint_body(parse_note(note).text)[2]
+            signed_at = entries[size - 1].logged_at  # as the log stores it: a careful forger gets it right
             conn.execute(insert(CHECKPOINTS).values(size=size, root=root, note=note, signed_at=signed_at))
         conn.execute(update(LOG_HEAD).values(size=tree.size, logged_at=entries[-1].logged_at))
         for digest, index in first_commit.items():

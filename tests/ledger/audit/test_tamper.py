@@ -1,10 +1,9 @@
 """Tamper suite: the database is changed behind the program's back and the audit must name the change.
 
 Each targeted change is caught with the right index; then hundreds of random single-value mutations of every table
-that holds log data, checkpoints, attachments, cosignatures or derived views are each detected. Checkpoints'
-``signed_at`` is left out of the random mutations: it is the operator's own note of when it signed, covered by
-no signature and derivable from nothing, so no audit can tell a changed one. An attachment's ``erased_at`` is the
-``logged_at`` of the logged erasure that removed its content, so it is mutated like the rest.
+that holds log data, checkpoints, attachments, cosignatures or derived views are each detected. A checkpoint's
+``signed_at`` is the ``logged_at`` of its newest entry and an attachment's ``erased_at`` the ``logged_at`` of the
+logged erasure that removed its content, so both are mutated like the rest.
 """
 
 from __future__ import annotations
@@ -37,7 +36,6 @@ from tests.ledger.audit.tampering import (
 from tests.scenarios.world import gtin
 
 MUTATIONS = 220
-UNAUTHENTICATED = {("checkpoints", "signed_at")}
 
 
 def first(report: AuditReport) -> Finding:
@@ -152,6 +150,18 @@ def test_a_byte_of_a_checkpoint_root(audited: Audited) -> None:
     set_column(engine, CHECKPOINTS, {"size": 12}, "root", flip_byte(bytes(root), 0))
     finding = first(audited.audit())
     assert finding.line == "checkpoint 12: the stored root is not its note's root"
+
+
+def test_a_checkpoint_s_signing_time(audited: Audited) -> None:
+    """It is stored as the ``logged_at`` of the checkpoint's newest entry, which the leaf hash commits to."""
+    engine = audited.engine()
+    stored = rows(engine, CHECKPOINTS)[11]["signed_at"]
+    assert stored == LogEntry.parse(entry_data(engine, 11)).logged_at
+    set_column(engine, CHECKPOINTS, {"size": 12}, "signed_at", "2026-01-01T00:00:00.000Z")
+    finding = first(audited.audit())
+    assert finding.line == (
+        f"checkpoint 12: stored as signed at 2026-01-01T00:00:00.000Z, but its newest entry was logged at {stored}"
+    )
 
 
 def test_a_deleted_entry(audited: Audited) -> None:
@@ -352,7 +362,7 @@ def test_random_single_value_mutations_are_each_detected(audited: Audited) -> No
     while applied < MUTATIONS:
         table = rng.choice(tables)
         row = rng.choice(stored[table.name])
-        columns = [c for c, v in row.items() if v is not None and v != "" and (table.name, c) not in UNAUTHENTICATED]
+        columns = [c for c, v in row.items() if v is not None and v != ""]
         column = rng.choice(columns)
         key = {c.name: row[c.name] for c in table.primary_key.columns}
         mutation = Mutation(table, key, column, row[column], mutate_value(row[column], rng))
