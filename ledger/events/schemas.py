@@ -239,6 +239,15 @@ class ComplaintResolution(_Schema):
     outcome: Literal["upheld", "rejected", "compensated", "withdrawn"]
     compensation: Annotated[int, Field(ge=0, le=MAX_QUANTITY)] = 0  # minor units (fen)
 
+    @model_validator(mode="after")
+    def _amount_when_compensated(self) -> ComplaintResolution:
+        """A compensation names what was paid, so it is given (over 0 fen) exactly when the outcome says it was."""
+        if (self.outcome == "compensated") != (self.compensation > 0):
+            if self.outcome == "compensated":
+                raise ValueError("a compensated outcome needs its compensation, in fen, over 0")
+            raise ValueError(f"an outcome {self.outcome} carries no compensation; only a compensated one does")
+        return self
+
 
 class Recall(_Schema):
     reason: Literal["safety", "quality", "labelling", "counterfeit", "regulatory", "other"]

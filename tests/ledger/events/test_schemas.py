@@ -70,3 +70,25 @@ def test_a_control_character_in_any_text_is_refused_naming_the_field(
 )
 def test_chinese_and_other_printable_text_is_still_accepted(text: str) -> None:
     assert validate_data("production", BATCH, {**PRODUCTION, "product": text}).model_dump()["product"] == text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"outcome": "compensated"},  # no amount: it was read as 0 fen
+        {"outcome": "compensated", "compensation": 0},
+        {"outcome": "upheld", "compensation": 500},
+        {"outcome": "withdrawn", "compensation": 1},
+    ],
+)
+def test_a_compensation_is_given_exactly_when_the_outcome_is_compensated(data: dict[str, Any]) -> None:
+    with pytest.raises(InvalidPayload) as info:
+        validate_data("complaint.resolution", BATCH, data)
+    assert "compensation" in info.value.detail
+
+
+@pytest.mark.parametrize(
+    "data", [{"outcome": "compensated", "compensation": 500}, {"outcome": "rejected"}, {"outcome": "upheld"}]
+)
+def test_a_resolution_with_its_amount_or_none_is_accepted(data: dict[str, Any]) -> None:
+    assert validate_data("complaint.resolution", BATCH, data).model_dump(exclude_unset=True) == data
