@@ -2,7 +2,8 @@
 
 Ledger errors carry their own slug, title and status; Litestar's own refusals (validation, unknown route, wrong
 method, body too large, rate limit) are mapped onto the API's problem types; anything else is a 500 whose details
-go to the server log only, so no stack trace or internal message ever reaches a client.
+go to the server log only, so no stack trace or internal message ever reaches a client. A full disk is the one
+server-side failure answered as itself (507 ``insufficient-storage``): the client can safely send again later.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from api.catalogue import type_uri
 from api.errors import ApiError, InternalError, InvalidRequest, MethodNotAllowed, RateLimited, RequestTooLarge
 from api.paths import raw_path
 from api.transport import with_head
-from ledger.errors import LedgerError, NotFound
+from ledger.errors import InsufficientStorage, LedgerError, NotFound
 from signer.errors import TraceledgerError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -84,6 +85,9 @@ def problem_for(exc: Exception, request: Request[Any, Any, Any]) -> Problem:
     if isinstance(exc, HTTPException) and exc.status_code < 500:
         kind = _BY_STATUS.get(exc.status_code, ApiError)
         return Problem(type_uri(kind.slug), kind.title, exc.status_code, _http_detail(exc, kind, request), instance)
+    if isinstance(exc, InsufficientStorage):
+        log.error("%s %s: %s", request.method, instance, exc.detail)
+        return Problem(type_uri(exc.slug), exc.title, exc.status, exc.detail, instance)
     log.error("%s %s failed", request.method, instance, exc_info=exc)
     return _internal(instance)
 

@@ -43,7 +43,8 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         ├── CheckpointError                  a checkpoint is malformed, unsigned or inconsistent
         ├── LedgerStateError                 the ledger home or database is missing or unusable (500)
         │   ├── ConservationError            a batch's quantities no longer add up: the state is corrupt
-        │   └── BehindHighWater              the database does not extend the home's high-water checkpoint
+        │   ├── BehindHighWater              the database does not extend the home's high-water checkpoint
+        │   └── InsufficientStorage (507)    the database's disk is full: nothing was stored, send it again later
         └── NotFound                         no such entry, event, checkpoint or attachment (404)
             └── AttachmentRemoved (410)      the attachment's content was erased; its entry still verifies
 """
@@ -323,6 +324,14 @@ class ConservationError(LedgerStateError):
 class BehindHighWater(LedgerStateError):
     slug = "behind-high-water"
     title = "Database rolled back behind the high-water checkpoint"
+
+
+class InsufficientStorage(LedgerStateError):
+    """The disk under the database (or the home) is full; the transaction rolled back, so a retry is safe."""
+
+    slug = "insufficient-storage"
+    title = "Insufficient storage"
+    status = 507
 
 
 class NotFound(LedgerError):

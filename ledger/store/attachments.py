@@ -22,6 +22,7 @@ from ledger.errors import AttachmentRemoved, NotFound
 from ledger.events import AttachmentRef, SealedAttachment, open_attachment, sign_event
 from ledger.events.attachments import SALT_SIZE
 from ledger.events.builders import erasure_payload
+from ledger.store.engine import storing
 from ledger.store.ledger import AppendResult, Ledger
 from ledger.store.tables import ATTACHMENTS
 from signer.keys import SigningKey
@@ -108,7 +109,7 @@ def store_attachment(ledger: Ledger, digest: str, stored: bytes) -> bool:
     the digest and size committed to, and ``AttachmentRemoved`` once the attachment was erased."""
     committed = committed_attachment(ledger, digest)
     open_attachment(stored, committed.ref)
-    with ledger.engine.begin() as conn:
+    with storing(f"attachment {digest}"), ledger.engine.begin() as conn:
         changed = conn.execute(
             update(ATTACHMENTS)
             .where(ATTACHMENTS.c.digest == digest, ATTACHMENTS.c.content.is_(None), ATTACHMENTS.c.erased_at.is_(None))

@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ledger.errors import (
     ConflictError,
     EventConflict,
+    InsufficientStorage,
     InvalidEventError,
     LedgerError,
     LedgerStateError,
@@ -44,7 +45,7 @@ from ledger.log.merkle import (
 from ledger.rules import apply_event, authenticate, prefetch
 from ledger.rules.state import State, ViewRow
 from ledger.rules.views import EVENTS, View
-from ledger.store.engine import IMMEDIATE
+from ledger.store.engine import IMMEDIATE, out_of_space, storing
 from ledger.store.high_water import HighWater
 from ledger.store.prepare import BatchPreparer, PreparedChunk, Submission
 from ledger.store.tables import ATTACHMENTS, CHECKPOINTS, ENTRIES, NODES, VIEWS
@@ -430,7 +431,7 @@ class Ledger:
                 yield started  # logged before: nothing to prepare or commit
                 current = following
                 continue
-            with self._append_lock:
+            with self._append_lock, storing("the batch"):
                 try:
                     results = self._commit(started, len(current))
                 except (IntegrityError, self.engine.dialect.loaded_dbapi.IntegrityError):
@@ -526,11 +527,23 @@ class Ledger:
             checkpoint = self._sign_checkpoint(conn, batch, batch.frontier.root())
             conn.execute(update(HEAD).where(HEAD.c.id == 1).values(size=batch.frontier.size, logged_at=batch.stamp))
         if self._high_water is not None:  # after the commit, before the caller hears of it (see high_water)
-            self._high_water.record(checkpoint)
+            self._record_high_water(checkpoint)
         return [
             AppendResult(r.leaf_index, r.event_id, r.leaf_hash, checkpoint.size, True) if r.created else r
             for r in results
         ]
+
+    def _record_high_water(self, checkpoint: Checkpoint) -> None:
+        """Record a committed checkpoint as the mark; a failure says the batch is logged, so a retry is answered."""
+        assert self._high_water is not None
+        try:
+            self._high_water.record(checkpoint)
+        except OSError as exc:
+            kind = InsufficientStorage if out_of_space(exc) else LedgerStateError
+            raise kind(
+                "the batch was logged (sent again, it is answered from the log), but the home's high-water "
+                f"checkpoint could not be written: {exc.strerror}"
+            ) from None
 
     @staticmethod
     def _proof(conn: Connection, old_size: int, size: int, new_nodes: Mapping[NodeId, bytes]) -> list[bytes]:

@@ -15,6 +15,7 @@ import pytest
 from ledger.events import sign_event
 from ledger.events.builders import registration_payload
 from signer.keys import SigningKey
+from tests.disks import small_disk
 from tests.ledger.conftest import make_uscc
 from traceledger.settings import Home
 
@@ -194,3 +195,40 @@ def _permissive_umask() -> Iterator[None]:
     old = os.umask(0o022)
     yield
     os.umask(old)
+
+
+def test_a_full_disk_is_one_line_and_the_retry_is_taken(tmp_path: Path) -> None:
+    with small_disk(tmp_path / "disk") as disk:
+        home = disk.path / "home"
+        init = run("init", "--origin", "cli.example/log", "--registrar-id", "91110000600037341L",
+                   "--registrar-name", "测试登记机关", home=home)  # fmt: skip
+        assert init.returncode == 0, init.stderr
+        registrar = _registrar(home)
+        envelopes = []
+        for n in range(200):  # a few hundred KiB of entries, nodes and views: more than the room left
+            key = SigningKey.from_seed(n.to_bytes(32, "big"))
+            payload = registration_payload(registrar, make_uscc(n), f"商户{n}", ["merchant"], [key.public_key])
+            envelopes.append(sign_event(payload, [registrar]).to_json())
+        batch = tmp_path / "batch.json"  # outside the small disk
+        batch.write_text(json.dumps(envelopes))
+
+        disk.fill(leave=96 * 1024)  # room to open the database, not to commit the batch
+        refused = run("append", str(batch), home=home)
+        assert refused.returncode == 1
+        assert refused.stderr.splitlines() == [
+            "error: Insufficient storage: the batch was not stored: the ledger's database or disk is full; "
+            "free space and send it again"
+        ]
+        disk.free()
+        disk.fill()
+        unopened = run("append", str(batch), home=home)
+        assert unopened.returncode == 1
+        assert len(unopened.stderr.splitlines()) == 1, unopened.stderr
+        assert unopened.stderr.startswith("error: Insufficient storage: "), unopened.stderr
+
+        disk.free()
+        taken = run("append", str(batch), home=home)
+        assert taken.returncode == 0, taken.stderr
+        assert len(taken.stdout.splitlines()) == 200
+        audited = run("audit", home=home, passphrase=None)
+        assert audited.returncode == 0, audited.stdout + audited.stderr
