@@ -21,7 +21,7 @@ from ledger.errors import (
 from ledger.events.schemas import Dispatch, Handoff, ParcelContent, Signature
 from ledger.identifiers import item_subject
 from ledger.rules.context import Context
-from ledger.rules.goods import batch_row
+from ledger.rules.goods import batch_row, check_not_held
 from ledger.rules.views import (
     BATCHES,
     ITEMS,
@@ -119,7 +119,7 @@ def _content_row(content: ParcelContent) -> ContentRow:
 
 
 def dispatch(ctx: Context) -> None:
-    """A holder sends goods to an actor or to a consumer's key; recalled batches may only go back to the producer."""
+    """A holder sends goods to an actor or to a consumer's key; recalled or held batches go only to their producer."""
     sender = ctx.registered_signer("producer", "merchant")
     ctx.only_signed_by_actor()
     ctx.not_black_listed(sender)
@@ -133,6 +133,7 @@ def dispatch(ctx: Context) -> None:
     for path, batch in batches.items():
         if batch["recall"] is not None and to != batch["producer"]:
             raise BatchRecalled(f"batch {path} is recalled; it may only be returned to its producer")
+        check_not_held(path, batch, to)
     if set(ctx.parents()) != {batch["production"] for batch in batches.values()}:
         raise WrongParents("the parents must be the production events of the batches in the parcel")
     consignee = data.consignee_key

@@ -7,6 +7,7 @@ from datetime import date
 from ledger.errors import (
     BatchExists,
     BatchExpired,
+    BatchOnHold,
     BatchRecalled,
     NotAuthorized,
     PrefixNotOwned,
@@ -43,6 +44,14 @@ def _follows_production(ctx: Context, batch: BatchRow) -> None:
 def expired(ctx: Context, batch: BatchRow) -> bool:
     expiry = batch.get("expiry")
     return expiry is not None and date.fromisoformat(expiry) < ctx.logged_at.date()
+
+
+def check_not_held(path: str, batch: BatchRow, to: str | None = None) -> None:
+    """A batch whose latest inspection failed is held: nothing lists or ships it, except back ``to`` its producer,
+    until a later inspection passes."""
+    marks = batch["inspections"]
+    if marks and marks[-1]["result"] == "fail" and to != batch["producer"]:
+        raise BatchOnHold(f"batch {path} failed its inspection {marks[-1]['event']}; it is held until one passes")
 
 
 def production(ctx: Context) -> None:
@@ -86,7 +95,7 @@ def inspection(ctx: Context) -> None:
 
 
 def listing(ctx: Context) -> None:
-    """A licensed merchant lists a batch that is neither recalled nor expired."""
+    """A licensed merchant lists a batch that is neither recalled, held nor expired."""
     merchant = ctx.registered_signer("merchant")
     ctx.only_signed_by_actor()
     ctx.not_black_listed(merchant)
@@ -94,6 +103,7 @@ def listing(ctx: Context) -> None:
     _follows_production(ctx, batch)
     if batch["recall"] is not None:
         raise BatchRecalled(f"batch {ctx.subject} is recalled and cannot be listed")
+    check_not_held(ctx.subject, batch)
     if expired(ctx, batch):
         raise BatchExpired(f"batch {ctx.subject} expired on {batch['expiry']}")
     ctx.holds_licence(merchant, CATEGORY_LICENCES[batch["category"]][1])

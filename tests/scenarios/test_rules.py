@@ -20,6 +20,7 @@ from ledger.errors import (
     AlreadySigned,
     BatchExists,
     BatchExpired,
+    BatchOnHold,
     BatchRecalled,
     BlackListed,
     ComplaintClosed,
@@ -582,6 +583,21 @@ class TestInspection:
         payload = inspection_payload(ham.regulator.key, ham.batch, parent, result="pass", standard="GB 2730-2015")
         with world.rejected(WrongParents):
             world.append(payload, ham.regulator.key)
+
+    def test_a_failed_inspection_holds_the_batch_until_one_passes(self, world: World, ham: Ham) -> None:
+        def inspect(inspector: Party, result: str) -> None:
+            payload = inspection_payload(inspector.key, ham.batch, ham.production, result=result, standard="GB 2730")
+            world.append(payload, inspector.key)
+
+        inspect(ham.regulator, "fail")
+        with world.rejected(BatchOnHold):
+            world.append(listing(ham), ham.merchant.key)
+        with world.rejected(BatchOnHold):
+            world.dispatch(ham.producer, sscc(1), [(ham.batch, 1)], consignee=SigningKey.generate())
+        inspect(ham.regulator, "pass")
+        world.append(listing(ham), ham.merchant.key)
+        deliver(world, ham, 1)
+        assert view(world, "batches", ham.batch)["delivered"] == 1
 
     def test_an_unproduced_batch_cannot_be_inspected(self, world: World, ham: Ham) -> None:
         batch = batch_subject(gtin(PREFIX, 9), "NONE").path

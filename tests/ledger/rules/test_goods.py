@@ -9,9 +9,10 @@ import pytest
 from ledger import errors
 from ledger.events.builders import inspection_payload, listing_payload, recall_payload, sanction_payload
 from ledger.identifiers import batch_subject
+from signer.keys import SigningKey
 from tests.ledger.rules.conftest import LOT, Cast
 from tests.ledger.rules.memory import at_time
-from tests.scenarios.world import Party, gtin
+from tests.scenarios.world import Party, gtin, sscc
 
 NOWHERE = batch_subject(gtin("690123", 77), LOT).path  # a batch never produced
 
@@ -102,6 +103,41 @@ class TestInspection:
         registration = str(cast.log.row("actors", cast.producer.id)["registration"])
         payload = inspection_payload(cast.lab.key, cast.batch, registration, result="pass", standard="GB 2730-2015")
         cast.log.refuse(errors.WrongParents, payload, cast.lab.key)
+
+
+def inspect(cast: Cast, result: str, inspector: Party | None = None) -> str:
+    key = (inspector or cast.lab).key
+    return cast.log.decide(inspection_payload(key, cast.batch, cast.production, result=result, standard="GB 2730"), key)
+
+
+class TestHold:
+    """A failed inspection holds the batch: no listing and no dispatch until a later inspection passes."""
+
+    def test_a_failed_batch_cannot_be_listed_or_dispatched(self, cast: Cast) -> None:
+        inspect(cast, "pass")
+        inspect(cast, "fail")
+        listing = listing_payload(cast.merchant.key, cast.batch, cast.production, price=25800)
+        assert "failed" in cast.log.refuse(errors.BatchOnHold, listing, cast.merchant.key)
+        to_shop = cast.dispatch_payload(sscc(1), 10, to=cast.merchant)
+        cast.log.refuse(errors.BatchOnHold, to_shop, cast.producer.key)
+        to_consumer = cast.dispatch_payload(sscc(1), 1, consignee=SigningKey.from_seed(b"c".ljust(32, b"\0")))
+        cast.log.refuse(errors.BatchOnHold, to_consumer, cast.producer.key)
+
+    def test_a_passing_reinspection_lifts_the_hold(self, cast: Cast) -> None:
+        inspect(cast, "fail")
+        inspect(cast, "pass", cast.regulator)
+        cast.log.decide(listing_payload(cast.merchant.key, cast.batch, cast.production, price=1), cast.merchant.key)
+        cast.log.decide(cast.dispatch_payload(sscc(1), 10, to=cast.merchant), cast.producer.key)
+        assert cast.log.row("batches", cast.batch)["in_transit"] == 10
+
+    def test_held_goods_may_still_go_back_to_their_producer(self, cast: Cast) -> None:
+        cast.log.decide(cast.dispatch_payload(sscc(1), 10, to=cast.merchant), cast.producer.key)
+        for receiver in (cast.courier, cast.merchant):
+            cast.log.decide(cast.handoff_payload(sscc(1), receiver), receiver.key)
+        inspect(cast, "fail")
+        back = cast.dispatch_payload(sscc(2), 10, sender=cast.merchant, to=cast.producer)
+        cast.log.decide(back, cast.merchant.key)
+        assert cast.log.row("batches", cast.batch)["holdings"] == {cast.producer.id: 90}
 
 
 class TestListing:
