@@ -31,6 +31,7 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         │   ├── UnknownAttachment            an erasure of a digest no logged event committed to
         │   ├── PrefixNotOwned               a GTIN outside the producer's GS1 company prefixes (counterfeit)
         │   ├── BatchRecalled                a recall blocks listings and dispatches (except returns)
+        │   ├── InputRecalled                a recalled batch cannot be the input of a new batch
         │   ├── BatchOnHold                  a failed inspection holds it (as a recall does) until one passes
         │   ├── BatchExpired                 an expired batch cannot be listed
         │   ├── InsufficientQuantity         shipping more than the sender holds
@@ -211,6 +212,11 @@ class PrefixNotOwned(RuleViolation):
 class BatchRecalled(RuleViolation):
     slug = "batch-recalled"
     title = "Batch is recalled"
+
+
+class InputRecalled(RuleViolation):
+    slug = "input-recalled"
+    title = "Input batch is recalled"
 
 
 class BatchOnHold(RuleViolation):

@@ -1,9 +1,9 @@
 """What a consumer should see about a subject: the entries of its history and a summary of where it went.
 
 "Source checkable, destination traceable": an item shows its batch and every parcel that carried it; a batch shows
-its production (and inputs), inspections, listings, recalls, reviews, complaints and resolutions, with a
-distribution summary; a parcel shows its dispatch, each handoff and the receipt. Every entry comes with the
-registrations of the keys that signed it, so a verifier can check who each signer is.
+its production (and inputs, naming those now recalled), inspections, listings, recalls, reviews, complaints and
+resolutions, with a distribution summary; a parcel shows its dispatch, each handoff and the receipt. Every entry
+comes with the registrations of the keys that signed it, so a verifier can check who each signer is.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class History:
     distribution: Distribution | None = None
     parcels: list[str] = field(default_factory=list)
     recalled: bool = False
+    recalled_inputs: list[str] = field(default_factory=list)  # the batches it was made from that are now recalled
     black_listed: list[str] = field(default_factory=list)  # actors in the history now on the black list
 
 
@@ -73,12 +74,12 @@ def subject_history(ledger: Ledger, path: str) -> History:
         raise NotFound(f"{path} is not a product or parcel subject")
     if not entries:
         raise NotFound(f"the log holds nothing about {subject.path}")
+    recalled_inputs: list[str] = []
     if batch is not None:
-        inputs = batch.get("inputs", [])
-        entries = sorted(
-            {e.leaf_index: e for e in entries + [ledger.entry_by_event_id(i) for i in inputs]}.values(),
-            key=lambda e: e.leaf_index,
-        )
+        inputs = [ledger.entry_by_event_id(i) for i in batch.get("inputs", [])]
+        entries = sorted({e.leaf_index: e for e in entries + inputs}.values(), key=lambda e: e.leaf_index)
+        input_batches = ledger.view_rows(BATCHES, {e.subject for e in inputs})
+        recalled_inputs = sorted(path for path, row in input_batches.items() if row["recall"])
     registrations, actors = _signers(ledger, entries)
     return History(
         subject=subject,
@@ -88,6 +89,7 @@ def subject_history(ledger: Ledger, path: str) -> History:
         distribution=_distribution(batch) if batch else None,
         parcels=parcels,
         recalled=bool(batch and batch["recall"]),
+        recalled_inputs=recalled_inputs,
         black_listed=sorted(a for a in actors if black_listed(ledger.view(SANCTIONS, a), datetime.now(UTC))),
     )
 

@@ -89,6 +89,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Recalled: the producer or the regulator has recalled this batch. Stop using it and return it to the shop.",
     ),
     "banner_recall_reason": ("召回原因：{reason}（{level}级）", "Reason: {reason} (level {level})"),
+    "banner_input_recalled": (
+        "原料批次已召回：本商品所用的以下原料批次已被召回。请停止食用或使用，并联系商家或拨打 12315。",
+        "Input recalled: a batch this product was made from has been recalled. Stop using it and ask the shop or "
+        "the 12315 hotline.",
+    ),
+    "banner_input_recalled_batch": ("{product}（批号 {lot}）", "{product} (lot {lot})"),
     "banner_black_listed": (
         "警告：经手本商品的以下单位已被列入严重失信黑名单：",
         "Warning: these parties that handled this product are on the black list:",

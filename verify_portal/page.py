@@ -32,6 +32,7 @@ from ledger.events.schemas import (
     Signature,
 )
 from ledger.history import History
+from ledger.identifiers import parse_subject
 from ledger.rules.goods import CATEGORY_LICENCES
 from ledger.rules.views import ACTORS, BATCHES, KEYS, SANCTIONS, BatchRow
 from ledger.store.attachments import attachment_text
@@ -382,6 +383,19 @@ def _recall_banner(recall: tuple[str, Recall] | None, texts: Texts) -> Banner:
     return Banner("danger", title, (Line(texts.parts("banner_recall_reason", reason=reason, level=level)),))
 
 
+def _input_recall_banner(events: Sequence[tuple[StoredEntry, ParsedEvent]], recalled: Sequence[str], texts: Texts
+                         ) -> Banner:  # fmt: skip
+    """The recalled batches a product was made from: each input's production is in the bundle (its name bound),
+    its recall is not, so the warning itself is unverified."""
+    lines = []
+    for _, event in events:
+        if isinstance(event.data, Production) and event.payload.subject in recalled:
+            product = Shown(event.data.product, entry(event.event_id, "data.product"))
+            lot = Shown(parse_subject(event.payload.subject).lot or "")
+            lines.append(Line(texts.parts("banner_input_recalled_batch", product=product, lot=lot)))
+    return Banner("danger", Line((Shown(texts("banner_input_recalled")),)), tuple(lines))
+
+
 def _first(events: Sequence[tuple[StoredEntry, ParsedEvent]], model: type[D], subject: str | None = None
            ) -> tuple[str, D] | None:  # fmt: skip
     """The event id and data of the first of ``events`` whose data is a ``model`` (about ``subject``, if given)."""
@@ -412,6 +426,8 @@ def subject_page(ledger: Ledger, history: History, texts: Texts, label: tuple[da
         _product_header(ledger, page, history.batch, production, history, texts, label)
     else:
         _parcel_header(ledger, page, _first(events, Dispatch), texts)
+    if history.recalled_inputs:
+        page.banners.insert(0, _input_recall_banner(events, history.recalled_inputs, texts))
     if history.recalled and history.batch is not None:
         page.banners.insert(0, _recall_banner(_first(events, Recall), texts))
     if history.black_listed:

@@ -20,7 +20,7 @@ from ledger.errors import (
 from ledger.events import ParsedEvent, format_time, parse_time
 from ledger.events.schemas import EventData
 from ledger.rules.state import State
-from ledger.rules.views import ACTORS, EVENTS, KEYS, SANCTIONS, ActorRow, KeyRow, SanctionsRow
+from ledger.rules.views import ACTORS, KEYS, SANCTIONS, ActorRow, KeyRow, SanctionsRow
 
 D = TypeVar("D", bound=EventData)
 
@@ -77,10 +77,6 @@ class Context:
         if count is not None and len(parents) != count:
             raise WrongParents(f"a {self.event.payload.kind} event has {count} parent(s), not {len(parents)}")
         return parents
-
-    def parent_kind(self, event_id: str) -> str | None:
-        row = self.state.get(EVENTS, event_id)
-        return None if row is None else row["kind"]
 
     # ---- signers -------------------------------------------------------------------------------------------
 

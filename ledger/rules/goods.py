@@ -9,6 +9,7 @@ from ledger.errors import (
     BatchExpired,
     BatchOnHold,
     BatchRecalled,
+    InputRecalled,
     NotAuthorized,
     PrefixNotOwned,
     UnknownBatch,
@@ -17,7 +18,7 @@ from ledger.errors import (
 from ledger.events.schemas import Inspection, Production
 from ledger.identifiers import gtin_has_company_prefix, parse_subject
 from ledger.rules.context import Context
-from ledger.rules.views import BATCHES, BatchRow
+from ledger.rules.views import BATCHES, EVENTS, BatchRow
 
 #: category → (licence to produce it, licence to sell it); None where the law asks for none.
 CATEGORY_LICENCES: dict[str, tuple[str | None, str | None]] = {
@@ -55,7 +56,7 @@ def check_not_held(path: str, batch: BatchRow, to: str | None = None) -> None:
 
 
 def production(ctx: Context) -> None:
-    """A licensed producer registers a new batch under one of its own GS1 company prefixes."""
+    """A licensed producer registers a new batch under one of its own GS1 company prefixes, from unrecalled inputs."""
     producer = ctx.registered_signer("producer")
     ctx.only_signed_by_actor()
     ctx.not_black_listed(producer)
@@ -69,8 +70,11 @@ def production(ctx: Context) -> None:
     data = ctx.data(Production)
     ctx.holds_licence(producer, CATEGORY_LICENCES[data.category][0])
     for parent in ctx.parents():
-        if ctx.parent_kind(parent) != "production":
+        logged = ctx.state.get(EVENTS, parent)
+        if logged is None or logged["kind"] != "production":
             raise WrongParents(f"input {parent} is not the production event of a batch")
+        if batch_row(ctx, logged["subject"])["recall"] is not None:
+            raise InputRecalled(f"input batch {logged['subject']} is recalled and cannot go into a new batch")
     batch: BatchRow = {
         "gtin": subject.gtin, "lot": subject.lot, "producer": producer["id"], "product": data.product,
         "category": data.category, "quantity": data.quantity, "unit": data.unit, "expiry": data.expiry,

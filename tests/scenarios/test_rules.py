@@ -26,6 +26,7 @@ from ledger.errors import (
     ComplaintClosed,
     CustodyFork,
     GenesisViolation,
+    InputRecalled,
     InsufficientQuantity,
     InvalidIdentifier,
     InvalidPayload,
@@ -495,6 +496,15 @@ class TestProduction:
         processed = view(world, "batches", batch_subject(gtin(PREFIX, 3), "PROC-1").path)
         assert processed["inputs"] == list(inputs)
         assert processed["holdings"] == {ham.producer.id: 10}
+
+    def test_a_recalled_batch_is_not_an_input(self, world: World, ham: Ham) -> None:
+        _, other_production = second_batch(world, ham)
+        world.append(recall_payload(ham.regulator.key, ham.batch, ham.production, reason="safety", level=1),
+                     ham.regulator.key)  # fmt: skip
+        inputs = tuple(sorted((ham.production, other_production)))
+        with world.rejected(InputRecalled):
+            world.append(produce_payload(ham.producer, 3, "PROC-1", inputs=inputs), ham.producer.key)
+        world.append(produce_payload(ham.producer, 3, "PROC-1", inputs=(other_production,)), ham.producer.key)
 
     def test_a_gtin_under_another_companys_prefix_is_refused(self, world: World, ham: Ham) -> None:
         forger = world.register("某食品厂", "producer", licences=("food_production",), prefixes=("690999",))

@@ -78,11 +78,11 @@ class World:
 
     def produce(
         self, producer: Party, gtin_: str, lot: str, quantity: int, *, category: str = "food",
-        expiry: str | None = None, product: str = "宣威火腿",
+        expiry: str | None = None, product: str = "宣威火腿", inputs: tuple[str, ...] = (),
     ) -> str:  # fmt: skip
         payload = production_payload(
             producer.key, gtin_, lot, product=product, category=category, quantity=quantity, unit="件",
-            place="云南省曲靖市宣威市", expiry=expiry,
+            place="云南省曲靖市宣威市", expiry=expiry, inputs=inputs,
         )  # fmt: skip
         return self.append(payload, producer.key).event_id
 

@@ -11,11 +11,13 @@ import pytest
 from markupsafe import escape
 
 from ledger.events import LogEntry
+from ledger.events.builders import recall_payload
+from ledger.identifiers import batch_subject
 from ledger.store.attachments import erase_attachment
 from ledger.store.cosignatures import record_cosignature
 from signer.keys import SigningKey
 from signer.note import CosignatureSigner, parse_note
-from tests.scenarios.world import sscc
+from tests.scenarios.world import gtin, sscc
 from tests.verify_portal.conftest import (
     BAD_SHOP_REASON,
     HAM,
@@ -137,6 +139,26 @@ def test_a_recalled_batch_shows_its_banner_first(portal: Portal) -> None:
     assert EN("banner_recall") in page_text(main.split("</section>", 1)[0])
     assert EN("banner_recall_reason", reason=EN("reason_safety"), level=1) in page_text(page)
     assert EN("ev_recall") in page
+
+
+def test_a_batch_made_from_a_recalled_input_says_so_in_both_languages(portal: Portal) -> None:
+    world, producer = portal.story.world, portal.story.producer
+    salt = batch_subject(gtin("690123", 3), "YAN-1")
+    used = world.produce(producer, salt.gtin or "", salt.lot or "", 10, product="宣威井盐")
+    made = batch_subject(gtin("690123", 4), "HAM-9")
+    world.produce(producer, made.gtin or "", made.lot or "", 5, product="宣威火腿礼盒", inputs=(used,))
+    before = page_text(portal.client.get(f"/{made.path}").text)
+    assert ZH("banner_input_recalled") not in before
+    world.append(recall_payload(producer.key, salt.path, used, reason="quality", level=2), producer.key)
+    for path in (made.path, f"{made.path}/21/0001"):  # the batch's page and its items'
+        chinese = page_text(portal.client.get(f"/{path}").text)
+        assert "原料批次已召回" in chinese
+        assert ZH("banner_input_recalled_batch", product="宣威井盐", lot="YAN-1") in chinese
+    english = page_text(portal.client.get(f"/{made.path}?lang=en").text)
+    assert "Input recalled" in english
+    assert EN("banner_input_recalled_batch", product="宣威井盐", lot="YAN-1") in english
+    assert ZH("banner_recall") not in chinese  # the product's own batch is not recalled
+    assert ZH("banner_input_recalled") not in page_text(portal.client.get(f"/{HAM.path}").text)
 
 
 @pytest.mark.parametrize(("expiry", "expired"), [("200131", "2020-01-31"), ("250200", "2025-02-28"), ("991231", None)])

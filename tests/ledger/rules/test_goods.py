@@ -45,6 +45,12 @@ class TestProduction:
         registration = str(cast.log.row("actors", cast.producer.id)["registration"])
         cast.log.refuse(errors.WrongParents, cast.production_payload(2, inputs=(registration,)), cast.producer.key)
 
+    def test_a_recalled_batch_is_not_an_input(self, cast: Cast) -> None:
+        recall = recall_payload(cast.regulator.key, cast.batch, cast.production, reason="safety", level=1)
+        cast.log.decide(recall, cast.regulator.key)
+        payload = cast.production_payload(2, inputs=(cast.production,))
+        assert cast.batch in cast.log.refuse(errors.InputRecalled, payload, cast.producer.key)
+
     def test_only_a_producer_produces(self, cast: Cast) -> None:
         cast.log.refuse(errors.NotAuthorized, cast.production_payload(2, key=cast.merchant.key), cast.merchant.key)
 
