@@ -17,6 +17,7 @@ from ledger.identifiers import Subject, parse_subject
 from ledger.rules.context import black_listed
 from ledger.rules.views import ACTORS, BATCHES, ITEMS, KEYS, PARCELS, PUBLIC_KEYS, SANCTIONS, BatchRow
 from ledger.store.ledger import Ledger, StoredEntry
+from ledger.trace import batch_parcels
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ def subject_history(ledger: Ledger, path: str) -> History:
         parcels = list(item["parcels"]) if item else []
         entries = ledger.entries_about([batch_path or "", subject.path, *parcels])
     elif subject.kind == "batch":
+        parcels = list(batch_parcels(ledger, subject.path))
         entries = ledger.entries_about([subject.path], under=subject.path + "/21/")
     elif subject.kind == "parcel":
         parcel = ledger.view(PARCELS, subject.path)

@@ -130,6 +130,7 @@ def test_a_batch_history_verifies_and_summarises_the_distribution(api: Api) -> N
         "produced": 100, "unit": "件", "held": {story.producer.id: 98}, "in_transit": 0, "delivered": 2,
         "listings": 1, "rating_count": 1, "rating_sum": 5,
     }  # fmt: skip
+    assert summary["parcels"] == [story.parcel]  # the batch's shipments (issue 12: it listed none)
     assert summary["recalled"] is False
     assert summary["black_listed"] == []
 

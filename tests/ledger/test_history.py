@@ -43,6 +43,7 @@ def test_an_item_shows_its_batch_and_every_parcel_that_carried_it(world: World) 
     signer_registrations = {LogEntry.parse(e.data).event.payload.subject for e in history.registrations}
     # every signer's registration, and the chain behind them: the registrar's registration, made by genesis
     assert signer_registrations == {f"actor/{a.id}" for a in (producer, shop, courier, regulator)} | {"log"}
+    assert subject_history(world.ledger, batch).parcels == [sscc(1), sscc(2), sscc(3)]  # its shipments (issue 12)
     assert history.distribution is not None
     assert history.distribution.delivered == 1
     assert history.distribution.in_transit == 1
