@@ -24,6 +24,8 @@ from api.schemas import (
     Licence,
     LoggedEntry,
     Sanction,
+    TraceResponse,
+    TraceStep,
 )
 from ledger.errors import NotFound
 from ledger.history import History, subject_history
@@ -32,6 +34,7 @@ from ledger.rules.context import black_listed
 from ledger.rules.views import ACTORS, KEYS, SANCTIONS, SanctionsRow
 from ledger.store.cosignatures import cosigned_checkpoint
 from ledger.store.ledger import AppendResult, Ledger, StoredEntry
+from ledger.trace import Direction, Step, trace
 from signer.encoding import b64
 
 
@@ -86,6 +89,26 @@ def history_bundle(ledger: Ledger, path: str) -> HistoryBundle:
         registrations=logged_entries(ledger, history.registrations, checkpoint.size),
         summary=_summary(history),
     )
+
+
+def _trace_step(step: Step, tree_size: int, proof: list[bytes]) -> TraceStep:
+    return TraceStep(
+        step.relation, step.depth, step.batch, step.quantity, step.parcel, step.from_actor, step.to_actor,
+        step.consignee, step.event_id, step.leaf_index, b64(step.leaf_hash), step.logged_at,
+        InclusionProof(tree_size, [b64(h) for h in proof]),
+    )  # fmt: skip
+
+
+def traced(ledger: Ledger, path: str, direction: Direction, depth: int) -> TraceResponse:
+    """The trace of a batch, item or parcel, each step with its entry's inclusion proof against the latest
+    checkpoint (NotFound when the log knows nothing of the subject)."""
+    found = trace(ledger, path, direction, depth)
+    checkpoint = cosigned_checkpoint(ledger)
+    proofs = ledger.inclusion_proofs({step.leaf_index for step in found.steps}, checkpoint.size)
+    return TraceResponse(
+        found.subject, found.subject_kind, found.direction, found.depth, checkpoint.note, checkpoint.size,
+        found.batches, found.parcels, [_trace_step(s, checkpoint.size, proofs[s.leaf_index]) for s in found.steps],
+    )  # fmt: skip
 
 
 def _key(ledger: Ledger, kid: str) -> ActorKey | None:

@@ -1,8 +1,9 @@
 """The JSON documents the API answers with, as msgspec Structs so that the OpenAPI schema describes them exactly.
 
 Binary values (entries, hashes, proofs) are standard base64. Entries are always the exact bytes the log hashed,
-so a client verifies them without re-encoding anything. A summary the ledger itself computes (``Distribution``)
-is answered as the ledger's own dataclass, which the schema describes the same way.
+so a client verifies them without re-encoding anything. A summary the ledger itself computes (``Distribution``,
+a trace's ``TracedBatch`` and ``TracedParcel``) is answered as the ledger's own dataclass, which the schema
+describes the same way.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import msgspec
 
 from ledger.history import Distribution
+from ledger.trace import Direction, Relation, TracedBatch, TracedParcel
 
 
 class AppendedEntry(msgspec.Struct):
@@ -123,3 +125,37 @@ class ConsistencyProofResponse(msgspec.Struct):
     old_size: int
     new_size: int
     proof: list[str]  # base64 hashes in RFC 9162 §2.1.4 order
+
+
+class TraceStep(msgspec.Struct):
+    """One step of a trace (``ledger.trace.Step``), with the inclusion proof of the entry that proves it. The
+    entry's bytes are at ``/v1/events/{event_id}``; SHA-256(0x00 || those bytes) is ``leaf_hash``."""
+
+    relation: Relation
+    depth: int  # production hops between the traced subject and ``batch``
+    batch: str
+    quantity: int | None  # of ``batch``; null for production links
+    parcel: str | None
+    from_actor: str | None
+    to_actor: str | None
+    consignee: str | None  # a consumer's key id
+    event_id: str
+    leaf_index: int
+    leaf_hash: str  # base64
+    logged_at: str
+    inclusion_proof: InclusionProof
+
+
+class TraceResponse(msgspec.Struct):
+    """Where a batch, item or parcel went (forward) or came from (backward), every step provable against one
+    checkpoint."""
+
+    subject: str  # the canonical subject path
+    subject_kind: str  # batch, item or parcel
+    direction: Direction
+    depth: int  # the production hops followed
+    checkpoint: str  # the latest signed note; every proof below is against its tree size
+    tree_size: int
+    batches: list[TracedBatch]  # the subject's batch (or a parcel's batches) first, then by depth
+    parcels: list[TracedParcel]  # in dispatch order
+    steps: list[TraceStep]  # by depth, then in log order

@@ -351,7 +351,7 @@ def recall_scope(found: Trace) -> RecallScope:
     account for the batch's counters and the parts add up to what was produced."""
     if found.subject_kind != "batch":
         kind = found.subject_kind
-        raise InvalidIdentifier(f"a recall is of a batch, 01/<GTIN>/10/<lot>; {found.subject} is a {kind} subject")
+        raise InvalidIdentifier(f"a recall is of a batch, 01/<GTIN>/10/<lot>, not the {kind} {found.subject}")
     assert found.direction == "forward", "a recall's reach is where the batch went"
     batch = found.batches[0]
     transit = [

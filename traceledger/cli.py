@@ -27,6 +27,7 @@ from traceledger.audit_command import audit
 from traceledger.options import DatabaseOption, HomeOption, read_public_key_file
 from traceledger.roles import consumer_app, courier_app, merchant_app, producer_app, registrar_app, regulator_app
 from traceledger.settings import DATABASE_URL_ENV, HOME_ENV, Home
+from traceledger.trace_command import recall_scope_command, trace_command
 from traceledger.witness_command import witness_app
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ app.add_typer(consumer_app, name="consumer")
 app.add_typer(regulator_app, name="regulator")
 app.add_typer(witness_app, name="witness")
 app.command()(audit)
+app.command("trace")(trace_command)
+regulator_app.command("recall-scope")(recall_scope_command)
 out = Console(highlight=False, soft_wrap=True)
 
 

@@ -1,7 +1,8 @@
 """A small HTTP client of the traceledger API, for the commands that talk to a running server (``--url``).
 
-It reads what a role command needs before it signs (an actor's record, a logged event, a subject's history),
-submits signed envelopes to ``POST /v1/events`` and uploads attachment content to ``PUT /v1/attachments``. Every
+It reads what a role command needs before it signs (an actor's record, a logged event, a subject's history) and
+a subject's trace (``traceledger trace``, ``regulator recall-scope``), submits signed envelopes to
+``POST /v1/events`` and uploads attachment content to ``PUT /v1/attachments``. Every
 failure is a ``TraceledgerError``, so the command line prints it as its usual one line: an RFC 9457 problem
 answer becomes the error it names (the local class when this program defines that problem type with the same
 title, else a ``RemoteProblem`` carrying the server's own type, title and status), an unreachable server is
@@ -20,13 +21,14 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from types import TracebackType
 from typing import Any, TypeVar, cast
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 import msgspec
 
 import ledger.errors
 from ledger.events import EventPayload, LogEntry, ParsedEvent
+from ledger.trace import Direction, Trace
 from signer.encoding import b64decode_strict
 from signer.errors import TraceledgerError
 from signer.keys import kid_of
@@ -235,6 +237,11 @@ class LedgerClient:
     def commitment(self, digest: str) -> AttachmentCommitment | None:
         """The logged event that committed to an attachment (what its erasure follows)."""
         return self._read(f"/v1/attachments/{quote(digest, safe=':')}/commitment", AttachmentCommitment)
+
+    def trace(self, path: str, direction: Direction, depth: int) -> Trace | None:
+        """The trace of a batch, item or parcel (``path`` canonical), read as ``ledger.trace`` builds it (the
+        answer's checkpoint and inclusion proofs are not read)."""
+        return self._read(f"/v1/trace/{path}?{urlencode({'direction': direction, 'depth': depth})}", Trace)
 
     # -- what the role commands derive from the reads
 

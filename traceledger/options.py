@@ -1,4 +1,5 @@
-"""What every command shares: where the ledger lives (DESIGN §5, configuration), and keygen's key files."""
+"""What every command shares: where the ledger lives (DESIGN §5, configuration), a server instead (``--url``), and
+keygen's key files."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ledger.errors import InvalidEventError
+from ledger.errors import InvalidEventError, InvalidPayload
 
 HomeOption = Annotated[
     Path | None, typer.Option("--home", help="Ledger home folder [env TRACELEDGER_HOME; default ./traceledger-data]")
@@ -19,6 +20,12 @@ DatabaseOption = Annotated[
     str | None,
     typer.Option(
         "--database-url", help="Database URL instead of the home's SQLite file [env TRACELEDGER_DATABASE_URL]"
+    ),
+]
+UrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--url", help="A traceledger server, e.g. http://127.0.0.1:8000: read and append through its API instead"
     ),
 ]
 
@@ -39,3 +46,14 @@ def read_public_key_file(path: Path) -> bytes:
     if len(key) != 32:
         raise InvalidEventError(f"{path} is not a public key file written by keygen")
     return key
+
+
+def check_target(home: Path | None, database_url: str | None, url: str | None) -> None:
+    """Either a server (``--url``, checked) or a local ledger, not both."""
+    if url is None:
+        return
+    from traceledger.client import check_url  # the HTTP stack loads only for --url
+
+    if home is not None or database_url is not None:
+        raise InvalidPayload("give either --url (a server) or --home / --database-url (a local ledger), not both")
+    check_url(url)

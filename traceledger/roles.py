@@ -72,7 +72,7 @@ from ledger.rules.views import BATCHES
 from ledger.store.attachments import committed_attachment, store_attachment
 from ledger.store.ledger import Ledger
 from signer.keys import SigningKey, passphrase_from_env_or_prompt
-from traceledger.options import DatabaseOption, HomeOption, read_public_key_file
+from traceledger.options import DatabaseOption, HomeOption, UrlOption, check_target, read_public_key_file
 from traceledger.settings import Home
 
 if TYPE_CHECKING:
@@ -103,12 +103,6 @@ KeyOption = Annotated[Path, typer.Option("--key", help="The signer's encrypted p
 BatchOption = Annotated[str, typer.Option("--batch", help="Batch subject path, 01/<GTIN>/10/<lot>")]
 ParcelOption = Annotated[str, typer.Option("--parcel", help="Parcel subject path, 00/<SSCC> or parcel/<c>/<no>")]
 TextOption = Annotated[str | None, typer.Option("--text", help="Free text, kept outside the log as an attachment")]
-UrlOption = Annotated[
-    str | None,
-    typer.Option(
-        "--url", help="A traceledger server, e.g. http://127.0.0.1:8000: read and append through its API instead"
-    ),
-]
 
 
 # ---- signing and appending ---------------------------------------------------------------------------------
@@ -172,21 +166,10 @@ class _Session:
             out.print(f"attachment {ref.digest} {ref.media_type} {ref.size} bytes {state}", markup=False)
 
 
-def _check_target(home: Path | None, database_url: str | None, url: str | None) -> None:
-    """Either a server (``--url``, checked) or a local ledger, not both."""
-    if url is None:
-        return
-    from traceledger.client import check_url  # the HTTP stack loads only for --url
-
-    if home is not None or database_url is not None:
-        raise InvalidPayload("give either --url (a server) or --home / --database-url (a local ledger), not both")
-    check_url(url)
-
-
 @contextmanager
 def _session(key_file: Path, home: Path | None, database_url: str | None, url: str | None) -> Iterator[_Session]:
     """Load the signer's key, then open the ledger for appending, or a client of the server at ``url``."""
-    _check_target(home, database_url, url)
+    check_target(home, database_url, url)
     key = SigningKey.load(key_file, passphrase_from_env_or_prompt("Key passphrase: "))
     if url is not None:
         from traceledger.client import LedgerClient  # the HTTP stack loads only for --url
@@ -515,7 +498,7 @@ class _LabelledBatch:
 
 def _labelled_batch(batch: str, home: Path | None, database_url: str | None, url: str | None) -> _LabelledBatch:
     """Read the batch from the local ledger (no key needed) or from the server at ``url``."""
-    _check_target(home, database_url, url)
+    check_target(home, database_url, url)
     if url is not None:
         from traceledger.client import LedgerClient
 

@@ -7,10 +7,12 @@ from api.controllers.problems import ProblemsController
 from api.controllers.proofs import ProofsController
 from api.controllers.subjects import SubjectsController
 from api.controllers.tiles import TilesController
+from api.controllers.trace import TraceController
 
 CONTROLLERS = (
     EventsController,
     SubjectsController,
+    TraceController,
     ActorsController,
     AttachmentsController,
     ProofsController,

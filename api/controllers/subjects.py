@@ -9,19 +9,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from api import bundles
-from api.paths import raw_path
+from api.paths import subject_path
 from api.problems import problem_responses
 from api.schemas import HistoryBundle
 from ledger.store.ledger import Ledger
 
 _PREFIX = "/v1/subjects/"
-
-
-def _subject_path(request: Request[Any, Any, Any], decoded: str) -> str:
-    """The subject path as sent, still percent-encoded: a lot may hold ``/`` (written ``%2F``), which the decoded
-    route parameter can no longer tell apart from a separator. ``parse_subject`` decodes each segment itself."""
-    sent = raw_path(request)
-    return sent.split(_PREFIX, 1)[1] if _PREFIX in sent else decoded.removeprefix("/")
 
 
 class SubjectsController(Controller):
@@ -42,4 +35,4 @@ class SubjectsController(Controller):
     def history(
         self, path: FromPath[str], request: Request[Any, Any, Any], ledger: NamedDependency[Ledger]
     ) -> HistoryBundle:
-        return bundles.history_bundle(ledger, _subject_path(request, path))
+        return bundles.history_bundle(ledger, subject_path(request, _PREFIX, path))

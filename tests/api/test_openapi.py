@@ -10,6 +10,7 @@ PATHS = {
     "/v1/events": "post",
     "/v1/events/{event_id}": "get",
     "/v1/subjects/{path}": "get",
+    "/v1/trace/{path}": "get",
     "/v1/actors/{actor_id}": "get",
     "/v1/proofs/inclusion": "get",
     "/v1/proofs/consistency": "get",
@@ -46,7 +47,23 @@ def test_the_submission_body_and_answers_are_described(api: Api) -> None:
     assert {"200", "201", "400", "403", "409", "413", "422"} <= set(post["responses"])
     assert "application/problem+json" in post["responses"]["409"]["content"]
     components = schema["components"]["schemas"]
-    assert {"AppendResponse", "EventResponse", "HistoryBundle", "ActorResponse", "Problem"} <= set(components)
+    assert {"AppendResponse", "EventResponse", "HistoryBundle", "ActorResponse", "TraceResponse", "Problem"} <= set(
+        components
+    )
     problem = components["Problem"]
     assert {"type", "title", "status", "detail"} <= set(problem["required"])
     assert "list" in components["Sanction"]["properties"]
+
+
+def test_the_trace_parameters_and_answer_are_described(api: Api) -> None:
+    schema = _schema(api)
+    get = schema["paths"]["/v1/trace/{path}"]["get"]
+    parameters = {p["name"]: p for p in get["parameters"]}
+    assert parameters["direction"]["schema"]["enum"] == ["forward", "backward"]
+    assert (parameters["depth"]["schema"]["minimum"], parameters["depth"]["schema"]["maximum"]) == (0, 32)
+    assert {"200", "400", "404"} <= set(get["responses"])
+    assert "application/problem+json" in get["responses"]["400"]["content"]
+    components = schema["components"]["schemas"]
+    step = components["TraceStep"]["properties"]
+    assert {"event_id", "leaf_index", "leaf_hash", "inclusion_proof", "consignee", "quantity"} <= set(step)
+    assert "consumer_receipt" in step["relation"]["enum"]

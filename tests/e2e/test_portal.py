@@ -12,12 +12,13 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page
 
 from ledger.events import seal_attachment, sign_event
-from ledger.events.builders import Registrar, review_payload
+from ledger.events.builders import review_payload
 from ledger.identifiers import item_subject
 from ledger.store.attachments import store_attachment
+from tests.demos import demo_home
 from tests.e2e.conftest import SCREENSHOTS, live_server
-from traceledger.demo import DRUG, HAM, ORIGIN, REGISTRAR, DemoStory, build_demo
-from traceledger.server import api_and_portal, scan_salt
+from traceledger.demo import DRUG, HAM, DemoStory
+from traceledger.server import api_and_portal
 from traceledger.settings import Home
 from verify_portal.i18n import Texts
 
@@ -57,12 +58,7 @@ def _follow_up_with_markup(home: Home, story: DemoStory) -> None:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The demo's ledger (plus a hostile follow-up review) served live with the API and the portal."""
-    home = Home(tmp_path_factory.mktemp("portal") / "demo")
-    ledger = home.create(ORIGIN, [Registrar(REGISTRAR.uscc, REGISTRAR.name, (REGISTRAR.key.public_key,))], PASSPHRASE)
-    try:
-        story = build_demo(ledger, REGISTRAR.key, scan_salt(home))
-    finally:
-        ledger.close()
+    home, story = demo_home(tmp_path_factory.mktemp("portal") / "demo", PASSPHRASE)
     _follow_up_with_markup(home, story)
     with live_server(api_and_portal(home, lambda: home.open(PASSPHRASE))) as url:
         yield Site(url, story)

@@ -17,12 +17,12 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from PIL import Image
 
-from ledger.events.builders import Registrar
+from tests.demos import demo_home
 from tests.qr.decoding import decoded
 from tests.servers import free_port
 from tests.verify_portal.conftest import page_text
-from traceledger.demo import DRUG, GROCER, ORIGIN, REGISTRAR, VEGETABLES, DemoStory, build_demo
-from traceledger.server import api_and_portal, scan_salt
+from traceledger.demo import DRUG, GROCER, ORIGIN, VEGETABLES, DemoStory
+from traceledger.server import api_and_portal
 from traceledger.settings import Home
 from verify_portal.i18n import Texts
 
@@ -133,10 +133,9 @@ def test_the_demo_serves_the_api_and_the_portal_together(served_demo: str) -> No
 
 @pytest.fixture
 def demo_app(tmp_path: Path) -> Iterator[tuple[TestClient[Litestar], DemoStory, Home]]:
-    home = Home(tmp_path / "home")
-    ledger = home.create(ORIGIN, [Registrar(REGISTRAR.uscc, REGISTRAR.name, (REGISTRAR.key.public_key,))], PASSPHRASE)
+    home, story = demo_home(tmp_path / "home", PASSPHRASE)
+    ledger = home.open(PASSPHRASE)
     try:
-        story = build_demo(ledger, REGISTRAR.key, scan_salt(home))
         views = ledger.views()
         ledger.reindex()
         assert ledger.views() == views, "reindex must reproduce the demo's views"

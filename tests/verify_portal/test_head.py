@@ -18,6 +18,7 @@ def _examples(portal: Portal) -> dict[str, list[str]]:
     return {
         "/v1/events/{event_id:str}": [f"/v1/events/{event_id}", "/v1/events/" + "0" * 64],
         "/v1/subjects/{path:path}": [f"/v1/subjects/{HAM.path}", "/v1/subjects/01/123"],
+        "/v1/trace/{path:path}": [f"/v1/trace/{HAM.path}", "/v1/trace/01/123", f"/v1/trace/{HAM.path}?depth=-1"],
         "/v1/actors/{actor_id:str}": [f"/v1/actors/{portal.story.producer.id}", "/v1/actors/nobody"],
         "/v1/attachments/{digest:str}": [f"/v1/attachments/{portal.story.review_digest}"],
         "/v1/attachments/{digest:str}/commitment": [f"/v1/attachments/{portal.story.review_digest}/commitment"],
