@@ -88,7 +88,9 @@ def _table(title: str, header: Sequence[str], rows: Iterable[Sequence[object]]) 
 
 
 def trace_command(
-    subject: Annotated[str, typer.Argument(help="01/<GTIN>/10/<lot>[/21/<serial>] or 00/<SSCC>")],
+    subject: Annotated[
+        str, typer.Argument(help="A batch 01/<GTIN>/10/<lot>, an item …/21/<serial> or a parcel 00/<SSCC>")
+    ],
     direction: Annotated[
         TraceDirection, typer.Option(help="forward: where it went; backward: what it was made from")
     ] = TraceDirection.forward,
@@ -117,7 +119,7 @@ def trace_command(
          "recalled" if b.recalled else "")
         for b in found.batches
     ]  # fmt: skip
-    header = ("depth", "batch", "product", "producer", "produced", "held", "in transit", "delivered", "")
+    header = ("depth", "batch", "product", "producer", "produced", "held", "in transit", "delivered", "recall")
     out.print(_table(f"{found.direction} trace of {found.subject} ({found.subject_kind})", header, batches))
     step_header = ("depth", "relation", "batch", "quantity", "parcel", "from", "to", "consumer key", "entry")
     out.print(_table("steps (entry: the leaf index proving each)", step_header, [(*s[:8], s[9]) for s in steps]))

@@ -192,3 +192,11 @@ def test_errors_are_one_line(tmp_path: Path, demo: Demo, demo_url: str) -> None:
     assert usage.returncode == 2
     assert "sideways" in usage.stderr
     assert traceledger("trace", HAM, *at, "--depth", "33").returncode == 2
+
+
+@pytest.mark.parametrize("command", [("trace",), ("regulator", "recall-scope")])
+def test_the_help_names_every_option(command: tuple[str, ...]) -> None:
+    shown = _cli(*command, "--help")
+    for option in ("--format", "--home", "--database-url", "--url"):
+        assert option in shown
+    assert ("--direction" in shown) == ("--depth" in shown) == (command == ("trace",))
