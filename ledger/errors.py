@@ -47,6 +47,8 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         │   ├── ConservationError            a batch's quantities no longer add up: the state is corrupt
         │   ├── BehindHighWater              the database does not extend the home's high-water checkpoint
         │   └── InsufficientStorage (507)    the database's disk is full: nothing was stored, send it again later
+        ├── InvalidQuery                     an export or EPCIS query parameter is unknown or malformed (400)
+        ├── InvalidEpcisEvent                an EPCIS event handed to the event hash is not one
         └── NotFound                         no such entry, event, checkpoint or attachment (404)
             └── AttachmentRemoved (410)      the attachment's content was erased; its entry still verifies
 """
@@ -344,6 +346,18 @@ class InsufficientStorage(LedgerStateError):
     slug = "insufficient-storage"
     title = "Insufficient storage"
     status = 507
+
+
+class InvalidQuery(LedgerError):
+    slug = "invalid-query"
+    title = "Invalid query"
+    status = 400
+
+
+class InvalidEpcisEvent(LedgerError):
+    slug = "invalid-epcis-event"
+    title = "Invalid EPCIS event"
+    status = 400
 
 
 class NotFound(LedgerError):
