@@ -101,10 +101,13 @@ def canonical_gs1_uri(value: str) -> str | None:
 
 def subject_uri(path: str) -> str:
     """A subject (batch, item or parcel path) as the EPCIS identifier that names it: its Digital Link for GS1
-    keys (an item is an SGTIN, a batch an LGTIN class, a parcel an SSCC), a URN for a waybill."""
+    keys (an item is an SGTIN, GTIN and serial without its lot; a batch an LGTIN class; a parcel an SSCC), a URN
+    for a waybill."""
     subject = parse_subject(path)
     if subject.kind == "parcel" and subject.sscc is None:
         return f"{WAYBILL_URN}{subject.carrier}:{subject.waybill}"
+    if subject.kind == "item":
+        return f"{GS1_RESOLVER}/01/{subject.gtin}/21/{subject.path.rsplit('/', 1)[1]}"
     return f"{GS1_RESOLVER}/{subject.path}"
 
 

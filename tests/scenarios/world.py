@@ -24,6 +24,7 @@ from ledger.events.builders import (
 from ledger.store.ledger import AppendResult
 from signer.keys import SigningKey
 from tests.ledger.conftest import LedgerFixture, create_ledger, make_uscc
+from tests.ledger.epcis.schemas import assert_valid_export, log_document
 
 VALID_UNTIL = "2030-12-31T00:00:00Z"
 
@@ -137,9 +138,11 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path, database_url: str | None) -> Iterator[World]:
-    """A fresh world; afterwards, reindexing its ledger must reproduce the derived views exactly."""
+    """A fresh world; afterwards, reindexing its ledger must reproduce the derived views exactly, and its whole log
+    must export as a valid EPCIS 2.0 document whose event ids the reference implementation agrees with."""
     fixture = create_ledger(tmp_path / "home", database_url)
     yield World(fixture)
+    assert_valid_export(log_document(fixture.ledger))
     views = fixture.ledger.views()
     fixture.ledger.reindex()
     rebuilt = fixture.ledger.views()
