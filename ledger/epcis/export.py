@@ -15,7 +15,7 @@ and its USCC; the free-text place the event names is ``tl:location``. Consumers 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,7 +26,7 @@ from sqlalchemy import select
 from ledger.epcis.hashing import document_prefixes, event_hash_id
 from ledger.epcis.uris import location_uri, party_uri, subject_uri
 from ledger.events import LogEntry, ParsedEvent, log_time, parse_time
-from ledger.events.schemas import Dispatch, Handoff, Inspection, Production, Recall, Signature
+from ledger.events.schemas import Dispatch, EventData, Handoff, Inspection, Production, Recall, Signature
 from ledger.history import subject_history
 from ledger.identifiers import item_subject, parse_subject
 from ledger.rules.views import ACTORS, BATCHES, EVENTS, KEYS, PARCELS, ActorRow, ParcelRow
@@ -215,23 +215,19 @@ def _receipt(entry: StoredEntry, event: ParsedEvent, data: Signature, look: _Loo
     return found
 
 
+_Mapper = Callable[[StoredEntry, ParsedEvent, Any, _Lookups], dict[str, Any]]
+#: Each exported kind's data model, and how it becomes an EPCIS event.
+_MAPPERS: dict[type[EventData], _Mapper] = {
+    Production: _production, Inspection: _inspection, Recall: _recall, Dispatch: _dispatch, Handoff: _handoff,
+    Signature: _receipt,
+}  # fmt: skip
+
+
 def _epcis_event(entry: StoredEntry, event: ParsedEvent, look: _Lookups) -> dict[str, Any] | None:
-    data = event.data
-    found: dict[str, Any]
-    if isinstance(data, Production):
-        found = _production(entry, event, data, look)
-    elif isinstance(data, Inspection):
-        found = _inspection(entry, event, data, look)
-    elif isinstance(data, Recall):
-        found = _recall(entry, event, data, look)
-    elif isinstance(data, Dispatch):
-        found = _dispatch(entry, event, data, look)
-    elif isinstance(data, Handoff):
-        found = _handoff(entry, event, data, look)
-    elif isinstance(data, Signature):
-        found = _receipt(entry, event, data, look)
-    else:
+    mapper = _MAPPERS.get(type(event.data))
+    if mapper is None:
         return None
+    found = mapper(entry, event, event.data, look)
     found.update({"tl:event": entry.event_id, "tl:leafIndex": entry.leaf_index})
     return {"eventID": event_hash_id(found, PREFIXES), **found}
 
