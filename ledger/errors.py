@@ -29,6 +29,8 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         │   │   └── NotConsignee             only the consignee key declared at dispatch may sign for the parcel
         │   ├── UnknownActor / UnknownBatch / UnknownParcel / UnknownComplaint
         │   ├── UnknownAttachment            an erasure of a digest no logged event committed to
+        │   ├── UnknownEvidence              a risk finding cites an event the log does not hold
+        │   ├── UnknownFinding               a sanction or recall acts on a finding the log does not hold
         │   ├── PrefixNotOwned               a GTIN outside the producer's GS1 company prefixes (counterfeit)
         │   ├── BatchRecalled                a recall blocks listings and dispatches (except returns)
         │   ├── InputRecalled                a recalled batch cannot be the input of a new batch
@@ -38,7 +40,8 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         │   ├── WrongCustodian               a handoff from someone who does not hold the parcel
         │   ├── ReceiptRequired              a review needs a receipt signed by the reviewer
         │   └── conflicts (409): ActorExists, PrefixTaken, BatchExists, ParcelExists, CustodyFork,
-        │       AlreadySigned, ReviewLimit, ComplaintClosed, StaleUpdate, AlreadyErased
+        │       AlreadySigned, ReviewLimit, ComplaintClosed, StaleUpdate, AlreadyErased,
+        │       FindingExists
         ├── ProofError                       a Merkle proof does not verify
         │   ├── InclusionProofError
         │   └── ConsistencyProofError
@@ -206,6 +209,16 @@ class UnknownAttachment(RuleViolation):
     title = "No logged event commits to this attachment"
 
 
+class UnknownEvidence(RuleViolation):
+    slug = "unknown-evidence"
+    title = "Unknown evidence"
+
+
+class UnknownFinding(RuleViolation):
+    slug = "unknown-finding"
+    title = "Unknown risk finding"
+
+
 class PrefixNotOwned(RuleViolation):
     slug = "gtin-prefix-not-owned"
     title = "GTIN outside the producer's GS1 company prefixes"
@@ -302,6 +315,13 @@ class AlreadyErased(RuleConflict):
 
     slug = "already-erased"
     title = "Attachment already erased"
+
+
+class FindingExists(RuleConflict):
+    """A detector's finding (its detector and evidence set) is logged once; the same finding again is refused."""
+
+    slug = "finding-exists"
+    title = "Risk finding already logged"
 
 
 class ProofError(LedgerError):

@@ -282,10 +282,18 @@ def resolution_payload(
 
 
 def recall_payload(
-    signer: SigningKey, batch_path: str, production_id: str, *, reason: str, level: int, time: datetime | None = None
+    signer: SigningKey,
+    batch_path: str,
+    production_id: str,
+    *,
+    reason: str,
+    level: int,
+    finding: str | None = None,
+    time: datetime | None = None,
 ) -> EventPayload:
-    """A ``recall`` payload: the batch may no longer be listed or dispatched (except returns)."""
-    data = {"reason": reason, "level": level}
+    """A ``recall`` payload: the batch may no longer be listed or dispatched (except returns); ``finding`` names
+    the risk finding it acts on."""
+    data = _present(reason=reason, level=level, finding=finding)
     return _payload("recall", signer, batch_path, time, data, parents=[production_id])
 
 
@@ -297,10 +305,12 @@ def sanction_payload(
     reason: str,
     until: str | None = None,
     lifts: str | None = None,
+    finding: str | None = None,
     time: datetime | None = None,
 ) -> EventPayload:
-    """A ``sanction`` payload putting an actor on the black or red list, or lifting the sanction ``lifts``."""
-    data = _present(list=list_, reason=reason, until=until, lift=None if lifts is None else True)
+    """A ``sanction`` payload putting an actor on the black or red list, or lifting the sanction ``lifts``;
+    ``finding`` names the risk finding it acts on."""
+    data = _present(list=list_, reason=reason, until=until, lift=None if lifts is None else True, finding=finding)
     parents = [] if lifts is None else [lifts]
     return _payload("sanction", regulator, actor_subject(actor_id).path, time, data, parents=parents)
 
@@ -312,3 +322,18 @@ def erasure_payload(
     ``subject_path``, is removed for good, for ``reason`` (one of ``ERASURE_REASONS``)."""
     data = {"digest": digest, "reason": reason}
     return _payload("attachment.erasure", signer, subject_path, time, data, parents=[committed_by])
+
+
+def risk_finding_payload(
+    monitor: SigningKey,
+    subject_path: str,
+    *,
+    detector: str,
+    evidence: Sequence[str],
+    actor: str | None = None,
+    time: datetime | None = None,
+) -> EventPayload:
+    """A ``risk.finding`` payload: what ``detector`` found about ``subject_path`` (and ``actor``), citing the
+    logged events of ``evidence`` (sorted here, as the schema wants)."""
+    data = _present(detector=detector, evidence=sorted(set(evidence)), actor=actor)
+    return _payload("risk.finding", monitor, subject_path, time, data)

@@ -35,6 +35,7 @@ KINDS = (
     "recall",
     "sanction",
     "attachment.erasure",
+    "risk.finding",
 )
 FIELDS = frozenset({"kind", "subject", "actor", "time", "parents", "data", "attachments"})
 MAX_PARENTS = 256

@@ -21,7 +21,7 @@ from ledger.errors import InvalidIdentifier, InvalidPayload
 from ledger.events.payload import DIGEST_RE, parse_time
 from ledger.identifiers import parse_subject, validate_company_prefix, validate_uscc
 
-ROLES = ("producer", "merchant", "courier", "regulator", "registrar", "lab", "witness")
+ROLES = ("producer", "merchant", "courier", "regulator", "registrar", "lab", "witness", "monitor")
 CATEGORIES = ("food", "drug", "medical_device", "agricultural_product", "agricultural_input")
 COMPLAINT_CATEGORIES = (
     "counterfeit", "quality", "mismatch", "price_fraud", "false_advertising",
@@ -29,6 +29,12 @@ COMPLAINT_CATEGORIES = (
 )  # fmt: skip
 #: Why an attachment's content is erased; a fixed list, so no personal data or free text enters the log.
 ERASURE_REASONS = ("pipl_request", "court_order", "unlawful_content", "never_uploaded", "other")
+#: The risk detectors whose findings a monitor logs (``ledger.risk`` states each one's rule and thresholds).
+DETECTORS = (
+    "no_independent_custody", "captive_consignee", "receipt_burst", "review_burst", "impossible_travel",
+    "repeated_serial", "captive_reviewer",
+)  # fmt: skip
+MAX_EVIDENCE = 64
 MAX_QUANTITY = 10**12
 # Event data holds names, places and labels shown on pages, in terminals and in exports: none needs a control
 # character, and each can make it show something else (a carriage return overwrites a line, an escape sequence
@@ -100,6 +106,7 @@ ActorId = Annotated[str, AfterValidator(_identifier(_uscc))]
 BatchPath = Annotated[str, _subject_of(("batch",))]
 Label = Annotated[str, Field(min_length=1, max_length=200)]
 Quantity = Annotated[int, Field(gt=0, le=MAX_QUANTITY)]
+EventId = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
 class _Schema(BaseModel):
@@ -252,6 +259,22 @@ class ComplaintResolution(_Schema):
 class Recall(_Schema):
     reason: Literal["safety", "quality", "labelling", "counterfeit", "regulatory", "other"]
     level: Literal[1, 2, 3]
+    finding: EventId | None = None  # the risk.finding this recall acts on
+
+
+class RiskFinding(_Schema):
+    """What a monitor's detector found: the detector, the actor at issue (if one) and the logged evidence."""
+
+    detector: Literal[DETECTORS]  # type: ignore[valid-type]
+    evidence: Annotated[list[EventId], Field(min_length=1, max_length=MAX_EVIDENCE)]
+    actor: ActorId | None = None
+
+    @model_validator(mode="after")
+    def _sorted_evidence(self) -> RiskFinding:
+        """One finding has one form: its evidence ids sorted and distinct."""
+        if self.evidence != sorted(set(self.evidence)):
+            raise ValueError("evidence event ids are distinct and sorted")
+        return self
 
 
 class Sanction(_Schema):
@@ -259,6 +282,7 @@ class Sanction(_Schema):
     reason: Label
     until: Time | None = None
     lift: bool = False
+    finding: EventId | None = None  # the risk.finding this sanction acts on
 
 
 class AttachmentErasure(_Schema):
@@ -283,6 +307,7 @@ EventData = (
     | Recall
     | Sanction
     | AttachmentErasure
+    | RiskFinding
 )
 
 SCHEMAS: dict[str, type[EventData]] = {
@@ -300,6 +325,7 @@ SCHEMAS: dict[str, type[EventData]] = {
     "recall": Recall,
     "sanction": Sanction,
     "attachment.erasure": AttachmentErasure,
+    "risk.finding": RiskFinding,
 }
 SHIPMENT_TYPES: dict[str, type[Dispatch | Handoff]] = {"dispatch": Dispatch, "handoff": Handoff}
 SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
@@ -317,6 +343,7 @@ SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
     "recall": ("batch",),
     "sanction": ("actor",),
     "attachment.erasure": ("batch", "item", "parcel", "actor"),  # the subject of the event that committed to it
+    "risk.finding": ("batch", "item", "parcel", "actor"),
 }
 
 

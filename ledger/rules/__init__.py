@@ -13,9 +13,18 @@ from datetime import datetime
 
 from ledger.errors import UnknownKey
 from ledger.events import ParsedEvent, check_clock, verify_signatures
-from ledger.events.schemas import ActorKeys, ActorRegister, AttachmentErasure, Dispatch, Genesis
+from ledger.events.schemas import (
+    ActorKeys,
+    ActorRegister,
+    AttachmentErasure,
+    Dispatch,
+    Genesis,
+    Recall,
+    RiskFinding,
+    Sanction,
+)
 from ledger.identifiers import parse_subject
-from ledger.rules import actors, custody, erasure, feedback, goods
+from ledger.rules import actors, custody, erasure, feedback, goods, risk
 from ledger.rules.context import Context
 from ledger.rules.custody import check_conservation
 from ledger.rules.state import State, ViewRow
@@ -32,6 +41,9 @@ from ledger.rules.views import (
     PUBLIC_KEYS,
     RECEIPTS,
     REVIEWS,
+    RISK_EVIDENCE,
+    RISK_FINGERPRINTS,
+    RISKS,
     SANCTIONS,
     EventRow,
     PublicKeyRow,
@@ -59,6 +71,7 @@ RULES: dict[str, Callable[[Context], None]] = {
     "complaint": feedback.complaint,
     "complaint.resolution": feedback.resolution,
     "attachment.erasure": erasure.erasure,
+    "risk.finding": risk.finding,
 }
 
 
@@ -118,6 +131,11 @@ def rows_read_by(events: Sequence[ParsedEvent]) -> set[ViewRow]:
         rows.update((ATTACHED, attachment.digest) for attachment in payload.attachments)
         if isinstance(data, AttachmentErasure):
             add((ATTACHED, data.digest))
+        elif isinstance(data, RiskFinding):
+            add((RISK_FINGERPRINTS, risk.fingerprint(data.detector, data.evidence)))
+            rows.update((view, e) for e in data.evidence for view in (EVENTS, RISK_EVIDENCE))
+        if isinstance(data, Sanction | Recall) and data.finding is not None:  # acting on a finding
+            add((RISKS, data.finding))
         if isinstance(data, Dispatch):
             for content in data.contents:
                 add((BATCHES, content.batch))

@@ -15,6 +15,7 @@ from ledger.errors import (
 )
 from ledger.events.schemas import ActorKeys, ActorRegister, Genesis, KeyGrant, Licence, Sanction
 from ledger.identifiers import parse_subject
+from ledger.rules import risk
 from ledger.rules.context import Context
 from ledger.rules.views import (
     ACTORS,
@@ -200,5 +201,6 @@ def sanction(ctx: Context) -> None:
     else:
         ctx.parents(0)
         active.append({"event": ctx.event_id, "list": data.list, "until": data.until})
+    risk.act_on(ctx, data.finding)
     row: SanctionsRow = {"active": active}
     ctx.state.put(SANCTIONS, actor_id, row)

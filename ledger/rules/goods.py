@@ -15,8 +15,9 @@ from ledger.errors import (
     UnknownBatch,
     WrongParents,
 )
-from ledger.events.schemas import Inspection, Production
+from ledger.events.schemas import Inspection, Production, Recall
 from ledger.identifiers import gtin_has_company_prefix, parse_subject
+from ledger.rules import risk
 from ledger.rules.context import Context
 from ledger.rules.views import BATCHES, EVENTS, BatchRow
 
@@ -125,5 +126,6 @@ def recall(ctx: Context) -> None:
     _follows_production(ctx, batch)
     if batch["recall"] is not None:
         raise BatchRecalled(f"batch {ctx.subject} is already recalled")
+    risk.act_on(ctx, ctx.data(Recall).finding)
     recalled: BatchRow = {**batch, "recall": ctx.event_id}
     ctx.state.put(BATCHES, ctx.subject, recalled)

@@ -20,6 +20,10 @@ row, a ``TypedDict`` below, so the type checker knows every field the rules, the
 - ``attachments``   digest → the first event committing to an attachment, and the ``attachment.erasure`` event that
                     erased its content, if any
 - ``log``           "genesis" → the origin and log key the genesis entry names
+- ``risks``         risk.finding event id → its detector, subject, actor, evidence, and the sanctions and recalls
+                    that acted on it (status open until one does)
+- ``risk_fingerprints`` fingerprint of a finding (detector and evidence set) → the finding: each is logged once
+- ``risk_evidence`` event id → the findings citing it as evidence (a flagged receipt's reviews leave the averages)
 """
 
 from __future__ import annotations
@@ -188,6 +192,25 @@ class LogRow(TypedDict):
     event: str
 
 
+class RiskRow(TypedDict):
+    detector: str
+    subject: str
+    actor: str | None  # USCC of the actor at issue
+    evidence: list[str]
+    status: str  # open, or acted once a sanction or recall names the finding
+    actions: list[str]  # the sanctions and recalls acting on it
+    index: int
+    logged_at: str
+
+
+class FingerprintRow(TypedDict):
+    finding: str
+
+
+class FlagRow(TypedDict):
+    findings: list[str]  # the risk.finding events citing this event
+
+
 EVENTS: View[EventRow] = View("events")
 PUBLIC_KEYS: View[PublicKeyRow] = View("public_keys")
 KEYS: View[KeyRow] = View("keys")
@@ -203,15 +226,18 @@ REVIEWS: View[ReviewRow] = View("reviews")
 COMPLAINTS: View[ComplaintRow] = View("complaints")
 ATTACHED: View[AttachedRow] = View("attachments")
 LOG: View[LogRow] = View("log")
+RISKS: View[RiskRow] = View("risks")
+RISK_FINGERPRINTS: View[FingerprintRow] = View("risk_fingerprints")
+RISK_EVIDENCE: View[FlagRow] = View("risk_evidence")
 
 ALL_VIEWS = (
     EVENTS, PUBLIC_KEYS, KEYS, ACTORS, GS1_PREFIXES, SANCTIONS, BATCHES, ITEMS, PARCELS, SPENDS, RECEIPTS,
-    REVIEWS, COMPLAINTS, ATTACHED, LOG,
+    REVIEWS, COMPLAINTS, ATTACHED, LOG, RISKS, RISK_FINGERPRINTS, RISK_EVIDENCE,
 )  # fmt: skip
 
 #: Views whose rows are written once and never change. The store inserts them without upsert, so the database
-#: itself refuses a second spend of a custody head, even under racing writers.
-WRITE_ONCE = frozenset({SPENDS})
+#: itself refuses a second spend of a custody head, or a second log of one finding, even under racing writers.
+WRITE_ONCE = frozenset({SPENDS, RISK_FINGERPRINTS})
 
 #: Views whose rows the store reads from the entries table instead of keeping a copy: an ``events`` row is the
 #: entry's own columns, and the entries' unique event id already refuses a second record of an event.

@@ -1,0 +1,76 @@
+"""Rules for risk findings: a registered monitor logs what a detector found, once, citing logged events.
+
+A ``risk.finding`` names its detector, the actor at issue and the evidence (event ids, sorted); it follows no
+parent. Only a registered monitor may sign one, every piece of evidence must be a logged event (not itself a
+finding), and one finding — a detector with one evidence set — is logged once. A sanction or a recall may name a
+finding it acts on (``data.finding``): the finding must be logged, and is then no longer open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from ledger.errors import FindingExists, UnknownEvidence, UnknownFinding
+from ledger.events.schemas import RiskFinding
+from ledger.rules.context import Context
+from ledger.rules.views import (
+    EVENTS,
+    RISK_EVIDENCE,
+    RISK_FINGERPRINTS,
+    RISKS,
+    FingerprintRow,
+    FlagRow,
+    RiskRow,
+)
+
+MONITOR = "monitor"
+FINDING_KIND = "risk.finding"
+
+
+def fingerprint(detector: str, evidence: Sequence[str]) -> str:
+    """What makes two findings the same: the detector and the set of evidence ids (SHA-256, hex)."""
+    text = "\n".join([detector, *sorted(set(evidence))])
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def finding(ctx: Context) -> None:
+    """A registered monitor logs a detector's finding over logged evidence, once."""
+    ctx.registered_signer(MONITOR)
+    ctx.only_signed_by_actor()
+    ctx.parents(0)
+    data = ctx.data(RiskFinding)
+    if data.actor is not None:
+        ctx.actor_row(data.actor)
+    for event_id in data.evidence:
+        cited = ctx.state.get(EVENTS, event_id)
+        if cited is None:
+            raise UnknownEvidence(f"evidence {event_id} is not an event of this log")
+        if cited["kind"] == FINDING_KIND:
+            raise UnknownEvidence(f"evidence {event_id} is a finding itself; a finding cites what was found")
+    key = fingerprint(data.detector, data.evidence)
+    logged = ctx.state.get(RISK_FINGERPRINTS, key)
+    if logged is not None:
+        raise FindingExists(f"detector {data.detector} already found this evidence in {logged['finding']}")
+    once: FingerprintRow = {"finding": ctx.event_id}
+    ctx.state.put(RISK_FINGERPRINTS, key, once)
+    row: RiskRow = {
+        "detector": data.detector, "subject": ctx.subject, "actor": data.actor, "evidence": list(data.evidence),
+        "status": "open", "actions": [], "index": ctx.index, "logged_at": ctx.stamp,
+    }  # fmt: skip
+    ctx.state.put(RISKS, ctx.event_id, row)
+    for event_id in data.evidence:
+        flagged = ctx.state.get(RISK_EVIDENCE, event_id)
+        cited_by: FlagRow = {"findings": [*(flagged["findings"] if flagged else []), ctx.event_id]}
+        ctx.state.put(RISK_EVIDENCE, event_id, cited_by)
+
+
+def act_on(ctx: Context, finding_id: str | None) -> None:
+    """A sanction or recall naming ``finding_id`` acts on that logged finding, which is then no longer open."""
+    if finding_id is None:
+        return
+    row = ctx.state.get(RISKS, finding_id)
+    if row is None:
+        raise UnknownFinding(f"{finding_id} is not a risk finding of this log")
+    acted: RiskRow = {**row, "status": "acted", "actions": [*row["actions"], ctx.event_id]}
+    ctx.state.put(RISKS, finding_id, acted)

@@ -1,0 +1,133 @@
+"""Risk findings (ledger.rules.risk): only a registered monitor logs one, over logged evidence, once; a sanction
+or recall naming a finding acts on it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from ledger import errors
+from ledger.events.builders import recall_payload, review_payload, risk_finding_payload, sanction_payload
+from ledger.events.schemas import validate_data
+from ledger.rules.risk import fingerprint
+from tests.ledger.rules.conftest import Cast
+from tests.scenarios.world import Party
+
+
+@pytest.fixture
+def monitor(cast: Cast) -> Party:
+    return cast.log.register("平台风险监测中心", "monitor")
+
+
+def _evidence(cast: Cast) -> tuple[str, str]:
+    """A delivered parcel: its subject and the receipt's event id."""
+    _, parcel, receipt = cast.deliver(1)
+    return parcel, receipt
+
+
+def test_a_monitor_logs_a_finding_and_the_views_record_it(cast: Cast, monitor: Party) -> None:
+    parcel, receipt = _evidence(cast)
+    dispatch = str(cast.log.row("parcels", parcel)["dispatch"])
+    payload = risk_finding_payload(
+        monitor.key, parcel, detector="no_independent_custody", evidence=[receipt, dispatch], actor=cast.producer.id
+    )
+    finding = cast.log.decide(payload, monitor.key)
+    row = cast.log.row("risks", finding)
+    assert row["detector"] == "no_independent_custody"
+    assert (row["subject"], row["actor"]) == (parcel, cast.producer.id)
+    assert (row["evidence"], row["status"], row["actions"]) == (sorted([receipt, dispatch]), "open", [])
+    key = fingerprint("no_independent_custody", [dispatch, receipt])
+    assert cast.log.row("risk_fingerprints", key) == {"finding": finding}
+    assert cast.log.row("risk_evidence", receipt) == {"findings": [finding]}
+
+
+def test_only_a_registered_monitor_may_sign_a_finding(cast: Cast, monitor: Party) -> None:
+    parcel, receipt = _evidence(cast)
+    for party in (cast.regulator, cast.courier, cast.producer):
+        payload = risk_finding_payload(party.key, parcel, detector="no_independent_custody", evidence=[receipt])
+        assert "is not a monitor" in cast.log.refuse(errors.NotAuthorized, payload, party.key)
+
+
+def test_evidence_must_be_logged_events_and_not_findings(cast: Cast, monitor: Party) -> None:
+    parcel, receipt = _evidence(cast)
+    unknown = risk_finding_payload(monitor.key, parcel, detector="receipt_burst", evidence=[receipt, "ab" * 32])
+    assert "ab" * 32 in cast.log.refuse(errors.UnknownEvidence, unknown, monitor.key)
+    first = cast.log.decide(
+        risk_finding_payload(monitor.key, parcel, detector="receipt_burst", evidence=[receipt]), monitor.key
+    )
+    about_finding = risk_finding_payload(monitor.key, parcel, detector="receipt_burst", evidence=[first])
+    assert "is a finding itself" in cast.log.refuse(errors.UnknownEvidence, about_finding, monitor.key)
+
+
+def test_the_same_finding_is_not_logged_twice(cast: Cast, monitor: Party) -> None:
+    parcel, receipt = _evidence(cast)
+    first = cast.log.decide(
+        risk_finding_payload(monitor.key, parcel, detector="captive_consignee", evidence=[receipt]), monitor.key
+    )
+    # another subject, actor and time: the same detector with the same evidence is the same finding
+    again = risk_finding_payload(
+        monitor.key, cast.producer.subject, detector="captive_consignee", evidence=[receipt], actor=cast.producer.id
+    )
+    assert first in cast.log.refuse(errors.FindingExists, again, monitor.key)
+    other_detector = risk_finding_payload(monitor.key, parcel, detector="receipt_burst", evidence=[receipt])
+    cast.log.decide(other_detector, monitor.key)
+
+
+def test_a_finding_names_a_registered_actor_and_follows_no_parent(cast: Cast, monitor: Party) -> None:
+    parcel, receipt = _evidence(cast)
+    stranger = risk_finding_payload(
+        monitor.key, parcel, detector="receipt_burst", evidence=[receipt], actor="91530300MA6K5X2Y36"
+    )
+    cast.log.refuse(errors.UnknownActor, stranger, monitor.key)
+    payload = risk_finding_payload(monitor.key, parcel, detector="receipt_burst", evidence=[receipt])
+    with_parent = dataclasses.replace(payload, parents=(receipt,))
+    cast.log.refuse(errors.WrongParents, with_parent, monitor.key)
+
+
+def test_the_schema_wants_a_known_detector_and_sorted_distinct_evidence() -> None:
+    ids = sorted(["a" * 64, "b" * 64])
+    validate_data("risk.finding", "actor/91530300MA6K5X2Y36", {"detector": "repeated_serial", "evidence": ids})
+    bad = [
+        ({"detector": "gut_feeling", "evidence": ids}, "data.detector"),
+        ({"detector": "repeated_serial", "evidence": ids[::-1]}, "distinct and sorted"),
+        ({"detector": "repeated_serial", "evidence": [ids[0], ids[0]]}, "distinct and sorted"),
+        ({"detector": "repeated_serial", "evidence": []}, "data.evidence"),
+        ({"detector": "repeated_serial", "evidence": ["not-an-id"]}, "data.evidence.0"),
+    ]
+    for data, named in bad:
+        with pytest.raises(errors.InvalidPayload, match=named):
+            validate_data("risk.finding", "actor/91530300MA6K5X2Y36", data)
+    with pytest.raises(errors.InvalidPayload, match="not a log"):
+        validate_data("risk.finding", "log", {"detector": "repeated_serial", "evidence": ids})
+
+
+def test_a_sanction_and_a_recall_naming_a_finding_act_on_it(cast: Cast, monitor: Party) -> None:
+    parcel, receipt = _evidence(cast)
+    finding = cast.log.decide(
+        risk_finding_payload(
+            monitor.key, parcel, detector="no_independent_custody", evidence=[receipt], actor=cast.producer.id
+        ),
+        monitor.key,
+    )
+    unknown = sanction_payload(cast.regulator.key, cast.producer.id, list_="red", reason="刷单", finding=receipt)
+    assert receipt in cast.log.refuse(errors.UnknownFinding, unknown, cast.regulator.key)
+    sanction = cast.log.decide(
+        sanction_payload(cast.regulator.key, cast.producer.id, list_="red", reason="刷单", finding=finding),
+        cast.regulator.key,
+    )
+    assert cast.log.row("risks", finding)["status"] == "acted"
+    recall = cast.log.decide(
+        recall_payload(cast.regulator.key, cast.batch, cast.production, reason="regulatory", level=3, finding=finding),
+        cast.regulator.key,
+    )
+    assert cast.log.row("risks", finding)["actions"] == [sanction, recall]
+
+
+def test_a_review_of_a_flagged_receipt_is_still_accepted(cast: Cast, monitor: Party) -> None:
+    consumer, parcel, receipt = cast.deliver(1)
+    cast.log.decide(
+        risk_finding_payload(monitor.key, parcel, detector="no_independent_custody", evidence=[receipt]), monitor.key
+    )
+    cast.log.decide(review_payload(consumer, cast.batch, receipt, rating=5), consumer)
+    assert cast.log.row("risk_evidence", receipt)["findings"]
