@@ -159,3 +159,21 @@ class TraceResponse(msgspec.Struct):
     batches: list[TracedBatch]  # the subject's batch (or a parcel's batches) first, then by depth
     parcels: list[TracedParcel]  # in dispatch order
     steps: list[TraceStep]  # by depth, then in log order
+
+
+class RiskResponse(msgspec.Struct):
+    """A logged risk finding in the regulators' queue (``GET /v1/risks``)."""
+
+    finding: str  # the risk.finding event id
+    index: int
+    logged_at: str
+    detector: str
+    subject: str
+    actor: str | None  # USCC of the actor at issue
+    evidence: list[str]  # the event ids it cites
+    status: str  # open, or acted once a sanction or recall names it
+    actions: list[str]  # those sanctions and recalls
+
+
+class RiskQueue(msgspec.Struct):
+    risks: list[RiskResponse]

@@ -5,6 +5,7 @@ from api.controllers.attachments import AttachmentsController
 from api.controllers.events import EventsController
 from api.controllers.problems import ProblemsController
 from api.controllers.proofs import ProofsController
+from api.controllers.risks import RisksController
 from api.controllers.subjects import SubjectsController
 from api.controllers.tiles import TilesController
 from api.controllers.trace import TraceController
@@ -17,6 +18,7 @@ CONTROLLERS = (
     AttachmentsController,
     ProofsController,
     TilesController,
+    RisksController,
     ProblemsController,
 )
 

@@ -5,53 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ledger.events.builders import Content, dispatch_payload, handoff_payload, review_payload
-from ledger.identifiers import batch_subject, item_subject
-from ledger.risk import Finding, LogDigest
-from ledger.store.risks import log_findings, risk_queue, unlogged_findings
+from ledger.events.builders import Content, dispatch_payload, handoff_payload
+from ledger.identifiers import item_subject
+from ledger.risk import LogDigest
+from ledger.store.risks import risk_queue, unlogged_findings
 from signer.keys import SigningKey
-from tests.scenarios.world import Party, World, gtin, sscc
+from tests.scenarios.risky import LOT, empty_parcels, review, scan, sell, shop_with_stock
+from tests.scenarios.world import World, gtin, sscc
 from traceledger.demo import build_demo
-
-LOT = "XW2026-11"
-
-
-def _shop(world: World, stock: int = 20) -> tuple[Party, Party, str]:
-    """A producer's batch, ``stock`` of it delivered by a courier to a shop: (the shop, the courier, the batch)."""
-    producer = world.register("宣威市老浦火腿有限公司", "producer", licences=("food_production",), prefixes=("690123",))
-    shop = world.register("曲靖某某优选网店", "merchant", licences=("food_business",))
-    courier = world.register("曲靖速达快递", "courier")
-    batch = batch_subject(gtin("690123", 1), LOT).path
-    world.produce(producer, gtin("690123", 1), LOT, 100)
-    world.dispatch(producer, sscc(1), [(batch, stock)], to=shop)
-    world.handoff(courier, sscc(1))
-    world.handoff(shop, sscc(1))
-    return shop, courier, batch
-
-
-def _sell(world: World, shop: Party, parcel: str, batch: str, consumer: SigningKey, serial: str) -> str:
-    """The shop dispatches one serialised item to a consumer's key; the dispatch's event id."""
-    parents = [str(world.batch(batch)["production"])]
-    payload = dispatch_payload(
-        shop.key,
-        parcel,
-        [Content(batch, 1, (serial,))],
-        parents,
-        location="曲靖市麒麟区",
-        consignee_key=consumer.public_key,
-    )
-    return world.append(payload, shop.key).event_id
-
-
-def _review(world: World, consumer: SigningKey, batch: str, receipt: str, rating: int = 5) -> str:
-    return world.append(review_payload(consumer, batch, receipt, rating=rating), consumer).event_id
-
-
-def _scan(world: World, monitor: Party) -> list[Finding]:
-    """Run the detectors over the whole log and log what is new; what was logged."""
-    found = unlogged_findings(world.ledger, LogDigest())
-    log_findings(world.ledger, monitor.key, found)
-    return found
 
 
 def _logged(world: World) -> set[tuple[str, str, str | None, tuple[str, ...]]]:
@@ -62,33 +23,28 @@ def _logged(world: World) -> set[tuple[str, str, str | None, tuple[str, ...]]]:
 
 
 def test_a_shop_shipping_to_keys_it_made_with_no_courier_gets_three_empty_parcel_findings(world: World) -> None:
-    shop, _, batch = _shop(world)
+    shop, _, batch = shop_with_stock(world)
     monitor = world.register("平台风险监测中心", "monitor")
-    expected = set()
-    for n in range(3):
-        consumer, parcel = SigningKey.generate(), sscc(10 + n)
-        dispatch = _sell(world, shop, parcel, batch, consumer, f"000{n}")
-        receipt = world.sign_for(consumer, parcel)  # no courier ever scanned it
-        _review(world, consumer, batch, receipt)
-        expected.add(("no_independent_custody", parcel, shop.id, tuple(sorted([dispatch, receipt]))))
-    found = _scan(world, monitor)
+    sold = empty_parcels(world, shop, batch)
+    expected = {("no_independent_custody", p, shop.id, tuple(sorted([d, r]))) for p, d, r in sold}
+    found = scan(world, monitor)
     assert {(f.detector, f.subject, f.actor, f.evidence) for f in found} == expected
     assert _logged(world) == expected
-    assert _scan(world, monitor) == []  # nothing is logged twice
+    assert scan(world, monitor) == []  # nothing is logged twice
     assert len(risk_queue(world.ledger)) == 3
 
 
 def test_self_dealt_receipts_by_a_key_only_the_shop_ever_sends_to(world: World) -> None:
-    shop, courier, batch = _shop(world)
+    shop, courier, batch = shop_with_stock(world)
     monitor = world.register("平台风险监测中心", "monitor")
     own_key = SigningKey.generate()  # a "consumer" the shop made: every parcel to it comes from the shop
     dispatches, reviews = [], []
     for n in range(3):
         parcel = sscc(10 + n)
-        dispatches.append(_sell(world, shop, parcel, batch, own_key, f"000{n}"))
+        dispatches.append(sell(world, shop, parcel, batch, own_key, f"000{n}"))
         world.handoff(courier, parcel)
-        reviews.append(_review(world, own_key, batch, world.sign_for(own_key, parcel)))
-    _scan(world, monitor)
+        reviews.append(review(world, own_key, batch, world.sign_for(own_key, parcel)))
+    scan(world, monitor)
     assert _logged(world) == {
         ("captive_consignee", shop.subject, shop.id, tuple(sorted(dispatches))),
         ("captive_reviewer", shop.subject, shop.id, tuple(sorted(reviews[:2]))),
@@ -96,7 +52,7 @@ def test_self_dealt_receipts_by_a_key_only_the_shop_ever_sends_to(world: World) 
 
 
 def test_a_parcel_scanned_in_kunming_and_an_hour_later_in_harbin_is_impossible_travel(world: World) -> None:
-    shop, courier, batch = _shop(world)
+    shop, courier, batch = shop_with_stock(world)
     monitor = world.register("平台风险监测中心", "monitor")
     other = world.register("哈尔滨某快递", "courier")
     grocer = world.register("哈尔滨某超市", "merchant")
@@ -120,21 +76,21 @@ def test_a_parcel_scanned_in_kunming_and_an_hour_later_in_harbin_is_impossible_t
         time=start + timedelta(hours=4),
     )
     harbin = world.append(impossible, other.key).event_id
-    _scan(world, monitor)
+    scan(world, monitor)
     assert _logged(world) == {("impossible_travel", parcel, other.id, tuple(sorted([scanned, harbin])))}
 
 
 def test_five_receipts_and_reviews_within_the_hour_are_a_burst(world: World) -> None:
-    shop, courier, batch = _shop(world)
+    shop, courier, batch = shop_with_stock(world)
     monitor = world.register("平台风险监测中心", "monitor")
     receipts, reviews = [], []
     for n in range(6):  # the sixth starts a new count, which five more would complete
         consumer, parcel = SigningKey.generate(), sscc(10 + n)
-        _sell(world, shop, parcel, batch, consumer, f"000{n}")
+        sell(world, shop, parcel, batch, consumer, f"000{n}")
         world.handoff(courier, parcel)
         receipts.append(world.sign_for(consumer, parcel))
-        reviews.append(_review(world, consumer, batch, receipts[-1]))
-    _scan(world, monitor)
+        reviews.append(review(world, consumer, batch, receipts[-1]))
+    scan(world, monitor)
     assert _logged(world) == {
         ("receipt_burst", shop.subject, shop.id, tuple(sorted(receipts[:5]))),
         ("review_burst", batch, shop.id, tuple(sorted(reviews[:5]))),
@@ -142,14 +98,14 @@ def test_five_receipts_and_reviews_within_the_hour_are_a_burst(world: World) -> 
 
 
 def test_a_serial_sold_twice_is_a_repeated_sale(world: World) -> None:
-    shop, courier, batch = _shop(world)
+    shop, courier, batch = shop_with_stock(world)
     monitor = world.register("平台风险监测中心", "monitor")
-    first = _sell(world, shop, sscc(10), batch, SigningKey.generate(), "0001")
+    first = sell(world, shop, sscc(10), batch, SigningKey.generate(), "0001")
     world.handoff(courier, sscc(10))
-    again = _sell(world, shop, sscc(11), batch, SigningKey.generate(), "0001")
+    again = sell(world, shop, sscc(11), batch, SigningKey.generate(), "0001")
     world.handoff(courier, sscc(11))
     item = item_subject(gtin("690123", 1), LOT, "0001").path
-    _scan(world, monitor)
+    scan(world, monitor)
     assert _logged(world) == {("repeated_serial", item, shop.id, tuple(sorted([first, again])))}
 
 
