@@ -24,6 +24,7 @@ from signer.errors import TraceledgerError
 from signer.keys import PASSPHRASE_ENV, SigningKey, passphrase_from_env_or_prompt
 from signer.note import NoteVerifier
 from traceledger.audit_command import audit
+from traceledger.monitor_command import monitor_app, risks
 from traceledger.options import DatabaseOption, HomeOption, read_public_key_file
 from traceledger.roles import consumer_app, courier_app, merchant_app, producer_app, registrar_app, regulator_app
 from traceledger.settings import DATABASE_URL_ENV, HOME_ENV, Home
@@ -45,9 +46,11 @@ app.add_typer(courier_app, name="courier")
 app.add_typer(consumer_app, name="consumer")
 app.add_typer(regulator_app, name="regulator")
 app.add_typer(witness_app, name="witness")
+app.add_typer(monitor_app, name="monitor")
 app.command()(audit)
 app.command("trace")(trace_command)
 regulator_app.command("recall-scope")(recall_scope_command)
+app.command()(risks)
 out = Console(highlight=False, soft_wrap=True)
 
 
@@ -292,6 +295,7 @@ def serve(
     where.trusted_proxies()  # so do malformed proxy networks
     passphrase = passphrase_from_env_or_prompt("Log key passphrase: ")
     where.open(passphrase).close()  # a missing ledger or a wrong passphrase fails now, in one line
+    where.monitor_key(passphrase)  # so does a monitor key the passphrase does not open
     # Each worker builds its app with served_app(), finding the ledger and the passphrase in its environment.
     os.environ.update({HOME_ENV: str(where.path.resolve()), PASSPHRASE_ENV: passphrase})
     if where.database_url_override:
@@ -312,7 +316,7 @@ def served_app() -> Litestar:
 
     where = Home.resolve(None)
     passphrase = os.environ.get(PASSPHRASE_ENV, "")
-    return api_and_portal(where, lambda: where.open(passphrase))
+    return api_and_portal(where, lambda: where.open(passphrase), where.monitor_key(passphrase))
 
 
 def main() -> None:

@@ -130,6 +130,24 @@ class EventRecord(msgspec.Struct):
     subject: str
 
 
+class RiskRecord(msgspec.Struct):
+    """A finding of the server's risk queue, the fields of ``RiskRow`` and its event id."""
+
+    finding: str
+    index: int
+    logged_at: str
+    detector: str
+    subject: str
+    actor: str | None
+    evidence: list[str]
+    status: str
+    actions: list[str]
+
+
+class _RiskQueue(msgspec.Struct):
+    risks: list[RiskRecord]
+
+
 class Appended(msgspec.Struct):
     index: int
     event_id: str
@@ -289,6 +307,14 @@ class LedgerClient:
         if response.status_code not in (200, 201):
             raise self._refusal(response)
         return response.status_code == 201
+
+    def risks(self, query: Mapping[str, str]) -> list[RiskRecord]:
+        """The server's queue of risk findings (``GET /v1/risks``) matching the filters of ``query``."""
+        path = "/v1/risks" + (f"?{urlencode(query)}" if query else "")
+        queue = self._read(path, _RiskQueue)
+        if queue is None:
+            raise RemoteError(f"{self.url} serves no risk queue at /v1/risks")
+        return queue.risks
 
     def origin(self) -> str:
         """The log's origin, the first line of its latest checkpoint."""

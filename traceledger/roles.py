@@ -102,6 +102,9 @@ COMPLAINT_SUBJECTS = ("batch", "item", "parcel", "actor")
 KeyOption = Annotated[Path, typer.Option("--key", help="The signer's encrypted private key (PEM from keygen)")]
 BatchOption = Annotated[str, typer.Option("--batch", help="Batch subject path, 01/<GTIN>/10/<lot>")]
 ParcelOption = Annotated[str, typer.Option("--parcel", help="Parcel subject path, 00/<SSCC> or parcel/<c>/<no>")]
+FindingOption = Annotated[
+    str | None, typer.Option("--finding", help="Event id of the risk finding (`traceledger risks`) this acts on")
+]
 TextOption = Annotated[str | None, typer.Option("--text", help="Free text, kept outside the log as an attachment")]
 
 
@@ -570,6 +573,7 @@ def recall(
     batch: BatchOption,
     reason: Annotated[str, typer.Option("--reason", help="safety, quality, labelling, counterfeit, ...")],
     level: Annotated[int, typer.Option("--level", help="Recall level 1 (most serious) to 3")],
+    finding: FindingOption = None,
     home: HomeOption = None,
     database_url: DatabaseOption = None,
     url: UrlOption = None,
@@ -578,7 +582,8 @@ def recall(
     batch = _subject(batch, "--batch", "batch")
     with _session(key, home, database_url, url) as session:
         production = session.chain.production(batch)
-        session.log(recall_payload(session.key, batch, production, reason=reason, level=level))
+        acts_on = None if finding is None else session.chain.logged(finding, "risk.finding", "--finding")
+        session.log(recall_payload(session.key, batch, production, reason=reason, level=level, finding=acts_on))
 
 
 @merchant_app.command("list")
@@ -787,6 +792,7 @@ def regulator_sanction(
     reason: Annotated[str, typer.Option("--reason", help="Why")],
     until: Annotated[str | None, typer.Option("--until", help="End of the sanction (RFC 3339 UTC)")] = None,
     lift: Annotated[str | None, typer.Option("--lift", help="Event id of the sanction this lifts")] = None,
+    finding: FindingOption = None,
     home: HomeOption = None,
     database_url: DatabaseOption = None,
     url: UrlOption = None,
@@ -795,4 +801,8 @@ def regulator_sanction(
     actor_id = validate_uscc(actor_id)
     with _session(key, home, database_url, url) as session:
         lifts = None if lift is None else session.chain.logged(lift, "sanction", "--lift")
-        session.log(sanction_payload(session.key, actor_id, list_=list_, reason=reason, until=until, lifts=lifts))
+        acts_on = None if finding is None else session.chain.logged(finding, "risk.finding", "--finding")
+        payload = sanction_payload(
+            session.key, actor_id, list_=list_, reason=reason, until=until, lifts=lifts, finding=acts_on
+        )
+        session.log(payload)

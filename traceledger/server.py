@@ -18,6 +18,8 @@ from api.controllers.problems import ProblemsController
 from api.problems import problem_response
 from api.transport import DEFAULT_BODY_SECONDS, serve_http
 from ledger.store.ledger import Ledger
+from signer.keys import SigningKey
+from traceledger.monitoring import monitoring_lifespan
 from traceledger.settings import Home
 from traceledger.witnessing import witnessing_lifespan
 from verify_portal import PortalSettings, portal_route_handlers
@@ -55,12 +57,13 @@ def scan_salt(home: Home) -> bytes:
 UVICORN_PROXY_HEADERS = False
 
 
-def api_and_portal(home: Home, open_ledger: Callable[[], Ledger]) -> Litestar:
-    """One app serving the HTTP API and the verify portal over the ledger that ``open_ledger`` opens."""
+def api_and_portal(home: Home, open_ledger: Callable[[], Ledger], monitor: SigningKey | None = None) -> Litestar:
+    """One app serving the HTTP API and the verify portal over the ledger that ``open_ledger`` opens, running the
+    risk detectors with the ``monitor`` key when one is given."""
     portal = portal_route_handlers(PortalSettings(scan_salt=scan_salt(home)))
-    submitter = witnessing_lifespan(home.witnesses())
+    lifespans = [witnessing_lifespan(home.witnesses()), monitoring_lifespan(monitor)]
     settings = ApiSettings(
-        open_ledger=open_ledger, extra_route_handlers=portal, lifespans=[submitter],
+        open_ledger=open_ledger, extra_route_handlers=portal, lifespans=lifespans,
         trusted_proxies=home.trusted_proxies(),
     )  # fmt: skip
     return create_app(settings)

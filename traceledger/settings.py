@@ -106,6 +106,28 @@ class Home:
                 ) from None
         return tuple(networks)
 
+    def monitor_key_file(self) -> Path | None:
+        """The key the server signs risk findings with (``"monitor_key"``: a path, absolute or relative to the
+        home), or None when none is configured."""
+        value = self._settings_json().get("monitor_key")
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            raise LedgerStateError(f"{self.settings_file}: monitor_key is the path of a key file from keygen")
+        return self.path / value
+
+    def monitor_key(self, passphrase: str | None) -> SigningKey | None:
+        """The configured monitor key, decrypted with ``passphrase`` (the server's); None when none is configured,
+        or when there is no passphrase (a read-only server logs nothing)."""
+        path = self.monitor_key_file()
+        return None if path is None or passphrase is None else SigningKey.load(path, passphrase)
+
+    def use_monitor_key(self, key_file: Path) -> None:
+        """Name the key the server's risk monitor signs with, rewriting settings.json atomically."""
+        settings = self._settings_json()
+        settings["monitor_key"] = str(key_file.resolve())
+        write_json_atomically(self.settings_file, settings)
+
     def add_witness(self, witness: WitnessEndpoint) -> None:
         """Add (or, for a known vkey, re-point) a witness, rewriting settings.json atomically."""
         settings = self._settings_json()
