@@ -28,6 +28,7 @@ from ledger.events.schemas import (
     Production,
     Recall,
     Review,
+    RiskFinding,
     Sanction,
     Signature,
 )
@@ -38,6 +39,7 @@ from ledger.rules.views import ACTORS, BATCHES, KEYS, SANCTIONS, BatchRow
 from ledger.store.attachments import attachment_text
 from ledger.store.cosignatures import cosigned_checkpoint
 from ledger.store.ledger import Ledger, StoredEntry
+from ledger.store.risks import flagged_reviews
 from ledger.store.scans import scan_count, scans_of
 from signer.note import parse_note
 from verify_portal.copies import MAX_DEVICES_AFTER_RECEIPT, CopySuspicion, copy_suspicion
@@ -75,7 +77,8 @@ class TimelineEvent:
     stars: Shown | None = None
     text: Shown | None = None  # a review's text
     text_removed: bool = False  # its content was erased (or never uploaded): "content removed", not a mismatch
-    warning: bool = False  # a failed inspection, a damaged or refused parcel, a complaint, a recall
+    warning: bool = False  # a failed inspection, a damaged or refused parcel, a complaint, a recall, a finding
+    flagged: bool = False  # a review a risk finding flags (or whose receipt it flags): left out of the rating
 
 
 @dataclass(frozen=True)
@@ -224,11 +227,14 @@ def _details(eid: str, data: EventData, names: _Names, texts: Texts) -> list[Lin
         case AttachmentErasure():
             reason = _label(texts, "erasure", eid, "data.reason", data.reason)
             return [Line(texts.parts("erasure_detail", reason=reason))]
+        case RiskFinding():
+            detector = _label(texts, "detector", eid, "data.detector", data.detector)
+            return [Line(texts.parts("risk_detail", detector=detector))]
     return []
 
 
 def _event(ledger: Ledger, stored: StoredEntry, event: ParsedEvent, names: _Names, texts: Texts,
-           destinations: Mapping[str, str | None]) -> TimelineEvent:  # fmt: skip
+           destinations: Mapping[str, str | None], flagged: bool) -> TimelineEvent:  # fmt: skip
     payload, data = event.payload, event.data
     eid = stored.event_id
     kind = payload.kind
@@ -245,8 +251,12 @@ def _event(ledger: Ledger, stored: StoredEntry, event: ParsedEvent, names: _Name
         rating = data.rating
         stars = Shown("★" * rating + "☆" * (5 - rating), entry(eid, "data.rating", format="stars"))
         text, removed = _review_text(ledger, eid, event)
+    details = _details(eid, data, names, texts)
+    if flagged:
+        details.append(Line((texts("review_flagged"),)))
     warning = (
-        isinstance(data, Complaint | Recall)
+        isinstance(data, Complaint | Recall | RiskFinding)
+        or flagged
         or (isinstance(data, Inspection) and data.result == "fail")
         or (isinstance(data, Signature) and data.condition != "intact")
     )
@@ -254,8 +264,7 @@ def _event(ledger: Ledger, stored: StoredEntry, event: ParsedEvent, names: _Name
         stored.leaf_index, eid, payload.kind, payload.time, kind.replace(".", "-"),
         Shown(texts(f"ev_{kind}"), title_binding),
         Shown(local_time(parse_time(payload.time, "time")), entry(eid, "time", format="datetime")),
-        names.signer(eid, payload.actor), tuple(_details(eid, data, names, texts)), rating, stars, text, removed,
-        warning,
+        names.signer(eid, payload.actor), tuple(details), rating, stars, text, removed, warning, flagged,
     )  # fmt: skip
 
 
@@ -304,13 +313,16 @@ def _product_header(ledger: Ledger, page: SubjectPage, batch: BatchRow, producti
         end, shown = min(ends, key=lambda e: e[0])
         if end < today():
             page.banners.append(Banner("danger", Line(texts.parts("banner_expired", date=shown))))
-    reviews = [e.rating for e in page.events if e.rating is not None]
-    if reviews:  # those the page lists, which the browser can recount
+    reviews = [e.rating for e in page.events if e.rating is not None and not e.flagged]
+    if reviews:  # those the page lists unflagged, which the browser can recount
         average = Shown(average_tenths(sum(reviews), len(reviews)), ratings("average"))
         count = Shown(str(len(reviews)), ratings("count"))
         page.fields.append(
             HeaderField(texts("rating"), Line(texts.parts("rating_value", average=average, count=count)))
         )
+    left_out = sum(1 for e in page.events if e.flagged)
+    if left_out:
+        page.fields.append(HeaderField(texts("rating"), Line((texts("rating_left_out", count=left_out),)), True))
 
 
 def _licence(production: str, n: int, key: str, format: Format = "text") -> Binding | None:
@@ -420,7 +432,10 @@ def subject_page(ledger: Ledger, history: History, texts: Texts, label: tuple[da
     registered = {e.subject.removeprefix("actor/") for e in history.registrations if e.kind == "actor.register"}
     names = _Names(ledger, (event for _, event in events), texts, registered)
     destinations = {e.payload.subject: e.data.to for _, e in events if isinstance(e.data, Dispatch)}
-    page.events = [_event(ledger, stored, event, names, texts, destinations) for stored, event in events]
+    flagged = flagged_reviews(ledger, (e.event_id for _, e in events if isinstance(e.data, Review)))
+    page.events = [
+        _event(ledger, stored, event, names, texts, destinations, event.event_id in flagged) for stored, event in events
+    ]
     if history.batch is not None:
         production = _first(events, Production, subject.batch_path)
         _product_header(ledger, page, history.batch, production, history, texts, label)

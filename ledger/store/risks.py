@@ -2,13 +2,14 @@
 
 The detectors themselves (``ledger.risk``) never read the database; this module hands them the entries a digest
 has not seen, drops the findings the log already holds (by fingerprint, ``risk_fingerprints``), and signs and
-appends the rest with a monitor's key. The queue is the ``risks`` view, which the rules keep and reindex rebuilds.
+appends the rest with a monitor's key. The queue is the ``risks`` view, which the rules keep and reindex rebuilds;
+the reviews a finding flags are read from ``risk_evidence``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from ledger.events import LogEntry, sign_event
 from ledger.events.builders import risk_finding_payload
 from ledger.risk import Finding, LogDigest, detect
 from ledger.rules.risk import fingerprint
-from ledger.rules.views import RISK_FINGERPRINTS, RISKS, RiskRow
+from ledger.rules.views import REVIEWS, RISK_EVIDENCE, RISK_FINGERPRINTS, RISKS, RiskRow
 from ledger.store.ledger import AppendResult, Ledger
 from ledger.store.tables import VIEWS
 from signer.keys import SigningKey
@@ -77,3 +78,12 @@ def risk_queue(
         and (detector is None or q.row["detector"] == detector)
     ]  # fmt: skip
     return sorted(wanted, key=lambda q: q.row["index"])
+
+
+def flagged_reviews(ledger: Ledger, reviews: Iterable[str]) -> set[str]:
+    """Those of ``reviews`` (event ids) that a finding cites, or whose receipt a finding cites: shown, but left
+    out of averages."""
+    wanted = list(reviews)
+    receipts = {review: row["receipt"] for review, row in ledger.view_rows(REVIEWS, wanted).items()}
+    cited = ledger.view_rows(RISK_EVIDENCE, [*wanted, *receipts.values()])
+    return {review for review in wanted if review in cited or receipts.get(review) in cited}

@@ -97,10 +97,13 @@ function scanned() {
   return elements;
 }
 
-/** The average (to a tenth, halves up, in integers as the server computes it) and count of the listed reviews. */
+/**
+ * The average (to a tenth, halves up, in integers as the server computes it) and count of the listed reviews,
+ * leaving out those the page marks as flagged by risk monitoring (data-flagged), as the server does.
+ */
 function ratingsOf(verified) {
   const ratings = [];
-  for (const item of document.querySelectorAll("li.event[data-kind='review']")) {
+  for (const item of document.querySelectorAll("li.event[data-kind='review']:not([data-flagged])")) {
     const entry = verified.entries.get(item.dataset.eventId);
     if (!entry?.ok || !Number.isInteger(entry.payload.data.rating)) return null;
     ratings.push(entry.payload.data.rating);
