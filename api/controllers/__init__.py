@@ -2,6 +2,7 @@
 
 from api.controllers.actors import ActorsController
 from api.controllers.attachments import AttachmentsController
+from api.controllers.epcis import EpcisController
 from api.controllers.events import EventsController
 from api.controllers.problems import ProblemsController
 from api.controllers.proofs import ProofsController
@@ -19,6 +20,7 @@ CONTROLLERS = (
     ProofsController,
     TilesController,
     RisksController,
+    EpcisController,
     ProblemsController,
 )
 

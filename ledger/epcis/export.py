@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,7 +24,7 @@ from sqlalchemy import select
 
 from ledger.epcis.hashing import document_prefixes, event_hash_id
 from ledger.epcis.uris import location_uri, party_uri, subject_uri
-from ledger.events import LogEntry, ParsedEvent, log_time, parse_time
+from ledger.events import LogEntry, ParsedEvent, parse_time
 from ledger.events.schemas import Dispatch, EventData, Handoff, Inspection, Production, Recall, Signature
 from ledger.history import subject_history
 from ledger.identifiers import item_subject, parse_subject
@@ -248,14 +247,32 @@ def subject_entries(ledger: Ledger, path: str) -> list[StoredEntry]:
     return [entries[index] for index in sorted(entries)]
 
 
-def epcis_document(events: list[dict[str, Any]], created: datetime) -> dict[str, Any]:
-    """An EPCIS 2.0 document (JSON-LD) holding ``events``."""
+def as_of(ledger: Ledger) -> str:
+    """When the log's newest entry was logged: an export's ``creationDate``, so that one state of the log always
+    exports as the same bytes (a served answer's length, and so its headers, do not change from one GET to the
+    next)."""
+    return ledger.entry(ledger.size() - 1).logged_at
+
+
+def epcis_document(events: list[dict[str, Any]], created: str) -> dict[str, Any]:
+    """An EPCIS 2.0 document (JSON-LD) holding ``events``, created at ``created`` (RFC 3339)."""
     return {
         "@context": CONTEXT,
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
-        "creationDate": log_time(created),
+        "creationDate": created,
         "epcisBody": {"eventList": events},
+    }
+
+
+def epcis_query_document(events: list[dict[str, Any]], created: str) -> dict[str, Any]:
+    """The answer to an EPCIS query (SimpleEventQuery) holding ``events``."""
+    return {
+        "@context": CONTEXT,
+        "type": "EPCISQueryDocument",
+        "schemaVersion": "2.0",
+        "creationDate": created,
+        "epcisBody": {"queryResults": {"queryName": "SimpleEventQuery", "resultsBody": {"eventList": events}}},
     }
 
 

@@ -84,6 +84,8 @@ def _success_media_type(method: str, path: str) -> str:
         return "text/html; charset=utf-8"
     if path == "/schema" or path.startswith("/schema/"):
         return "application/vnd.oai.openapi+json"
+    if path.startswith("/epcis/"):
+        return "application/ld+json"
     return JSON
 
 

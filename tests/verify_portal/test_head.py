@@ -25,6 +25,7 @@ def _examples(portal: Portal) -> dict[str, list[str]]:
         "/v1/attachments/{digest:str}/commitment": [f"/v1/attachments/{portal.story.review_digest}/commitment"],
         "/v1/proofs/consistency": ["/v1/proofs/consistency?old=1&new=2", "/v1/proofs/consistency?old=2"],
         "/v1/proofs/inclusion": ["/v1/proofs/inclusion?index=0&size=2"],
+        "/epcis/events": ["/epcis/events", "/epcis/events?perPage=0"],
         "/checkpoint": ["/checkpoint"],
         "/tile/entries/{index:path}": ["/tile/entries/000.p/2", "/tile/entries/999"],
         "/tile/{level:str}/{index:path}": ["/tile/0/000.p/2", "/tile/1/000"],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from jsonschema import Draft7Validator, FormatChecker
 from referencing import Registry, Resource
 
-from ledger.epcis.export import entries_logged, epcis_document, epcis_events
+from ledger.epcis.export import as_of, entries_logged, epcis_document, epcis_events
 from ledger.epcis.hashing import document_prefixes, event_hash_id
 from ledger.store.ledger import Ledger
 from tests.ledger.epcis.reference import reference_hashes
@@ -62,4 +61,4 @@ def assert_valid_export(document: dict[str, Any]) -> None:
 
 def log_document(ledger: Ledger) -> dict[str, Any]:
     """The whole log as one EPCIS document."""
-    return epcis_document(epcis_events(ledger, entries_logged(ledger, None, None)), datetime.now(UTC))
+    return epcis_document(epcis_events(ledger, entries_logged(ledger, None, None)), as_of(ledger))

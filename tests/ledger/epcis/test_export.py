@@ -4,12 +4,11 @@ eventID the event's hash as ours and the reference implementation compute it, ea
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from ledger.epcis.export import entries_logged, epcis_document, epcis_events, subject_entries
+from ledger.epcis.export import as_of, entries_logged, epcis_document, epcis_events, subject_entries
 from ledger.store.ledger import Ledger
 from tests.demos import demo_home
 from tests.ledger.epcis.schemas import assert_valid_export, log_document, schema_errors
@@ -28,7 +27,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Ledger, Dem
 
 
 def _subject_document(ledger: Ledger, path: str) -> dict[str, Any]:
-    return epcis_document(epcis_events(ledger, subject_entries(ledger, path)), datetime.now(UTC))
+    return epcis_document(epcis_events(ledger, subject_entries(ledger, path)), as_of(ledger))
 
 
 def _events(document: dict[str, Any]) -> list[dict[str, Any]]:
