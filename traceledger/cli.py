@@ -24,6 +24,7 @@ from signer.errors import TraceledgerError
 from signer.keys import PASSPHRASE_ENV, SigningKey, passphrase_from_env_or_prompt
 from signer.note import NoteVerifier
 from traceledger.audit_command import audit
+from traceledger.export_command import export
 from traceledger.monitor_command import monitor_app, risks
 from traceledger.options import DatabaseOption, HomeOption, read_public_key_file
 from traceledger.roles import consumer_app, courier_app, merchant_app, producer_app, registrar_app, regulator_app
@@ -48,6 +49,7 @@ app.add_typer(regulator_app, name="regulator")
 app.add_typer(witness_app, name="witness")
 app.add_typer(monitor_app, name="monitor")
 app.command()(audit)
+app.command()(export)
 app.command("trace")(trace_command)
 regulator_app.command("recall-scope")(recall_scope_command)
 app.command()(risks)

@@ -79,7 +79,8 @@ def _term(value: str, vocabulary: str) -> str:
     return value if ":" in value else CBV + vocabulary + value
 
 
-def _moment(name: str, value: str) -> datetime:
+def parse_moment(name: str, value: str) -> datetime:
+    """An RFC 3339 date and time with its offset, as a query names one; ``InvalidQuery`` naming ``name`` if not."""
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -133,11 +134,11 @@ def _predicate(name: str, wanted: list[str]) -> Predicate:
         return lambda e: e["eventID"] in wanted
     if len(wanted) != 1:
         raise InvalidQuery(f"{name} takes one time")
-    bound = _moment(name, wanted[0])
+    bound = parse_moment(name, wanted[0])
     field = "eventTime" if name.endswith("eventTime") else "recordTime"
     if name.startswith("GE_"):
-        return lambda e: _moment(field, e[field]) >= bound
-    return lambda e: _moment(field, e[field]) < bound
+        return lambda e: parse_moment(field, e[field]) >= bound
+    return lambda e: parse_moment(field, e[field]) < bound
 
 
 def _values(raw: Sequence[str], name: str) -> list[str]:
@@ -152,7 +153,7 @@ def _logged_bound(parameters: Mapping[str, Sequence[str]], name: str) -> str | N
     upper bound: the database picks a superset of the entries, the event's own test decides exactly."""
     if name not in parameters:
         return None
-    moment = _moment(name, parameters[name][0])
+    moment = parse_moment(name, parameters[name][0])
     return log_time(moment + timedelta(milliseconds=1) if name.startswith("LT_") else moment)
 
 
