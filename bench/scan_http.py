@@ -15,8 +15,8 @@ trivial endpoint is limited by the server rather than by the client; a Python lo
 threads) spends more CPU per request than the server's trivial handler does and would cap that baseline, making
 the ratio meaningless on a 2-core machine. Install it with ``apt-get install -y wrk``.
 
-The server runs without the per-client read rate limit (``traceledger serve`` limits each client address to 600
-reads a minute, which a load generator on localhost would hit at once) and without the access log.
+The server runs without the per-client rate limits (``traceledger serve`` limits each client address to 600
+reads and 120 appends a minute, which a load generator on localhost would hit at once) and without the access log.
 
     .venv/bin/python -m bench.scan_http [--duration 10] [--warmup 2] [--connections 8] [--workers 1]
 """
@@ -89,12 +89,13 @@ end
 
 
 def served_app() -> Litestar:
-    """The app of the benchmark's server process: the ledger of TRACELEDGER_HOME, without a read rate limit."""
+    """The app of the benchmark's server process: the ledger of TRACELEDGER_HOME, without rate limits."""
     from api import ApiSettings, create_app
 
     where = Home.resolve(None)
     passphrase = os.environ.get(PASSPHRASE_ENV, "")
-    return create_app(ApiSettings(open_ledger=lambda: where.open(passphrase), read_rate_limit=None))
+    settings = ApiSettings(open_ledger=lambda: where.open(passphrase), read_rate_limit=None, write_rate_limit=None)
+    return create_app(settings)
 
 
 class _Story:
@@ -174,12 +175,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(home: Path, workers: int, log: Path) -> Iterator[str]:
-    """A uvicorn server process over the ledger in ``home`` until the block ends; yields its base URL."""
+def serving(home: Path, workers: int, log: Path, database_url: str | None = None) -> Iterator[str]:
+    """A uvicorn server process over the ledger in ``home`` (its database at ``database_url`` if given) until the
+    block ends; yields its base URL."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACELEDGER_")}
     env.update({HOME_ENV: str(home), PASSPHRASE_ENV: PASSPHRASE})
-    env.pop(DATABASE_URL_ENV, None)
+    if database_url is not None:
+        env[DATABASE_URL_ENV] = database_url
     command = [
         sys.executable, "-m", "uvicorn", "bench.scan_http:served_app", "--factory", "--host", "127.0.0.1",
         "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
