@@ -3,6 +3,9 @@
 An append parses and verifies the batch first (no lock held), then in one transaction takes the log head lock,
 drops events already logged, replays the rules, stores entries, Merkle nodes and view changes, and signs a
 checkpoint proved consistent with the previous one. The commit is durable before ``append`` returns.
+
+Small batches (a single event, the API's usual request) are committed in groups (``ledger.store.sequencer``):
+concurrent appends share one transaction, one fsync and one checkpoint, and each still gets its own answer.
 """
 
 from __future__ import annotations
@@ -47,7 +50,8 @@ from ledger.rules.state import State, ViewRow
 from ledger.rules.views import EVENTS, View
 from ledger.store.engine import IMMEDIATE, out_of_space, storing
 from ledger.store.high_water import HighWater
-from ledger.store.prepare import BatchPreparer, PreparedChunk, Submission
+from ledger.store.prepare import CHUNK, BatchPreparer, PreparedChunk, Submission
+from ledger.store.sequencer import Request, Sequencer
 from ledger.store.tables import ATTACHMENTS, CHECKPOINTS, ENTRIES, NODES, VIEWS
 from ledger.store.tables import LOG_HEAD as HEAD
 from ledger.store.views import ConnectionViewReader, insert_rows, write_changes
@@ -55,6 +59,10 @@ from signer.note import NoteVerifier
 
 MAX_BATCH = 1000
 _LOOKUP_CHUNK = 500  # event ids looked up in one query
+# Batches below this size are prepared in the caller's thread (BatchPreparer does so) and committed in groups of
+# up to MAX_BATCH events, gathered for GROUP_LINGER seconds; larger ones already fill a transaction of their own.
+GROUPED_BELOW = 2 * CHUNK
+GROUP_LINGER = 0.002
 R = TypeVar("R")  # a view's row type
 
 
@@ -131,25 +139,40 @@ class _Prepared:
         return chunk
 
 
+_Batch = Request[list[PreparedChunk], list[AppendResult]]  # a small batch, prepared, waiting in a group
+
+
+@dataclass(frozen=True)
+class _Head:
+    """The log as an append transaction finds it, under the head lock."""
+
+    size: int
+    frontier: dict[NodeId, bytes]  # the hashes of root_nodes(size)
+    logged_at: datetime  # the time this transaction's entries are logged at (never before the last ones)
+
+
 class _BatchWriter:
     """One append transaction's work: decide each event as its chunk arrives, then write every row at once.
 
     Rows are written together at the end rather than per chunk: the SQLite driver releases the GIL for each row,
     and while workers' results are arriving that turns into a convoy behind the executor's result thread.
+    A transaction may hold several batches (a group commit): each is decided in turn with ``add_batch``.
     """
 
-    def __init__(self, ledger: Ledger, conn: Connection, size: int, logged_at: datetime, *, careful: bool) -> None:
+    def __init__(self, ledger: Ledger, conn: Connection, head: _Head, *, careful: bool) -> None:
         self.ledger = ledger
         self.conn = conn
-        self.size = size
+        self.size = head.size
         self.careful = careful  # look for events already logged before deciding (see Ledger._commit)
-        self.logged_at = logged_at
-        self.stamp = log_time(logged_at)
+        self.logged_at = head.logged_at
+        self.stamp = log_time(head.logged_at)
         self.state = State(ConnectionViewReader(conn))
-        self.frontier = ledger._frontier(conn, size)
-        self.nodes: dict[NodeId, bytes] = {}  # every node this batch completed, for the checkpoint's proof
-        self.first_seen: dict[str, int] = {}
+        self.frontier = Frontier(head.size, [head.frontier[node] for node in root_nodes(head.size)])
+        # The old frontier and every node this transaction completes: what the checkpoint's proofs are made of.
+        self.nodes: dict[NodeId, bytes] = dict(head.frontier)
+        self.first_seen: dict[str, int] = {}  # the batch being decided: each event's position in it
         self.results: dict[int, AppendResult] = {}
+        self.earlier: dict[str, tuple[bytes, AppendResult]] = {}  # events of batches decided before in this group
         self.entries: list[tuple[Any, ...]] = []  # rows in _ENTRY_COLUMNS order
         self.node_rows: list[tuple[int, int, bytes]] = []
         self.attachments: list[dict[str, Any]] = []
@@ -170,6 +193,9 @@ class _BatchWriter:
                 raise InvalidEventError(f"event {event.event_id} appears twice in the batch").at(position)
             if event.event_id in existing:
                 self.results[position] = existing[event.event_id]
+                continue
+            if event.event_id in self.earlier:  # sent concurrently by another client: answered as a replay
+                self.results[position] = self._sent_twice(event, position)
                 continue
             index = self.frontier.size
             try:
@@ -197,6 +223,26 @@ class _BatchWriter:
                 self.erasures.append(event.data.digest)
             self.results[position] = AppendResult(index, event.event_id, leaf, 0, created=True)
 
+    def _sent_twice(self, event: ParsedEvent, position: int) -> AppendResult:
+        envelope, result = self.earlier[event.event_id]
+        if envelope != event.envelope_bytes:
+            raise EventConflict(
+                f"event {event.event_id} is being logged at index {result.leaf_index} with other signatures"
+            ).at(position)
+        return AppendResult(result.leaf_index, result.event_id, result.leaf_hash, 0, created=False)
+
+    def add_batch(self, batch: _Batch) -> list[AppendResult]:
+        """Decide one batch of a group after the ones before it; its results await the checkpoint's size."""
+        self.first_seen, self.results = {}, {}
+        for chunk in batch.work:
+            self.add(chunk)
+        results = [self.results[p] for p in range(batch.size)]
+        for chunk in batch.work:
+            for position, event in enumerate(chunk.events, start=chunk.start):
+                if results[position].created:
+                    self.earlier[event.event_id] = (event.envelope_bytes, results[position])
+        return results
+
     def write(self) -> None:
         if self.entries:
             insert_rows(self.conn, ENTRIES, _ENTRY_COLUMNS, self.entries)
@@ -222,6 +268,7 @@ class Ledger:
         checkpoint_signer: CheckpointSigner | None = None,
         preparer: BatchPreparer | None = None,
         high_water: HighWater | None = None,
+        group_linger: float = GROUP_LINGER,
     ) -> None:
         self.engine = engine
         self.origin = origin
@@ -230,6 +277,7 @@ class Ledger:
         self._preparer = preparer or BatchPreparer(engine)
         self._high_water = high_water  # every new checkpoint must extend it (see ledger.store.high_water)
         self._append_lock = threading.Lock()  # one writer per process; the database serialises processes
+        self._sequencer = Sequencer(self._commit_group, linger=group_linger, max_events=MAX_BATCH)
 
     def close(self) -> None:
         self._preparer.close()
@@ -410,16 +458,25 @@ class Ledger:
             self._high_water.record(self.checkpoint())
 
     def append(self, submissions: Sequence[Submission]) -> list[AppendResult]:
-        """Append a batch atomically: every event is logged, or none is and the error names the first bad one."""
-        return next(self.append_batches([submissions]))
+        """Append a batch atomically: every event is logged, or none is and the error names the first bad one.
+
+        A small batch waits a moment for concurrent ones and is committed with them (see the module docstring).
+        """
+        self._require_signer()
+        started = self._start(submissions)
+        if isinstance(started, list):
+            return started  # logged before: nothing to prepare or commit
+        if len(submissions) >= GROUPED_BELOW:
+            return self._commit_alone(started, len(submissions))
+        chunks = list(started)  # prepared already: a bad envelope or signature fails here, alone
+        return self._sequencer.run(Request(chunks, len(submissions)))
 
     def append_batches(self, batches: Iterable[Sequence[Submission]]) -> Iterator[list[AppendResult]]:
         """Append batches one transaction each, preparing the next batch while the current one commits.
 
         Each batch is atomic on its own; an error in one stops the stream after the batches before it.
         """
-        if self._signer is None:
-            raise LedgerStateError("this ledger was opened without the log key and cannot append")
+        self._require_signer()
         pending = iter(batches)
         current = next(pending, None)
         upcoming = self._start(current) if current is not None else None
@@ -427,19 +484,67 @@ class Ledger:
             started = upcoming
             following = next(pending, None)
             upcoming = self._start(following) if following is not None else None
-            if isinstance(started, list):
-                yield started  # logged before: nothing to prepare or commit
-                current = following
-                continue
-            with self._append_lock, storing("the batch"):
-                try:
-                    results = self._commit(started, len(current))
-                except (IntegrityError, self.engine.dialect.loaded_dbapi.IntegrityError):
-                    # A constraint refused the batch (another writer logged the same event, index or custody
-                    # spend first); the transaction rolled back, so nothing was stored.
-                    raise ConflictError("the database refused this batch as conflicting with the log") from None
-            yield results
+            yield started if isinstance(started, list) else self._commit_alone(started, len(current))
             current = following
+
+    def _require_signer(self) -> None:
+        if self._signer is None:
+            raise LedgerStateError("this ledger was opened without the log key and cannot append")
+
+    def _commit_alone(self, chunks: Iterator[PreparedChunk], count: int) -> list[AppendResult]:
+        """Commit one batch in a transaction of its own."""
+        with self._append_lock, storing("the batch"):
+            return self._commit_or_conflict(chunks, count)
+
+    def _commit_or_conflict(self, chunks: Iterator[PreparedChunk], count: int) -> list[AppendResult]:
+        try:
+            return self._commit(chunks, count)
+        except (IntegrityError, self.engine.dialect.loaded_dbapi.IntegrityError):
+            # A constraint refused the batch (another writer logged the same event, index or custody spend
+            # first); the transaction rolled back, so nothing was stored.
+            raise ConflictError("the database refused this batch as conflicting with the log") from None
+
+    def _commit_group(self, group: Sequence[_Batch]) -> None:
+        """The sequencer's commit: the group in one transaction; a batch its rules refuse is retried on its own
+        afterwards (to be answered from the log if it was logged before, or refused with its own error)."""
+        with self._append_lock, storing("the batch"):
+            refused: Sequence[_Batch] = group
+            if len(group) > 1:
+                try:
+                    refused = self._commit_together(group)
+                except (IntegrityError, self.engine.dialect.loaded_dbapi.IntegrityError):
+                    refused = group  # rolled back: each batch alone says which one conflicts
+            for batch in refused:
+                try:
+                    batch.settle(self._commit_or_conflict(iter(batch.work), batch.size))
+                except LedgerError as exc:
+                    batch.settle(error=exc)
+
+    def _commit_together(self, group: Sequence[_Batch]) -> list[_Batch]:
+        """Decide and commit the group's batches in one transaction; returns those refused by the rules."""
+        refused: list[_Batch] = []
+        admitted = list(group)
+        with self.engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
+            head = self._head(conn)
+            while True:  # decide them all; again, without it, when the rules refuse one
+                writer = _BatchWriter(self, conn, head, careful=False)
+                results: list[list[AppendResult]] = []
+                for batch in admitted:
+                    try:
+                        results.append(writer.add_batch(batch))
+                    except LedgerError:
+                        admitted.remove(batch)
+                        refused.append(batch)
+                        break
+                else:
+                    break
+            if not admitted:
+                return refused
+            checkpoint = self._seal(conn, writer)
+        self._after_commit(checkpoint)
+        for batch, answers in zip(admitted, results, strict=True):
+            batch.settle(self._logged_in(answers, checkpoint))
+        return refused
 
     def _start(self, submissions: Sequence[Submission]) -> Iterator[PreparedChunk] | list[AppendResult]:
         """Start preparing a batch, or answer it at once when it was logged before; a batch of the wrong size
@@ -511,25 +616,45 @@ class Ledger:
 
     def _commit_once(self, chunks: Iterable[PreparedChunk], count: int, *, careful: bool) -> list[AppendResult]:
         with self.engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
-            head = conn.execute(select(HEAD).where(HEAD.c.id == 1).with_for_update()).one_or_none()
-            if head is None:
-                conn.execute(insert(HEAD).values(id=1, size=0, logged_at=None))
-            size, last_logged = (head.size, head.logged_at) if head else (0, None)
-            now = datetime.now(UTC)
-            logged_at = max(now, parse_time(last_logged, "logged_at")) if last_logged else now
-            batch = _BatchWriter(self, conn, size, logged_at, careful=careful)
+            writer = _BatchWriter(self, conn, self._head(conn), careful=careful)
             for chunk in chunks:
-                batch.add(chunk)
-            results = [batch.results[p] for p in range(count)]
-            if batch.frontier.size == size:
+                writer.add(chunk)
+            results = [writer.results[p] for p in range(count)]
+            if writer.frontier.size == writer.size:
                 return results  # every event was already logged
-            batch.write()
-            checkpoint = self._sign_checkpoint(conn, batch, batch.frontier.root())
-            conn.execute(update(HEAD).where(HEAD.c.id == 1).values(size=batch.frontier.size, logged_at=batch.stamp))
-        if self._high_water is not None:  # after the commit, before the caller hears of it (see high_water)
+            checkpoint = self._seal(conn, writer)
+        self._after_commit(checkpoint)
+        return self._logged_in(results, checkpoint)
+
+    @staticmethod
+    def _head(conn: Connection) -> _Head:
+        """Take the log head lock (creating the head of an empty log) and read the tree's right edge."""
+        head = conn.execute(select(HEAD).where(HEAD.c.id == 1).with_for_update()).one_or_none()
+        if head is None:
+            conn.execute(insert(HEAD).values(id=1, size=0, logged_at=None))
+        size, last_logged = (head.size, head.logged_at) if head else (0, None)
+        now = datetime.now(UTC)
+        logged_at = max(now, parse_time(last_logged, "logged_at")) if last_logged else now
+        return _Head(size, _fetch_nodes(conn, root_nodes(size)), logged_at)
+
+    def _seal(self, conn: Connection, writer: _BatchWriter) -> Checkpoint:
+        """Write the transaction's rows, sign its checkpoint and move the head; the caller's block commits."""
+        writer.write()
+        checkpoint = self._sign_checkpoint(conn, writer, writer.frontier.root())
+        conn.execute(update(HEAD).where(HEAD.c.id == 1).values(size=writer.frontier.size, logged_at=writer.stamp))
+        return checkpoint
+
+    def _after_commit(self, checkpoint: Checkpoint) -> None:
+        if self._high_water is not None:  # after the commit, before any caller hears of it (see high_water)
             self._record_high_water(checkpoint)
+
+    @staticmethod
+    def _logged_in(results: Sequence[AppendResult], checkpoint: Checkpoint) -> list[AppendResult]:
+        """The results of events this transaction logged (or answered as sent twice), with its checkpoint's size."""
         return [
-            AppendResult(r.leaf_index, r.event_id, r.leaf_hash, checkpoint.size, True) if r.created else r
+            AppendResult(r.leaf_index, r.event_id, r.leaf_hash, checkpoint.size, r.created)
+            if r.checkpoint_size == 0
+            else r
             for r in results
         ]
 
@@ -552,11 +677,6 @@ class Ledger:
         nodes = dict(new_nodes)
         nodes.update(_fetch_nodes(conn, nodes_for(ranges) - set(new_nodes)))
         return hash_ranges(ranges, nodes)
-
-    @staticmethod
-    def _frontier(conn: Connection, size: int) -> Frontier:
-        nodes = _fetch_nodes(conn, root_nodes(size))
-        return Frontier(size, [nodes[node] for node in root_nodes(size)])
 
     @staticmethod
     def _existing(
