@@ -61,6 +61,19 @@ class Sequencer(Generic[W, T]):
         self._arrived = threading.Condition(self._lock)  # the leader, lingering, waits on it; nobody else does
         self._waiting: list[Request[W, T]] = []
         self._leading = False  # a leader is lingering or committing
+        self._groups = 0
+
+    @property
+    def groups(self) -> int:
+        """Groups taken for a commit so far."""
+        with self._lock:
+            return self._groups
+
+    @property
+    def waiting(self) -> int:
+        """Requests waiting for a group (the one being committed is not counted)."""
+        with self._lock:
+            return len(self._waiting)
 
     def run(self, request: Request[W, T]) -> T:
         """Commit ``request`` in the next group and return its outcome (or raise its error)."""
@@ -87,6 +100,7 @@ class Sequencer(Generic[W, T]):
                 if left <= 0 or not self._arrived.wait(left):
                     break
             group = self._take()
+            self._groups += 1
         try:
             self._commit(group)
         except BaseException as exc:  # every member hears of it, and the caller's own request raises it
