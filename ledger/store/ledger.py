@@ -51,7 +51,7 @@ from ledger.rules.views import EVENTS, View
 from ledger.store.engine import IMMEDIATE, out_of_space, storing
 from ledger.store.high_water import HighWater
 from ledger.store.prepare import CHUNK, BatchPreparer, PreparedChunk, Submission
-from ledger.store.sequencer import Request, Sequencer
+from ledger.store.sequencer import Finish, Request, Sequencer
 from ledger.store.tables import ATTACHMENTS, CHECKPOINTS, ENTRIES, NODES, VIEWS
 from ledger.store.tables import LOG_HEAD as HEAD
 from ledger.store.views import ConnectionViewReader, insert_rows, write_changes
@@ -504,24 +504,36 @@ class Ledger:
             # first); the transaction rolled back, so nothing was stored.
             raise ConflictError("the database refused this batch as conflicting with the log") from None
 
-    def _commit_group(self, group: Sequence[_Batch]) -> None:
-        """The sequencer's commit: the group in one transaction; a batch its rules refuse is retried on its own
-        afterwards (to be answered from the log if it was logged before, or refused with its own error)."""
+    def _commit_group(self, group: Sequence[_Batch]) -> Finish:
+        """The sequencer's commit: the group in one transaction; a batch its rules refuse is decided again on its
+        own afterwards (to be answered from the log if it was logged before, or refused with its own error). The
+        group's high-water record and answers are left to the returned step, which runs beside the next group."""
+        logged: list[tuple[_Batch, list[AppendResult]]] = []
+        checkpoint: Checkpoint | None = None
         with self._append_lock, storing("the batch"):
-            refused: Sequence[_Batch] = group
-            if len(group) > 1:
-                try:
-                    refused = self._commit_together(group)
-                except (IntegrityError, self.engine.dialect.loaded_dbapi.IntegrityError):
-                    refused = group  # rolled back: each batch alone says which one conflicts
+            try:
+                refused, logged, checkpoint = self._commit_together(group)
+            except (IntegrityError, self.engine.dialect.loaded_dbapi.IntegrityError):
+                refused = list(group)  # rolled back: each batch alone says which one conflicts
             for batch in refused:
                 try:
                     batch.settle(self._commit_or_conflict(iter(batch.work), batch.size))
                 except LedgerError as exc:
                     batch.settle(error=exc)
 
-    def _commit_together(self, group: Sequence[_Batch]) -> list[_Batch]:
-        """Decide and commit the group's batches in one transaction; returns those refused by the rules."""
+        def finish() -> None:
+            if checkpoint is not None:
+                self._after_commit(checkpoint)
+            for batch, results in logged:
+                batch.settle(results)
+
+        return finish
+
+    def _commit_together(
+        self, group: Sequence[_Batch]
+    ) -> tuple[list[_Batch], list[tuple[_Batch, list[AppendResult]]], Checkpoint | None]:
+        """Decide and commit the group's batches in one transaction: returns those the rules refused, the others
+        with their results, and the checkpoint signed (None when every batch was refused)."""
         refused: list[_Batch] = []
         admitted = list(group)
         with self.engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
@@ -539,12 +551,10 @@ class Ledger:
                 else:
                     break
             if not admitted:
-                return refused
+                return refused, [], None
             checkpoint = self._seal(conn, writer)
-        self._after_commit(checkpoint)
-        for batch, answers in zip(admitted, results, strict=True):
-            batch.settle(self._logged_in(answers, checkpoint))
-        return refused
+        answers = [self._logged_in(r, checkpoint) for r in results]
+        return refused, list(zip(admitted, answers, strict=True)), checkpoint
 
     def _start(self, submissions: Sequence[Submission]) -> Iterator[PreparedChunk] | list[AppendResult]:
         """Start preparing a batch, or answer it at once when it was logged before; a batch of the wrong size

@@ -7,8 +7,11 @@ others (or until ``max_events`` are waiting), takes every request waiting, and c
 while the others sleep; each request is then settled with its own outcome (a result or an error) and its caller
 woken. Requests that arrive during a commit form the next group, led by the first of them.
 
-The sequencer knows nothing about ledgers: ``commit`` decides what each request gets, calling ``settle`` on each.
-An exception escaping ``commit`` (the database went away, say) settles every request of the group with it.
+The sequencer knows nothing about ledgers: ``commit`` decides what each request gets, calling ``settle`` on each,
+and returns a ``finish`` step that may settle more. The next group is led as soon as ``commit`` returns, while this
+group's ``finish`` runs (the ledger records its high-water checkpoint there: an fsync the next group's transaction
+need not wait for); the group's callers are woken once it is done. An exception escaping ``commit`` or ``finish``
+(the database went away, say) settles every request of the group not yet settled with it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")  # what a request's caller gets back
 W = TypeVar("W")  # what a request carries to the commit
+Finish = Callable[[], None]  # what a group's commit leaves to do once the next group may start
 
 
 class Request(Generic[W, T]):
@@ -53,7 +57,7 @@ class Request(Generic[W, T]):
 class Sequencer(Generic[W, T]):
     """Runs requests through ``commit`` in groups; see the module docstring."""
 
-    def __init__(self, commit: Callable[[Sequence[Request[W, T]]], None], *, linger: float, max_events: int) -> None:
+    def __init__(self, commit: Callable[[Sequence[Request[W, T]]], Finish], *, linger: float, max_events: int) -> None:
         self._commit = commit
         self._linger = linger
         self._max_events = max_events
@@ -101,21 +105,31 @@ class Sequencer(Generic[W, T]):
                     break
             group = self._take()
             self._groups += 1
+        finish: Finish | None = None
         try:
-            self._commit(group)
+            finish = self._commit(group)
         except BaseException as exc:  # every member hears of it, and the caller's own request raises it
-            for request in group:
-                request.settle(error=exc)
-        for request in group:
-            request.settle(error=RuntimeError("the group commit gave this request no outcome"))
+            self._fail(group, exc)
         with self._lock:
             successor = self._waiting[0] if self._waiting else None
             self._leading = successor is not None
         if successor is not None:
             successor._leads = True
             successor._woken.set()
+        if finish is not None:
+            try:
+                finish()
+            except BaseException as exc:
+                self._fail(group, exc)
+        self._fail(group, RuntimeError("the group commit gave this request no outcome"))
         for request in group:
             request._woken.set()
+
+    @staticmethod
+    def _fail(group: Sequence[Request[W, T]], error: BaseException) -> None:
+        """Settle with ``error`` every request of the group not settled yet."""
+        for request in group:
+            request.settle(error=error)
 
     def _take(self) -> list[Request[W, T]]:
         """The waiting requests, oldest first, up to ``max_events`` (a request larger than that goes alone)."""
