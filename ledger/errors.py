@@ -39,9 +39,10 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         │   ├── InsufficientQuantity         shipping more than the sender holds
         │   ├── WrongCustodian               a handoff from someone who does not hold the parcel
         │   ├── ReceiptRequired              a review needs a receipt signed by the reviewer
+        │   ├── SerialNotIssued              a serial its batch's labels never carried (outside 1 to its quantity)
         │   └── conflicts (409): ActorExists, PrefixTaken, BatchExists, ParcelExists, CustodyFork,
         │       AlreadySigned, ReviewLimit, ComplaintClosed, StaleUpdate, AlreadyErased,
-        │       FindingExists
+        │       FindingExists, SerialAlreadySold
         ├── ProofError                       a Merkle proof does not verify
         │   ├── InclusionProofError
         │   └── ConsistencyProofError
@@ -259,6 +260,14 @@ class ReceiptRequired(RuleViolation):
     title = "A review needs the reviewer's receipt of the goods"
 
 
+class SerialNotIssued(RuleViolation):
+    """A serial is one its batch's labels carry: 1 to the batch's quantity, zero-padded as the labels print it
+    (``ledger.rules.serials``); an event naming any other serial of the batch is refused."""
+
+    slug = "serial-not-issued"
+    title = "Serial never issued for its batch"
+
+
 class RuleConflict(RuleViolation):
     slug = "rule-conflict"
     title = "Conflicts with the state of the ledger"
@@ -322,6 +331,13 @@ class FindingExists(RuleConflict):
 
     slug = "finding-exists"
     title = "Risk finding already logged"
+
+
+class SerialAlreadySold(RuleConflict):
+    """One code, one sale: an item a consumer signed for is not sold again; a refused parcel's items may be."""
+
+    slug = "serial-already-sold"
+    title = "Item already sold to a consumer"
 
 
 class ProofError(LedgerError):

@@ -68,6 +68,7 @@ from ledger.events.builders import (
 )
 from ledger.events.schemas import ERASURE_REASONS
 from ledger.identifiers import batch_subject, expiry_date, parse_subject, validate_uscc
+from ledger.rules.serials import serial_width
 from ledger.rules.views import BATCHES
 from ledger.store.attachments import committed_attachment, store_attachment
 from ledger.store.ledger import Ledger
@@ -551,7 +552,7 @@ def producer_labels(
     last = first + count - 1
     if last > logged.quantity:
         raise InvalidLabelSheet(f"serials {first} to {last}: batch {batch} has only {logged.quantity} items")
-    serials = serial_numbers(count, first, width=max(4, len(str(logged.quantity))))
+    serials = serial_numbers(count, first, width=serial_width(logged.quantity))  # the serials the batch issues
     if day is not None and logged.expiry is not None and day != date.fromisoformat(logged.expiry):
         raise InvalidIdentifier(f"--expiry {expiry} is {day}, but the batch's production recorded {logged.expiry}")
     portal = base_url or f"https://{logged.origin.split('/', 1)[0]}"

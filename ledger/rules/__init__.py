@@ -24,7 +24,7 @@ from ledger.events.schemas import (
     Sanction,
 )
 from ledger.identifiers import parse_subject
-from ledger.rules import actors, custody, erasure, feedback, goods, risk
+from ledger.rules import actors, custody, erasure, feedback, goods, risk, serials
 from ledger.rules.context import Context
 from ledger.rules.custody import check_conservation
 from ledger.rules.state import State, ViewRow
@@ -182,6 +182,7 @@ def apply_event(state: State, event: ParsedEvent, index: int, logged_at: datetim
     check_clock(event.payload, logged_at)
     ctx = Context(state, event, index, logged_at)
     kind = event.payload.kind
+    serials.check_item_subject(ctx)  # whatever the kind, an item it names was issued
     RULES["genesis" if index == 0 else kind](ctx)  # the genesis rule refuses anything else at 0, and itself later
     erasure.commit(ctx)
     for kid, key in introduced_keys(event).items():

@@ -22,6 +22,7 @@ from ledger.events.schemas import Dispatch, Handoff, ParcelContent, Signature
 from ledger.identifiers import item_subject
 from ledger.rules.context import Context
 from ledger.rules.goods import batch_row, check_not_held
+from ledger.rules.serials import check_issued, check_unsold, record_sale
 from ledger.rules.views import (
     BATCHES,
     ITEMS,
@@ -119,7 +120,8 @@ def _content_row(content: ParcelContent) -> ContentRow:
 
 
 def dispatch(ctx: Context) -> None:
-    """A holder sends goods to an actor or to a consumer's key; recalled or held batches go only to their producer."""
+    """A holder sends goods to an actor or to a consumer's key; recalled or held batches go only to their producer.
+    The items it names by serial were issued by their batch and not sold yet."""
     sender = ctx.registered_signer("producer", "merchant")
     ctx.only_signed_by_actor()
     ctx.not_black_listed(sender)
@@ -136,11 +138,17 @@ def dispatch(ctx: Context) -> None:
         check_not_held(path, batch, to)
     if set(ctx.parents()) != {batch["production"] for batch in batches.values()}:
         raise WrongParents("the parents must be the production events of the batches in the parcel")
+    for content in data.contents:
+        for serial in content.serials:
+            check_issued(content.batch, batches[content.batch], serial)
     consignee = data.consignee_key
     items = [
         item_subject(batches[c.batch]["gtin"], batches[c.batch]["lot"], serial).path
         for c in data.contents for serial in c.serials
     ]  # fmt: skip
+    carried = {item: ctx.state.get(ITEMS, item) for item in items}
+    for item, row in carried.items():
+        check_unsold(item, row)
     parcel: ParcelRow = {
         "sender": sender["id"], "to": to,
         "consignee": kid_of(b64decode_strict(consignee, "consignee_key")) if consignee else None,
@@ -148,10 +156,10 @@ def dispatch(ctx: Context) -> None:
         "status": "in_transit", "items": items, "dispatch": ctx.event_id, "handoffs": [], "signature": None,
     }  # fmt: skip
     _move(ctx, parcel, take_from=sender["id"], in_transit=1)
-    for item in items:
-        row = ctx.state.get(ITEMS, item) or {"batch": item.rsplit("/21/", 1)[0], "parcels": []}
-        carried: ItemRow = {**row, "parcels": [*row["parcels"], ctx.subject]}
-        ctx.state.put(ITEMS, item, carried)
+    for item, known in carried.items():
+        row = known or {"batch": item.rsplit("/21/", 1)[0], "parcels": []}
+        loaded: ItemRow = {**row, "parcels": [*row["parcels"], ctx.subject]}
+        ctx.state.put(ITEMS, item, loaded)
     ctx.state.put(PARCELS, ctx.subject, parcel)
 
 
@@ -186,7 +194,8 @@ def handoff(ctx: Context) -> None:
 
 
 def signature(ctx: Context) -> None:
-    """The consignee key declared at dispatch signs for the parcel, once: intact, damaged or refused."""
+    """The consignee key declared at dispatch signs for the parcel, once: intact, damaged or refused. Signing for it
+    (not refusing it) sells its items, each once."""
     parcel = parcel_row(ctx)
     if parcel["consignee"] is None or ctx.signer_kid != parcel["consignee"]:
         raise NotConsignee(f"only the consignee key declared when {ctx.subject} was dispatched may sign for it")
@@ -196,6 +205,7 @@ def signature(ctx: Context) -> None:
     _spend_head(ctx, parcel)
     refused = ctx.data(Signature).condition == "refused"
     if not refused:
+        record_sale(ctx, parcel["items"])
         _move(ctx, parcel, in_transit=-1, delivered=1)
     signed: ParcelRow = {
         **parcel, "head": ctx.event_id, "status": "refused" if refused else "signed", "signature": ctx.event_id,

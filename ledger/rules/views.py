@@ -11,7 +11,7 @@ row, a ``TypedDict`` below, so the type checker knows every field the rules, the
 - ``gs1_prefixes``  every leading part (6+ digits) of a registered company prefix → who holds and who registered it
 - ``sanctions``     USCC → the sanctions in force
 - ``batches``       batch path → a produced batch, where its quantity is, its inspections, listings and reviews
-- ``items``         item path → its batch and the parcels that carried it
+- ``items``         item path → its batch, the parcels that carried it and the receipt that sold it, if any
 - ``parcels``       parcel path → its contents, destination and custody
 - ``spends``        custody head event id → the event that spent it: a head is spent once; a second spend is a fork
 - ``receipts``      signature event id → what the consignee signed for, and its reviews
@@ -130,6 +130,7 @@ class BatchRow(TypedDict):
 class ItemRow(TypedDict):
     batch: str
     parcels: list[str]
+    receipt: NotRequired[str]  # the signature that sold it to a consumer; absent while unsold (ledger.rules.serials)
 
 
 class ContentRow(TypedDict):

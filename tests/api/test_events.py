@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 
 from ledger.events import PAYLOAD_TYPE, EventPayload, LogEntry
-from ledger.events.builders import listing_payload, production_payload, registration_payload, sanction_payload
+from ledger.events.builders import (
+    Content,
+    dispatch_payload,
+    listing_payload,
+    production_payload,
+    registration_payload,
+    sanction_payload,
+    signature_payload,
+)
 from ledger.identifiers import batch_subject
 from ledger.log.merkle import leaf_hash, verify_inclusion
 from ledger.store.ledger import MAX_BATCH
@@ -273,6 +281,42 @@ def test_rule_violations_are_refused_with_their_own_types(api: Api) -> None:
     assert api.post(signed(sanction, regulator.key)).status_code == 201
     with api.unchanged():
         problem(api.post(produce(producer, HAM, "XW2026-12")), 403, "black-listed")
+
+
+def test_one_code_one_sale_serials_never_issued_or_sold_twice_are_problems(api: Api) -> None:
+    """A serial outside the batch's labels (a batch of 200 prints 0001 to 0200) is 422 ``serial-not-issued``; a
+    second sale of an item a consumer signed for is 409 ``serial-already-sold``; neither stores anything and each
+    problem page explains itself (issue 10, item 6)."""
+    world = api.world
+    producer = _producer(api)
+    courier = world.register("曲靖速达快递", "courier")
+    batch = batch_subject(HAM, "XW2026-11").path
+    production = world.produce(producer, HAM, "XW2026-11", 200)
+
+    def sale(parcel: str, serial: str) -> tuple[SigningKey, dict[str, Any]]:
+        consumer = SigningKey.generate()
+        payload = dispatch_payload(producer.key, parcel, [Content(batch, 1, (serial,))], [production],
+                                   location="宣威市", consignee_key=consumer.public_key)  # fmt: skip
+        return consumer, signed(payload, producer.key)
+
+    for serial in ("9999", "ABC", "0201", "200"):
+        with api.unchanged():
+            body = problem(api.post(sale(sscc(1), serial)[1]), 422, "serial-not-issued")
+        assert f"serial '{serial}'" in body["detail"]
+        assert "0001 to 0200" in body["detail"]
+    consumer, first = sale(sscc(1), "0007")
+    assert api.post(first).status_code == 201
+    world.handoff(courier, sscc(1))
+    head = str(world.parcel(sscc(1))["head"])
+    receipt = api.post(signed(signature_payload(consumer, sscc(1), head, condition="intact"), consumer))
+    assert receipt.status_code == 201
+    with api.unchanged():
+        body = problem(api.post(sale(sscc(2), "0007")[1]), 409, "serial-already-sold")
+    assert receipt.json()["entries"][0]["event_id"] in body["detail"]
+    for slug, status in (("serial-not-issued", 422), ("serial-already-sold", 409)):
+        page = api.client.get(f"/problems/{slug}")
+        assert page.status_code == 200
+        assert f"answered with HTTP status {status}" in page.text
 
 
 def test_a_second_handoff_from_the_same_custody_head_is_a_409_fork(api: Api) -> None:

@@ -40,6 +40,8 @@ from ledger.errors import (
     PrefixTaken,
     ReceiptRequired,
     ReviewLimit,
+    SerialAlreadySold,
+    SerialNotIssued,
     StaleUpdate,
     UnknownActor,
     UnknownBatch,
@@ -948,6 +950,52 @@ class TestSignature:
             world.append(signature_payload(consumer, sscc(2), ham.production), consumer)
 
 
+class TestOneCodeOneSale:
+    """A batch of 100 issued serials 0001 to 0100 (as its labels print them); a consumer's signature sells an item
+    once; a refused parcel's item may be sold again (issue 10, item 6)."""
+
+    @staticmethod
+    def sell(world: World, ham: Ham, number: int, serial: str, condition: str = "intact") -> tuple[SigningKey, str]:
+        consumer = SigningKey.generate()
+        payload = dispatch_payload(
+            ham.producer.key, sscc(number), [Content(ham.batch, 1, (serial,))], [ham.production], location=PLACE,
+            consignee_key=consumer.public_key,
+        )  # fmt: skip
+        world.append(payload, ham.producer.key)
+        world.handoff(ham.courier, sscc(number))
+        return consumer, world.sign_for(consumer, sscc(number), condition)
+
+    def test_a_serial_signed_for_is_not_sold_again(self, world: World, ham: Ham) -> None:
+        _, receipt = self.sell(world, ham, 1, "0001")
+        payload = dispatch_payload(
+            ham.producer.key, sscc(2), [Content(ham.batch, 1, ("0001",))], [ham.production], location=PLACE,
+            consignee_key=SigningKey.generate().public_key,
+        )  # fmt: skip
+        with world.rejected(SerialAlreadySold) as refused:
+            world.append(payload, ham.producer.key)
+        assert refused.value.status == 409
+        assert receipt in refused.value.detail
+        assert view(world, "items", item_subject(gtin(PREFIX, 1), LOT, "0001").path)["receipt"] == receipt
+
+    @pytest.mark.parametrize("serial", ["9999", "ABC", "0101", "1"])
+    def test_a_serial_the_batch_never_issued_is_refused(self, world: World, ham: Ham, serial: str) -> None:
+        payload = dispatch_payload(
+            ham.producer.key, sscc(1), [Content(ham.batch, 1, (serial,))], [ham.production], location=PLACE,
+            consignee_key=SigningKey.generate().public_key,
+        )  # fmt: skip
+        with world.rejected(SerialNotIssued) as refused:
+            world.append(payload, ham.producer.key)
+        assert refused.value.status == 422
+        assert "0001 to 0100" in refused.value.detail
+
+    def test_a_refused_and_returned_item_is_sold_again(self, world: World, ham: Ham) -> None:
+        self.sell(world, ham, 1, "0042", "refused")
+        world.handoff(ham.producer, sscc(1), "宣威市 发货仓")
+        _, receipt = self.sell(world, ham, 2, "0042")
+        assert view(world, "items", item_subject(gtin(PREFIX, 1), LOT, "0042").path)["receipt"] == receipt
+        world.conserved(ham.batch)
+
+
 # ---- review ------------------------------------------------------------------------------------------------
 
 
@@ -956,7 +1004,7 @@ class TestReview:
 
     def test_an_item_is_reviewed_through_its_receipt(self, world: World, ham: Ham) -> None:
         consumer = SigningKey.generate()
-        serials = ("SN-001", "SN-002")
+        serials = ("0001", "0002")
         payload = dispatch_payload(
             ham.producer.key, sscc(1), [Content(ham.batch, 2, serials)], [ham.production], location=PLACE,
             consignee_key=consumer.public_key,
@@ -964,8 +1012,8 @@ class TestReview:
         world.append(payload, ham.producer.key)
         world.handoff(ham.courier, sscc(1))
         receipt = world.sign_for(consumer, sscc(1))
-        item = item_subject(gtin(PREFIX, 1), LOT, "SN-002").path
-        assert view(world, "items", item) == {"batch": ham.batch, "parcels": [sscc(1)]}
+        item = item_subject(gtin(PREFIX, 1), LOT, "0002").path
+        assert view(world, "items", item) == {"batch": ham.batch, "parcels": [sscc(1)], "receipt": receipt}
         first = world.append(review_payload(consumer, item, receipt, rating=4), consumer).event_id
         world.append(review_payload(consumer, item, first, rating=2), consumer)
         assert view(world, "batches", ham.batch)["reviews"] == {"count": 1, "sum": 4}
@@ -979,7 +1027,7 @@ class TestReview:
         elif case == "another batch":
             subject, parent = second_batch(world, ham)[0], receipt
         else:
-            subject, parent = item_subject(gtin(PREFIX, 1), LOT, "SN-404").path, receipt
+            subject, parent = item_subject(gtin(PREFIX, 1), LOT, "0099").path, receipt
         with world.rejected(ReceiptRequired):
             world.append(review_payload(consumer, subject, parent, rating=1), consumer)
 
@@ -1082,7 +1130,7 @@ class TestResolution:
         world.dispatch(ham.producer, sscc(1), [(ham.batch, 1)], to=ham.merchant)
         subject, resolver = {
             "batch": (ham.batch, ham.producer),
-            "item": (item_subject(gtin(PREFIX, 1), LOT, "SN-1").path, ham.producer),
+            "item": (item_subject(gtin(PREFIX, 1), LOT, "0001").path, ham.producer),
             "parcel": (sscc(1), ham.producer),
             "actor": (ham.merchant.subject, ham.merchant),
             "regulator resolves": (ham.merchant.subject, ham.regulator),

@@ -8,13 +8,14 @@ logged erasure that removed its content, so both are mutated like the rest.
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, update
 
 from ledger.audit import AuditReport, Finding
-from ledger.events import LogEntry, log_time, parse_envelope, sign_event
+from ledger.events import LogEntry, canonical_json, log_time, parse_envelope, sign_event
 from ledger.events.builders import production_payload
 from ledger.store.tables import ATTACHMENTS, CHECKPOINTS, COSIGNATURES, ENTRIES, LOG_HEAD, NODES, VIEWS
 from signer.keys import SigningKey
@@ -374,3 +375,18 @@ def test_random_single_value_mutations_are_each_detected(audited: Audited) -> No
                 undetected.append(str(mutation))
     assert not undetected, undetected
     assert audited.audit().ok  # every mutation was undone
+
+
+def test_a_sold_item_marked_unsold(audited: Audited) -> None:
+    """An item a consumer signed for may not be sold again (issue 10, item 6); the audit recomputes the sale, so an
+    operator who clears it from the item's row, to sell the code twice, is named."""
+    engine = audited.engine()
+    item = audited.names["item"]
+    stored = next(r for r in rows(engine, VIEWS) if (r["view"], r["key"]) == ("items", item))
+    row = json.loads(stored["value"])
+    assert "receipt" in row
+    del row["receipt"]
+    set_column(engine, VIEWS, {"view": "items", "key": item}, "value", canonical_json(row).decode())
+    finding = first(audited.audit())
+    assert (finding.where, finding.kind, finding.key) == ("view", "items", item)
+    assert finding.reason == "the stored row differs from the row the replay derives"

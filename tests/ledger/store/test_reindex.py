@@ -92,14 +92,14 @@ def build_varied_ledger(world: World) -> dict[str, str]:
     consumer = SigningKey.generate()
     world.append(
         dispatch_payload(
-            new_key, sscc(2), [Content(ham, 2, ("SN-1", "SN-2"))], [ham_production], location="曲靖市",
+            new_key, sscc(2), [Content(ham, 2, ("0001", "0002"))], [ham_production], location="曲靖市",
             consignee_key=consumer.public_key,
         ),
         new_key,
     )  # fmt: skip
     world.handoff(couriers[0], sscc(2))
     receipt = world.sign_for(consumer, sscc(2))
-    item = item_subject(gtin("690123", 1), "XW2026-11", "SN-1").path
+    item = item_subject(gtin("690123", 1), "XW2026-11", "0001").path
     first = world.append(review_payload(consumer, item, receipt, rating=2), consumer).event_id
     world.append(review_payload(consumer, item, first, rating=1), consumer)
 
