@@ -237,7 +237,7 @@ def _ham(teller: _Teller, story: DemoStory) -> None:
         DemoPage("ham-parcel", "包裹：云品优选 → 消费者 / a parcel from the shop to a consumer", _sscc("690123", 2)),
         DemoPage(
             "ham-item-0003",
-            "宣威火腿 单品 0003：此码可能被复制 / Xuanwei ham, item 0003: a code seen in three cities",
+            "宣威火腿 单品 0003：此码未发放，且可能被复制 / Xuanwei ham, item 0003: never sent out, seen in 3 cities",
             _ham_item("0003"),
         ),
     ]

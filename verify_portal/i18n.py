@@ -46,9 +46,9 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Wait for the “verified” mark: your phone has checked every record's signature",
     ),
     "landing_warning": (
-        "如果页面提示召回、黑名单、过期或“此码可能被复制”，请不要食用或使用该商品，并拨打 12315 投诉。",
-        "If the page warns of a recall, a black-listed party, expiry or “this code may have been copied”, do not eat "
-        "or use the product, and call the 12315 consumer hotline.",
+        "如果页面提示召回、黑名单、过期、“此码未发放”或“此码可能被复制”，请不要食用或使用该商品，并拨打 12315 投诉。",
+        "If the page warns of a recall, a black-listed party, expiry, “this code was never issued” or “this code may "
+        "have been copied”, do not eat or use the product, and call the 12315 consumer hotline.",
     ),
     # verdicts
     "verdict_pending": ("正在您的手机上验证记录…", "Verifying the records on your phone…"),
@@ -59,6 +59,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "verdict_failed": (
         "验证失败：部分记录与日志不符，请勿信任本页内容",
         "Verification failed: some records do not match the log; do not trust this page",
+    ),
+    "verdict_not_issued": (
+        "记录已验证，但此码未发放：本批次从未发出这个序列号，请勿信任此商品",
+        "Records verified, but this code was never issued: its batch never sent out this serial; do not trust "
+        "this product",
     ),
     "verdict_unsupported": (
         "此浏览器无法验证本页记录：请用较新的浏览器或在电脑上打开本页。这并不表示商品有问题。",
@@ -100,6 +105,20 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Warning: these parties that handled this product are on the black list:",
     ),
     "banner_expired": ("已过期：本商品已于 {date} 过期。", "Expired: this product expired on {date}."),
+    "banner_not_issued": ("此码未发放", "This code was never issued"),
+    "banner_not_issued_outside": (
+        "本批次共 {quantity} 件，标签码为 {first} 至 {last}；序列号 {serial} 不在其中，不是为本批次印制的码。",
+        "This batch has {quantity} items, labelled {first} to {last}; serial {serial} is not among them and was "
+        "never printed for it.",
+    ),
+    "banner_not_issued_undispatched": (
+        "没有任何发货记录载有序列号 {serial}：生产商和商家都未以此码发出过商品。",
+        "No dispatch in the log carries serial {serial}: no producer or shop has sent out an item with this code.",
+    ),
+    "banner_not_issued_advice": (
+        "如您买到带有此码的商品，请联系商家并拨打 12315。",
+        "If you bought a product with this code, ask the shop and call the 12315 hotline.",
+    ),
     "banner_copy": ("此码可能被复制", "This code may have been copied"),
     "banner_copy_places": (
         "一天之内在 {places} 被扫描，真品通常只在一处。",

@@ -35,6 +35,7 @@ from ledger.events.schemas import (
 from ledger.history import History
 from ledger.identifiers import parse_subject
 from ledger.rules.goods import CATEGORY_LICENCES
+from ledger.rules.serials import issued, issued_range
 from ledger.rules.views import ACTORS, BATCHES, KEYS, SANCTIONS, BatchRow
 from ledger.store.attachments import attachment_text
 from ledger.store.cosignatures import cosigned_checkpoint
@@ -54,6 +55,7 @@ from verify_portal.shown import (
     attachment,
     average_tenths,
     entry,
+    issuance,
     ratings,
     scanned,
 )
@@ -408,6 +410,27 @@ def _input_recall_banner(events: Sequence[tuple[StoredEntry, ParsedEvent]], reca
     return Banner("danger", Line((Shown(texts("banner_input_recalled")),)), tuple(lines))
 
 
+def _not_issued_banner(history: History, production: tuple[str, Production] | None, texts: Texts) -> Banner | None:
+    """An item whose serial its batch never issued, or that no dispatch carried: the browser decides the same
+    from the verified production and dispatches (``static/issuance.js``), so the warning is bound to that."""
+    batch, serial = history.batch, history.subject.serial
+    if batch is None or serial is None:
+        return None
+    code = Shown(serial, scanned("21"))
+    if not issued(serial, batch["quantity"]):
+        first, last = issued_range(batch["quantity"])
+        quantity = Shown(str(batch["quantity"]), entry(production[0], "data.quantity") if production else None)
+        line = texts.parts("banner_not_issued_outside", quantity=quantity, first=first, last=last, serial=code)
+        level, state = "danger", "outside"
+    elif not history.parcels:
+        line = texts.parts("banner_not_issued_undispatched", serial=code)
+        level, state = "warning", "undispatched"
+    else:
+        return None
+    title = Line((Shown(texts("banner_not_issued"), issuance(state)),))
+    return Banner(level, title, (Line(line), Line((texts("banner_not_issued_advice"),))))
+
+
 def _first(events: Sequence[tuple[StoredEntry, ParsedEvent]], model: type[D], subject: str | None = None
            ) -> tuple[str, D] | None:  # fmt: skip
     """The event id and data of the first of ``events`` whose data is a ``model`` (about ``subject``, if given)."""
@@ -436,8 +459,8 @@ def subject_page(ledger: Ledger, history: History, texts: Texts, label: tuple[da
     page.events = [
         _event(ledger, stored, event, names, texts, destinations, event.event_id in flagged) for stored, event in events
     ]
+    production = _first(events, Production, subject.batch_path) if history.batch is not None else None
     if history.batch is not None:
-        production = _first(events, Production, subject.batch_path)
         _product_header(ledger, page, history.batch, production, history, texts, label)
     else:
         _parcel_header(ledger, page, _first(events, Dispatch), texts)
@@ -445,6 +468,9 @@ def subject_page(ledger: Ledger, history: History, texts: Texts, label: tuple[da
         page.banners.insert(0, _input_recall_banner(events, history.recalled_inputs, texts))
     if history.recalled and history.batch is not None:
         page.banners.insert(0, _recall_banner(_first(events, Recall), texts))
+    not_issued = _not_issued_banner(history, production, texts)
+    if not_issued is not None:
+        page.banners.insert(0, not_issued)
     if history.black_listed:
         page.banners.append(_black_list_banner(ledger, history, texts))
     if subject.kind == "item":  # a copy warning needs every scan; other pages only count theirs

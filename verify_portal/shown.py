@@ -3,8 +3,9 @@
 A ``Shown`` value renders as a ``<span>`` whose ``data-v-*`` attributes (its binding) tell ``static/fields.js``
 where the value stands in the verified history: a JSON path in a verified entry's payload (reached, if need be,
 through the verified registration of the actor who signed it or whom it names), the attachment a payload commits
-to, or the scanned URL. The browser compares the shown text (or, for a value shown as its translation, the value
-the element names) with what it verified, and flags every difference. A value without a binding is rendered marked
+to, the scanned URL, or what the verified history says of the scanned code (issued or not). The browser compares
+the shown text (or, for a value shown as its translation, the value the element names) with what it verified, and
+flags every difference. A value without a binding is rendered marked
 未验证 / not verified. The server still renders from the database; the bindings are what make a forged view show.
 """
 
@@ -72,6 +73,12 @@ def scanned(ai: str, value: str | None = None) -> Binding:
 def ratings(statistic: Literal["average", "count"]) -> Binding:
     """The average (to a tenth, halves rounded up) or the number of the ratings of the reviews the page lists."""
     return {"data-v": "ratings", "data-v-path": statistic}
+
+
+def issuance(state: str) -> Binding:
+    """What the scanned item's verified history says of its code (``static/issuance.js``): ``outside`` its batch's
+    issued serials, or ``undispatched`` (no verified dispatch names it)."""
+    return {"data-v": "issuance", "data-v-value": state}
 
 
 CHECKPOINT_SIZE: Binding = {"data-v": "checkpoint", "data-v-path": "size"}  # written by the browser once verified

@@ -176,7 +176,7 @@ def test_a_licence_number_changed_in_the_database_is_flagged(
 
 @pytest.mark.parametrize(
     ("key", "fake", "shown"),
-    [("quantity", 100000, "100000"), ("product", "特级宣威火腿", "特级宣威火腿"), ("unit", "箱", "箱"),
+    [("quantity", 5000, "5000"), ("product", "特级宣威火腿", "特级宣威火腿"), ("unit", "箱", "箱"),
      ("expiry", "2099-12-31", "2099-12-31")],
 )  # fmt: skip
 def test_a_batch_fact_changed_in_the_database_is_flagged(
@@ -185,6 +185,17 @@ def test_a_batch_fact_changed_in_the_database_is_flagged(
     change_view(world, BATCHES, HAM.path, lambda row: row.update({key: fake}))
     fields = open_fields(page, f"{ham_url}/{ITEM.path}")
     assert_only(fields, shown)
+
+
+def test_a_quantity_forged_so_that_a_sold_item_looks_never_issued_is_flagged(
+    world: World, ham: Story, ham_url: str, page: Page
+) -> None:
+    """A batch of 100,000 would label its items 000001 on: the server, reading the forged row, warns that 0001 was
+    never issued, and the browser flags that warning with the quantity (issue 10, item 6)."""
+    change_view(world, BATCHES, HAM.path, lambda row: row.update(quantity=100000))
+    fields = open_fields(page, f"{ham_url}/{ITEM.path}")
+    assert {f.text for f in fields.flagged()} == {"100000", ZH("banner_not_issued")}
+    assert fields.overall == "failed"
 
 
 def test_a_key_moved_to_another_actor_in_the_database_is_flagged(

@@ -165,9 +165,11 @@ def test_a_recalled_batch_shows_its_banner(site: Site, phone: tuple[Page, list[s
 def test_a_copied_code_shows_its_warning(site: Site, phone: tuple[Page, list[str]]) -> None:
     page, errors = phone
     _open(page, f"{site.url}/{COPIED}")
-    warning = page.locator(".banner.warning").first
+    warning = page.locator(".banner.warning", has_text=ZH("banner_copy"))
     assert warning.is_visible()
-    assert ZH("banner_copy") in (warning.text_content() or "")
+    # no dispatch ever carried 0003: its page says so first, and the verdict is not green (issue 10, item 6)
+    assert ZH("banner_not_issued") in (page.locator(".banner").first.text_content() or "")
+    assert page.get_attribute("#verdict", "data-state") == "not-issued"
     _screenshot(page, "copy-zh.png")
     _clean(page, errors)
 

@@ -161,6 +161,42 @@ def test_a_batch_made_from_a_recalled_input_says_so_in_both_languages(portal: Po
     assert ZH("banner_input_recalled") not in page_text(portal.client.get(f"/{HAM.path}").text)
 
 
+@pytest.mark.parametrize("serial", ["9999", "ABC", "0101", "1", "00001"])
+def test_a_serial_its_batch_never_issued_warns_first_in_both_languages(portal: Portal, serial: str) -> None:
+    path = f"/{HAM.path}/21/{serial}"  # the batch of 100 issued 0001 to 0100, as its labels print them
+    chinese = portal.client.get(path)
+    assert chinese.status_code == 200
+    main = chinese.text.split("<main>", 1)[1]
+    banner = main.lstrip().split("</section>", 1)[0]
+    assert banner.startswith('<section class="banner danger" role="alert">')
+    assert f'<span data-v="issuance" data-v-value="outside">{ZH("banner_not_issued")}</span>' in banner
+    assert "此码未发放" in page_text(banner)
+    shown = ZH("banner_not_issued_outside", quantity=100, first="0001", last="0100", serial=serial)
+    assert shown in page_text(banner)
+    assert f'data-text-not-issued="{ZH("verdict_not_issued")}"' in chinese.text
+    english = page_text(portal.client.get(f"{path}?lang=en").text)
+    assert "This code was never issued" in english
+    assert EN("banner_not_issued_outside", quantity=100, first="0001", last="0100", serial=serial) in english
+
+
+def test_an_issued_serial_no_dispatch_carried_warns_too(portal: Portal) -> None:
+    page = portal.client.get(f"/{UNSOLD.path}").text
+    banner = page.split("<main>", 1)[1].lstrip().split("</section>", 1)[0]
+    assert banner.startswith('<section class="banner warning" role="alert">')
+    assert f'<span data-v="issuance" data-v-value="undispatched">{ZH("banner_not_issued")}</span>' in banner
+    assert ZH("banner_not_issued_undispatched", serial="0002") in page_text(banner)
+    assert EN("banner_not_issued") in portal.client.get(f"/{UNSOLD.path}?lang=en").text
+
+
+def test_a_sold_item_and_its_batch_carry_no_never_issued_warning(portal: Portal) -> None:
+    for path in (ITEM.path, HAM.path, PARCEL):
+        for language in ("zh", "en"):
+            page = portal.client.get(f"/{path}?lang={language}").text
+            assert ZH("banner_not_issued") not in page_text(page)
+            assert EN("banner_not_issued") not in page_text(page)
+            assert 'data-v="issuance"' not in page
+
+
 @pytest.mark.parametrize(("expiry", "expired"), [("200131", "2020-01-31"), ("250200", "2025-02-28"), ("991231", None)])
 def test_the_label_expiry_date_can_mark_a_batch_expired(portal: Portal, expiry: str, expired: str | None) -> None:
     page = page_text(portal.client.get(f"/{UNSOLD.path}?17={expiry}").text)

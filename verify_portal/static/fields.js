@@ -2,8 +2,9 @@
 // the bindings). A bound element's text (or, for a value shown as its translation, the value it names) must equal
 // the value at its path in a verified entry's payload, reached through the verified registrations of the actors it
 // names; a review's text must be the content of the attachment its verified payload commits to; a code must be
-// the scanned URL's. Each element ends verified, mismatch (shown otherwise than verified) or failed (its record
-// did not verify); elements the server marked unverified stay so.
+// the scanned URL's; a warning that the code was never issued must be what issuance.js decided from the verified
+// entries. Each element ends verified, mismatch (shown otherwise than verified) or failed (its record did not
+// verify); elements the server marked unverified stay so.
 
 import { hex, sha256 } from "./crypto.js";
 import { CONSUMER } from "./history.js";
@@ -90,7 +91,7 @@ async function checkAttachment(element, verified) {
 }
 
 /** The GS1 elements of the scanned Digital Link: path pairs (/01/<gtin>/10/<lot>...) and the query's 17. */
-function scanned() {
+export function scanned() {
   const elements = new Map(new URLSearchParams(location.search));
   const segments = location.pathname.split("/").slice(1);
   for (let i = 0; i + 1 < segments.length; i += 2) elements.set(segments[i], decodeURIComponent(segments[i + 1]));
@@ -116,7 +117,8 @@ function ratingsOf(verified) {
 
 /**
  * Check every bound element of the page against ``verified`` (verifyBundle's result, with the size of its
- * verified checkpoint); the checkpoint's size is written from it. Returns [element, state] pairs.
+ * verified checkpoint and the scanned item's ``issuance``); the checkpoint's size is written from it. Returns
+ * [element, state] pairs.
  */
 export async function checkFields(verified) {
   const url = scanned();
@@ -127,6 +129,7 @@ export async function checkFields(verified) {
     if (kind === "entry") state = checkEntry(element, verified);
     else if (kind === "attachment") state = await checkAttachment(element, verified);
     else if (kind === "url") state = compare(element, url.get(element.dataset.vPath));
+    else if (kind === "issuance") state = compare(element, verified.issuance);
     else if (kind === "ratings") state = ratings === null ? "failed" : compare(element, ratings[element.dataset.vPath]);
     else if (kind === "checkpoint" && verified.checkpoint.ok) {
       element.textContent = String(verified.checkpoint.size); // rendered from what was verified: the log grows

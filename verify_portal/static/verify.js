@@ -2,11 +2,14 @@
 // and mark the checkpoint, every listed event and the overall verdict verified or failed (textContent only). A
 // listed event must be one of the subject's own verified entries, at its log index, of its kind and signed time,
 // and every value the page shows bound to the history must be what was verified (fields.js); a mismatch fails
-// its event and the verdict. A browser that has no working Ed25519 at all says it cannot verify: never "failed".
+// its event and the verdict. An item whose code its verified history never issued (issuance.js) is never shown
+// as all verified, whatever the page says. A browser that has no working Ed25519 at all says it cannot verify:
+// never "failed".
 
 import { cryptoBackend } from "./crypto.js";
-import { checkFields } from "./fields.js";
+import { checkFields, scanned } from "./fields.js";
 import { verifyBundle } from "./history.js";
+import { issuance } from "./issuance.js";
 
 const REASONS = {
   zh: {
@@ -83,6 +86,12 @@ function mark(element, ok, code) {
   }
 }
 
+/** Every record verified, but they show that the scanned code was never issued: a warning, never green. */
+function markNotIssued(verdict) {
+  verdict.dataset.state = "not-issued";
+  verdict.textContent = verdict.getAttribute("data-text-not-issued");
+}
+
 function pinned(name) {
   return document.querySelector(`meta[name="${name}"]`)?.getAttribute("content") ?? "";
 }
@@ -122,6 +131,8 @@ async function run(verdict) {
   } catch {
     result = { checkpoint: { ok: false, code: "fetch" }, entries: new Map(), ok: false };
   }
+  const verifiedHistory = [...history].map((id) => result.entries.get(id)).filter((entry) => entry?.ok);
+  result.issuance = issuance(verifiedHistory.map((entry) => entry.payload), scanned());
   const misshown = new Set(); // the events (li) showing a value otherwise than verified
   let fieldFailure = null;
   if (result.registry !== undefined) {
@@ -146,7 +157,9 @@ async function run(verdict) {
   }
   for (const entry of result.entries.values()) firstFailure ??= entry.ok ? null : entry.code;
   firstFailure ??= fieldFailure;
-  mark(verdict, result.ok && firstFailure === null, firstFailure ?? "fetch");
+  const ok = result.ok && firstFailure === null;
+  if (ok && result.issuance !== null && result.issuance !== "issued") markNotIssued(verdict);
+  else mark(verdict, ok, firstFailure ?? "fetch");
 }
 
 const verdict = document.getElementById("verdict");
