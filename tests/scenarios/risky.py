@@ -56,7 +56,7 @@ def empty_parcels(world: World, shop: Party, batch: str, count: int = 3) -> list
     sold = []
     for n in range(count):
         consumer, parcel = SigningKey.generate(), sscc(10 + n)
-        dispatch = sell(world, shop, parcel, batch, consumer, f"000{n}")
+        dispatch = sell(world, shop, parcel, batch, consumer, f"{n + 1:04d}")
         receipt = world.sign_for(consumer, parcel)
         review(world, consumer, batch, receipt)
         sold.append((parcel, dispatch, receipt))

@@ -41,7 +41,7 @@ def test_self_dealt_receipts_by_a_key_only_the_shop_ever_sends_to(world: World) 
     dispatches, reviews = [], []
     for n in range(3):
         parcel = sscc(10 + n)
-        dispatches.append(sell(world, shop, parcel, batch, own_key, f"000{n}"))
+        dispatches.append(sell(world, shop, parcel, batch, own_key, f"{n + 1:04d}"))
         world.handoff(courier, parcel)
         reviews.append(review(world, own_key, batch, world.sign_for(own_key, parcel)))
     scan(world, monitor)
@@ -86,7 +86,7 @@ def test_five_receipts_and_reviews_within_the_hour_are_a_burst(world: World) -> 
     receipts, reviews = [], []
     for n in range(6):  # the sixth starts a new count, which five more would complete
         consumer, parcel = SigningKey.generate(), sscc(10 + n)
-        sell(world, shop, parcel, batch, consumer, f"000{n}")
+        sell(world, shop, parcel, batch, consumer, f"{n + 1:04d}")
         world.handoff(courier, parcel)
         receipts.append(world.sign_for(consumer, parcel))
         reviews.append(review(world, consumer, batch, receipts[-1]))
