@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar, overload
 
@@ -229,7 +229,7 @@ class _BatchWriter:
             raise EventConflict(
                 f"event {event.event_id} is being logged at index {result.leaf_index} with other signatures"
             ).at(position)
-        return AppendResult(result.leaf_index, result.event_id, result.leaf_hash, 0, created=False)
+        return replace(result, created=False)  # its checkpoint size, like the first's, is this transaction's
 
     def add_batch(self, batch: _Batch) -> list[AppendResult]:
         """Decide one batch of a group after the ones before it; its results await the checkpoint's size."""
@@ -268,7 +268,6 @@ class Ledger:
         checkpoint_signer: CheckpointSigner | None = None,
         preparer: BatchPreparer | None = None,
         high_water: HighWater | None = None,
-        group_linger: float = GROUP_LINGER,
     ) -> None:
         self.engine = engine
         self.origin = origin
@@ -277,7 +276,7 @@ class Ledger:
         self._preparer = preparer or BatchPreparer(engine)
         self._high_water = high_water  # every new checkpoint must extend it (see ledger.store.high_water)
         self._append_lock = threading.Lock()  # one writer per process; the database serialises processes
-        self._sequencer = Sequencer(self._commit_group, linger=group_linger, max_events=MAX_BATCH)
+        self._sequencer = Sequencer(self._commit_group, linger=GROUP_LINGER, max_events=MAX_BATCH)
 
     def close(self) -> None:
         self._preparer.close()
@@ -661,12 +660,7 @@ class Ledger:
     @staticmethod
     def _logged_in(results: Sequence[AppendResult], checkpoint: Checkpoint) -> list[AppendResult]:
         """The results of events this transaction logged (or answered as sent twice), with its checkpoint's size."""
-        return [
-            AppendResult(r.leaf_index, r.event_id, r.leaf_hash, checkpoint.size, r.created)
-            if r.checkpoint_size == 0
-            else r
-            for r in results
-        ]
+        return [replace(r, checkpoint_size=checkpoint.size) if r.checkpoint_size == 0 else r for r in results]
 
     def _record_high_water(self, checkpoint: Checkpoint) -> None:
         """Record a committed checkpoint as the mark; a failure says the batch is logged, so a retry is answered."""

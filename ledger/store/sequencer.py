@@ -43,10 +43,6 @@ class Request(Generic[W, T]):
         if not self._settled:
             self._outcome, self._error, self._settled = outcome, error, True
 
-    @property
-    def settled(self) -> bool:
-        return self._settled
-
     def _result(self) -> T:
         if self._error is not None:
             raise self._error
