@@ -72,9 +72,9 @@ CONSUMERS = 4
 HISTORY_EVENTS = 20
 TRIVIAL = "/v1/ping"
 
-# wrk calls done() once at the end; it prints one JSON line after its own report. Latencies are in microseconds.
-WRK_SCRIPT = """
-wrk.headers["Accept-Encoding"] = "gzip"
+# wrk calls done() once at the end; it prints one JSON line after its own report (what ``wrk()`` reads).
+# Latencies are in microseconds. Every wrk script of the benchmarks ends with it.
+WRK_REPORT = """
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -83,6 +83,7 @@ done = function(summary, latency, requests)
     e.connect + e.read + e.write + e.timeout, e.status))
 end
 """
+WRK_SCRIPT = 'wrk.headers["Accept-Encoding"] = "gzip"\n' + WRK_REPORT
 
 
 # ---- the ledger ----------------------------------------------------------------------------------------------

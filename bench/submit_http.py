@@ -30,7 +30,7 @@ import httpx
 from sqlalchemy import create_engine
 
 from bench.ingest import REGISTRAR, Actor, bare_verify_rate, create_ledger, gs1, setup
-from bench.scan_http import serving, wrk
+from bench.scan_http import WRK_REPORT, serving, wrk
 from ledger.events import sign_event
 from ledger.events.builders import Content, Licence, dispatch_payload
 from traceledger.settings import Home
@@ -39,9 +39,8 @@ PREFIX = "690123"
 BATCHES = 50
 VALID_UNTIL = "2099-01-01T00:00:00Z"
 
-# One envelope per line of BODIES; each request takes the next. wrk calls done() once at the end, and the script
-# prints one JSON line after wrk's own report (latencies in microseconds).
-WRK_SCRIPT = """
+# One envelope per line of BODIES; each request takes the next (wrk's report follows: bench.scan_http.WRK_REPORT).
+WRK_REQUESTS = """
 local bodies = {}
 for line in io.lines("BODIES") do bodies[#bodies + 1] = line end
 local next_body = 0
@@ -50,13 +49,6 @@ request = function()
   local body = bodies[next_body]
   if body == nil then body = bodies[1] end  -- out of envelopes: a replay (200), which the run then reports
   return wrk.format("POST", "/v1/events", {["Content-Type"] = "application/json"}, body)
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    '{"requests":%d,"duration_us":%d,"bytes":%d,"p50_us":%.0f,"p99_us":%.0f,"errors":%d,"bad_status":%d}\\n',
-    summary.requests, summary.duration, summary.bytes, latency:percentile(50), latency:percentile(99),
-    e.connect + e.read + e.write + e.timeout, e.status))
 end
 """
 
@@ -88,6 +80,15 @@ def dispatches(producer: Actor, shop: Actor, productions: list[str], count: int)
         )
         envelopes.append(sign_event(payload, [producer.key]).to_json())
     return envelopes
+
+
+def posting(stem: Path, envelopes: list[dict[str, Any]]) -> Path:
+    """A wrk script posting ``envelopes`` one a request, in order (written beside it as ``stem``.jsonl)."""
+    bodies = stem.with_suffix(".jsonl")
+    bodies.write_text("".join(json.dumps(e, separators=(",", ":")) + "\n" for e in envelopes), encoding="utf-8")
+    script = stem.with_suffix(".lua")
+    script.write_text(WRK_REQUESTS.replace("BODIES", str(bodies)) + WRK_REPORT, encoding="utf-8")
+    return script
 
 
 def log_size(base: str) -> int:
@@ -122,17 +123,11 @@ def main() -> None:
             ledger.close()
         envelopes = dispatches(producer, shop, productions, args.envelopes)
         verify_rate = bare_verify_rate(envelopes[:5_000], {producer.key.kid: producer.key.public_key})
-        bodies = Path(tmp) / "bodies.jsonl"
-        bodies.write_text("".join(json.dumps(e, separators=(",", ":")) + "\n" for e in envelopes), encoding="utf-8")
-        script = Path(tmp) / "submit.lua"
-        script.write_text(WRK_SCRIPT.replace("BODIES", str(bodies)), encoding="utf-8")
-        warm_script = Path(tmp) / "warm.lua"
-        warm_bodies = Path(tmp) / "warm.jsonl"
+        # The warm-up posts the envelopes from the end of the list, the run those from the start.
+        script = posting(Path(tmp) / "run", envelopes)
+        warm_script = posting(Path(tmp) / "warm", envelopes[len(envelopes) // 2 :])
         with serving(home.path, args.workers, Path(tmp) / "server.log", url) as base:
-            if args.warmup:  # the warm-up posts the envelopes from the end of the list, the run those from the start
-                warm = envelopes[len(envelopes) // 2 :]
-                warm_bodies.write_text("".join(json.dumps(e) + "\n" for e in warm), encoding="utf-8")
-                warm_script.write_text(WRK_SCRIPT.replace("BODIES", str(warm_bodies)), encoding="utf-8")
+            if args.warmup:
                 wrk(wrk_path, base, warm_script, seconds=args.warmup, connections=args.connections)
             before = log_size(base)
             result = wrk(wrk_path, base, script, seconds=args.duration, connections=args.connections)
