@@ -17,12 +17,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from ledger.epcis.uris import canonical_gs1_uri
 from ledger.errors import InvalidEpcisEvent
+from ledger.events import format_time
 
 CBV = "https://ref.gs1.org/cbv/"
 GS1_VOCABULARY = "https://gs1.org/voc/"
@@ -89,8 +90,7 @@ def _time(value: str) -> str:
     if moment.tzinfo is None:
         raise InvalidEpcisEvent(f"time {value!r} has no time zone offset")
     milliseconds = moment.microsecond // 1000 + (1 if moment.microsecond // 100 % 10 >= 5 else 0)
-    moment = moment.replace(microsecond=0).astimezone(UTC) + timedelta(milliseconds=milliseconds)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return format_time(moment.replace(microsecond=0) + timedelta(milliseconds=milliseconds), milliseconds=True)
 
 
 class _Canon:
