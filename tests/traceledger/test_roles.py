@@ -186,7 +186,9 @@ def test_an_attachment_is_erased_for_good_and_the_log_stays_as_it_was(home: Path
     erasure = logged(home, *erase, "--reason", "court_order", index=5, kind="attachment.erasure", subject=BATCH)
     assert parents_of(home, erasure) == (inspection,)
     assert attached_texts(home, inspection) == [None]
-    refused(home, *erase, "--reason", "court_order", says="error: Attachment already erased: ")
+    # Another reason, so that this is another event: the same command again within the same second signs the same
+    # envelope (event times are to the second), which the log answers as the replay it is.
+    refused(home, *erase, "--reason", "unlawful_content", says="error: Attachment already erased: ")
     registrar = ("registrar", "erase-attachment", digest, "--key", str(home / "keys" / "registrar.pem"))
     refused(home, *registrar, "--reason", "other", says="error: Attachment already erased: ")
     refused(home, "regulator", "erase-attachment", digest, "--key", str(producer), "--reason", "court_order",
