@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from ledger.audit import AuditReport, audit_log
 from ledger.audit.database import DatabaseSource
 from ledger.events import seal_attachment
-from ledger.events.builders import complaint_payload, inspection_payload
+from ledger.events.builders import complaint_payload, inspection_payload, risk_finding_payload
 from ledger.log.witness_protocol import WitnessEndpoint
 from ledger.store.attachments import erase_attachment, store_attachment
 from ledger.store.cosignatures import record_cosignature
@@ -67,11 +67,18 @@ class Audited:
 
 
 def build(fixture: LedgerFixture) -> dict[str, str]:
-    """Every kind (the reindex suite's story) plus attachments: a report uploaded, one uploaded then erased, and
-    complaint details never uploaded, whose erasure is logged so (every missing content needs a logged erasure)."""
+    """Every kind (the reindex suite's story) plus a monitor's risk finding citing the consumer's receipt, and
+    attachments: a report uploaded, one uploaded then erased, and complaint details never uploaded, whose erasure
+    is logged so (every missing content needs a logged erasure)."""
     world = World(fixture)
     names = build_varied_ledger(world)
     ham = names["ham"]
+    monitor = world.register("平台风险监测中心", "monitor")
+    receipt = str(world.ledger.view("items", names["item"])["receipt"])  # type: ignore[index]
+    flagged = risk_finding_payload(
+        monitor.key, names["item"], detector="no_independent_custody", evidence=[receipt], actor=names["merchant"]
+    )
+    names.update(receipt=receipt, finding=world.append(flagged, monitor.key).event_id)
     production = str(world.batch(ham)["production"])
     lab = world.register("云南省计量测试院", "lab")
     report = seal_attachment("检验报告：合格".encode(), "text/plain; charset=utf-8")

@@ -390,3 +390,25 @@ def test_a_sold_item_marked_unsold(audited: Audited) -> None:
     finding = first(audited.audit())
     assert (finding.where, finding.kind, finding.key) == ("view", "items", item)
     assert finding.reason == "the stored row differs from the row the replay derives"
+
+
+def test_a_tampered_row_of_each_risk_view_is_named(audited: Audited) -> None:
+    """The risk queue, the once-only fingerprints and the flags on evidence are derived views like the rest: an
+    operator who closes a finding, drops its fingerprint's link or unflags a receipt is named."""
+    engine = audited.engine()
+    finding, receipt = audited.names["finding"], audited.names["receipt"]
+    stored = {(r["view"], r["key"]): json.loads(r["value"]) for r in rows(engine, VIEWS) if "risk" in r["view"]}
+    (fingerprint,) = [key for view, key in stored if view == "risk_fingerprints"]
+    changes = {
+        ("risks", finding): {**stored[("risks", finding)], "status": "acted"},
+        ("risk_fingerprints", fingerprint): {"finding": receipt},
+        ("risk_evidence", receipt): {"findings": []},
+    }
+    for (view, key), row in changes.items():
+        original = canonical_json(stored[(view, key)]).decode()
+        set_column(engine, VIEWS, {"view": view, "key": key}, "value", canonical_json(row).decode())
+        found = first(audited.audit())
+        assert (found.where, found.kind, found.key) == ("view", view, key)
+        assert found.reason == "the stored row differs from the row the replay derives"
+        set_column(engine, VIEWS, {"view": view, "key": key}, "value", original)
+    assert audited.audit().ok
