@@ -31,6 +31,8 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         │   ├── UnknownAttachment            an erasure of a digest no logged event committed to
         │   ├── UnknownEvidence              a risk finding cites an event the log does not hold
         │   ├── UnknownFinding               a sanction or recall acts on a finding the log does not hold
+        │   ├── FindingActorMismatch         a sanction acts on a finding about another actor
+        │   ├── FindingBatchMismatch         a recall acts on a finding about other goods
         │   ├── PrefixNotOwned               a GTIN outside the producer's GS1 company prefixes (counterfeit)
         │   ├── BatchRecalled                a recall blocks listings and dispatches (except returns)
         │   ├── InputRecalled                a recalled batch cannot be the input of a new batch
@@ -218,6 +220,21 @@ class UnknownEvidence(RuleViolation):
 class UnknownFinding(RuleViolation):
     slug = "unknown-finding"
     title = "Unknown risk finding"
+
+
+class FindingActorMismatch(RuleViolation):
+    """A sanction naming a risk finding acts on it: the sanctioned actor is the actor the finding is about."""
+
+    slug = "finding-actor-mismatch"
+    title = "Sanction of an actor the finding is not about"
+
+
+class FindingBatchMismatch(RuleViolation):
+    """A recall naming a risk finding acts on it: the recalled batch is the finding's subject (or the batch of its
+    item), or one of its evidence events is about that batch, an item of it, or a parcel carrying it."""
+
+    slug = "finding-batch-mismatch"
+    title = "Recall of a batch the finding is not about"
 
 
 class PrefixNotOwned(RuleViolation):

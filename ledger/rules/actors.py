@@ -201,6 +201,6 @@ def sanction(ctx: Context) -> None:
     else:
         ctx.parents(0)
         active.append({"event": ctx.event_id, "list": data.list, "until": data.until})
-    risk.act_on(ctx, data.finding)
+    risk.sanction_acts_on(ctx, data.finding, actor_id)
     row: SanctionsRow = {"active": active}
     ctx.state.put(SANCTIONS, actor_id, row)

@@ -126,6 +126,6 @@ def recall(ctx: Context) -> None:
     _follows_production(ctx, batch)
     if batch["recall"] is not None:
         raise BatchRecalled(f"batch {ctx.subject} is already recalled")
-    risk.act_on(ctx, ctx.data(Recall).finding)
+    risk.recall_acts_on(ctx, ctx.data(Recall).finding, ctx.subject)
     recalled: BatchRow = {**batch, "recall": ctx.event_id}
     ctx.state.put(BATCHES, ctx.subject, recalled)

@@ -3,7 +3,8 @@
 A ``risk.finding`` names its detector, the actor at issue and the evidence (event ids, sorted); it follows no
 parent. Only a registered monitor may sign one, every piece of evidence must be a logged event (not itself a
 finding), and one finding — a detector with one evidence set — is logged once. A sanction or a recall may name a
-finding it acts on (``data.finding``): the finding must be logged, and is then no longer open.
+finding it acts on (``data.finding``): the finding must be logged and about what is acted on (a sanction's actor
+is the finding's actor; a recall's batch is one the finding concerns), and is then no longer open.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from ledger.errors import FindingExists, UnknownEvidence, UnknownFinding
+from ledger.errors import FindingActorMismatch, FindingBatchMismatch, FindingExists, UnknownEvidence, UnknownFinding
 from ledger.events.schemas import RiskFinding
+from ledger.identifiers import parse_subject
 from ledger.rules.context import Context
 from ledger.rules.views import (
     EVENTS,
+    PARCELS,
     RISK_EVIDENCE,
     RISK_FINGERPRINTS,
     RISKS,
@@ -65,12 +68,52 @@ def finding(ctx: Context) -> None:
         ctx.state.put(RISK_EVIDENCE, event_id, cited_by)
 
 
-def act_on(ctx: Context, finding_id: str | None) -> None:
-    """A sanction or recall naming ``finding_id`` acts on that logged finding, which is then no longer open."""
+def sanction_acts_on(ctx: Context, finding_id: str | None, actor_id: str) -> None:
+    """A sanction of ``actor_id`` naming ``finding_id`` acts on that logged finding about the same actor."""
     if finding_id is None:
         return
+    row = _logged_finding(ctx, finding_id)
+    if row["actor"] != actor_id:
+        about = row["actor"] or "no actor"
+        raise FindingActorMismatch(f"finding {finding_id} is about {about}, not {actor_id}")
+    _acted_on(ctx, finding_id, row)
+
+
+def recall_acts_on(ctx: Context, finding_id: str | None, batch_path: str) -> None:
+    """A recall of ``batch_path`` naming ``finding_id`` acts on that logged finding about the batch."""
+    if finding_id is None:
+        return
+    row = _logged_finding(ctx, finding_id)
+    if batch_path not in _batches_concerned(ctx, row):
+        raise FindingBatchMismatch(f"finding {finding_id} concerns neither batch {batch_path} nor its goods")
+    _acted_on(ctx, finding_id, row)
+
+
+def _batches_concerned(ctx: Context, row: RiskRow) -> set[str]:
+    """The batches a finding is about: that of its subject, and those its evidence events are about, a parcel's
+    being the batches it carries."""
+    paths = [row["subject"]]
+    for event_id in row["evidence"]:
+        cited = ctx.state.get(EVENTS, event_id)
+        paths += [cited["subject"]] if cited else []
+    batches: set[str] = set()
+    for path in paths:
+        batch_path = parse_subject(path).batch_path  # a batch's own path, or an item's batch
+        if batch_path is not None:
+            batches.add(batch_path)
+        elif (parcel := ctx.state.get(PARCELS, path)) is not None:
+            batches.update(content["batch"] for content in parcel["contents"])
+    return batches
+
+
+def _logged_finding(ctx: Context, finding_id: str) -> RiskRow:
     row = ctx.state.get(RISKS, finding_id)
     if row is None:
         raise UnknownFinding(f"{finding_id} is not a risk finding of this log")
+    return row
+
+
+def _acted_on(ctx: Context, finding_id: str, row: RiskRow) -> None:
+    """The event being decided acts on the finding, which is then no longer open."""
     acted: RiskRow = {**row, "status": "acted", "actions": [*row["actions"], ctx.event_id]}
     ctx.state.put(RISKS, finding_id, acted)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from ledger.events.builders import sanction_payload
+from ledger.events.builders import recall_payload, sanction_payload
+from ledger.identifiers import batch_subject
+from ledger.store.risks import risk_queue
 from tests.api.conftest import Api, problem, signed
 from tests.scenarios.risky import empty_parcels, scan, shop_with_stock
+from tests.scenarios.world import gtin
 
 
 def _queue(api: Api, query: str = "") -> list[dict[str, object]]:
@@ -53,3 +56,28 @@ def test_a_sanction_naming_an_unknown_finding_is_refused_and_nothing_stored(api:
     sanction = sanction_payload(regulator.key, shop.id, list_="red", reason="刷单", finding="ab" * 32)
     with api.unchanged():
         problem(api.post(signed(sanction, regulator.key)), 422, "unknown-finding")
+
+
+def test_a_sanction_or_recall_naming_a_finding_about_others_is_refused_and_nothing_stored(api: Api) -> None:
+    world = api.world
+    shop, _, batch = shop_with_stock(world)
+    monitor = world.register("平台风险监测中心", "monitor")
+    regulator = world.register("曲靖市市场监督管理局", "regulator")
+    empty_parcels(world, shop, batch, count=1)
+    scan(world, monitor)
+    finding = risk_queue(world.ledger)[0].finding
+    courier = world.register("曲靖另一家快递", "courier")
+    sanction = sanction_payload(regulator.key, courier.id, list_="red", reason="刷单", finding=finding)
+    maker = world.register("昆明某食品厂", "producer", licences=("food_production",), prefixes=("690999",))
+    other = world.produce(maker, gtin("690999", 1), "OTHER", 10)
+    recall = recall_payload(
+        regulator.key,
+        batch_subject(gtin("690999", 1), "OTHER").path,
+        other,
+        reason="regulatory",
+        level=3,
+        finding=finding,
+    )
+    with api.unchanged():
+        assert shop.id in problem(api.post(signed(sanction, regulator.key)), 422, "finding-actor-mismatch")["detail"]
+        assert finding in problem(api.post(signed(recall, regulator.key)), 422, "finding-batch-mismatch")["detail"]

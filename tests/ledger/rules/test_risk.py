@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 
 from ledger import errors
+from ledger.events import EventPayload
 from ledger.events.builders import recall_payload, review_payload, risk_finding_payload, sanction_payload
 from ledger.events.schemas import validate_data
 from ledger.rules.risk import fingerprint
@@ -24,6 +25,12 @@ def _evidence(cast: Cast) -> tuple[str, str]:
     """A delivered parcel: its subject and the receipt's event id."""
     _, parcel, receipt = cast.deliver(1)
     return parcel, receipt
+
+
+def _found(cast: Cast, monitor: Party, subject: str, detector: str, evidence: str, actor: str | None = None) -> str:
+    """The monitor logs a finding of ``detector`` about ``subject`` citing one event; its event id."""
+    payload = risk_finding_payload(monitor.key, subject, detector=detector, evidence=[evidence], actor=actor)
+    return cast.log.decide(payload, monitor.key)
 
 
 def test_a_monitor_logs_a_finding_and_the_views_record_it(cast: Cast, monitor: Party) -> None:
@@ -104,12 +111,7 @@ def test_the_schema_wants_a_known_detector_and_sorted_distinct_evidence() -> Non
 
 def test_a_sanction_and_a_recall_naming_a_finding_act_on_it(cast: Cast, monitor: Party) -> None:
     parcel, receipt = _evidence(cast)
-    finding = cast.log.decide(
-        risk_finding_payload(
-            monitor.key, parcel, detector="no_independent_custody", evidence=[receipt], actor=cast.producer.id
-        ),
-        monitor.key,
-    )
+    finding = _found(cast, monitor, parcel, "no_independent_custody", receipt, actor=cast.producer.id)
     unknown = sanction_payload(cast.regulator.key, cast.producer.id, list_="red", reason="刷单", finding=receipt)
     assert receipt in cast.log.refuse(errors.UnknownFinding, unknown, cast.regulator.key)
     sanction = cast.log.decide(
@@ -131,3 +133,38 @@ def test_a_review_of_a_flagged_receipt_is_still_accepted(cast: Cast, monitor: Pa
     )
     cast.log.decide(review_payload(consumer, cast.batch, receipt, rating=5), consumer)
     assert cast.log.row("risk_evidence", receipt)["findings"]
+
+
+def test_a_sanction_naming_a_finding_must_sanction_the_finding_s_actor(cast: Cast, monitor: Party) -> None:
+    parcel, receipt = _evidence(cast)
+    about_producer = _found(cast, monitor, parcel, "no_independent_custody", receipt, actor=cast.producer.id)
+    about_no_one = _found(cast, monitor, parcel, "receipt_burst", receipt)
+    for finding in (about_producer, about_no_one):
+        other = sanction_payload(cast.regulator.key, cast.merchant.id, list_="red", reason="刷单", finding=finding)
+        detail = cast.log.refuse(errors.FindingActorMismatch, other, cast.regulator.key)
+        assert finding in detail
+        assert cast.merchant.id in detail
+    assert cast.log.row("risks", about_producer)["status"] == "open"
+
+
+def test_a_recall_naming_a_finding_must_recall_a_batch_the_finding_is_about(cast: Cast, monitor: Party) -> None:
+    """The finding's subject is the batch or one of its items, or one of its evidence events is about the batch:
+    an event of the batch or of its items, or one about a parcel carrying it."""
+    parcel, receipt = _evidence(cast)
+    other = cast.production_payload(2, quantity=10)
+    other_batch, other_production = other.subject, cast.log.decide(other, cast.producer.key)
+    via_parcel = _found(cast, monitor, parcel, "no_independent_custody", receipt)
+    about_item = _found(cast, monitor, f"{other_batch}/21/0001", "repeated_serial", receipt)
+
+    def recall(batch: str, production: str, finding: str) -> EventPayload:
+        return recall_payload(cast.regulator.key, batch, production, reason="regulatory", level=3, finding=finding)
+
+    detail = cast.log.refuse(
+        errors.FindingBatchMismatch, recall(other_batch, other_production, via_parcel), cast.regulator.key
+    )
+    assert via_parcel in detail
+    assert other_batch in detail
+    assert cast.log.row("risks", via_parcel)["status"] == "open"
+    cast.log.decide(recall(other_batch, other_production, about_item), cast.regulator.key)
+    cast.log.decide(recall(cast.batch, cast.production, via_parcel), cast.regulator.key)
+    assert cast.log.row("risks", via_parcel)["status"] == cast.log.row("risks", about_item)["status"] == "acted"
