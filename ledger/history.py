@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from ledger.errors import NotFound
 from ledger.identifiers import Subject, parse_subject
 from ledger.rules.context import black_listed
-from ledger.rules.views import ACTORS, BATCHES, ITEMS, KEYS, PARCELS, PUBLIC_KEYS, SANCTIONS, BatchRow
+from ledger.rules.views import ACTORS, BATCHES, ITEMS, KEYS, PARCELS, PUBLIC_KEYS, SANCTIONS, BatchRow, Ratings
 from ledger.store.ledger import Ledger, StoredEntry
 from ledger.trace import batch_parcels
 
@@ -47,11 +47,15 @@ class History:
     black_listed: list[str] = field(default_factory=list)  # actors in the history now on the black list
 
 
-def _distribution(batch: BatchRow) -> Distribution:
+_NO_RATINGS: Ratings = {"count": 0, "sum": 0}
+
+
+def _distribution(batch: BatchRow, ratings: Ratings) -> Distribution:
+    """The batch's distribution, with the rating of the subject shown (the batch's, or an item's own)."""
     return Distribution(
         produced=batch["quantity"], unit=batch["unit"], held=dict(batch["holdings"]),
         in_transit=batch["in_transit"], delivered=batch["delivered"], listings=len(batch["listings"]),
-        rating_count=batch["reviews"]["count"], rating_sum=batch["reviews"]["sum"],
+        rating_count=ratings["count"], rating_sum=ratings["sum"],
     )  # fmt: skip
 
 
@@ -61,10 +65,13 @@ def subject_history(ledger: Ledger, path: str) -> History:
     batch_path = subject.batch_path
     batch = ledger.view(BATCHES, batch_path) if batch_path else None
     parcels: list[str] = []
+    ratings = batch["reviews"] if batch else _NO_RATINGS
     if subject.kind == "item":
         item = ledger.view(ITEMS, subject.path)
         parcels = list(item["parcels"]) if item else []
-        entries = ledger.entries_about([batch_path or "", subject.path, *parcels])
+        ratings = item.get("reviews", _NO_RATINGS) if item else _NO_RATINGS
+        about = ledger.entries_about([batch_path or "", subject.path, *parcels])
+        entries = [e for e in about if e.kind != "review" or e.subject == subject.path]  # its own, not the batch's
     elif subject.kind == "batch":
         parcels = list(batch_parcels(ledger, subject.path))
         entries = ledger.entries_about([subject.path], under=subject.path + "/21/")
@@ -88,7 +95,7 @@ def subject_history(ledger: Ledger, path: str) -> History:
         entries=entries,
         registrations=registrations,
         batch=batch,
-        distribution=_distribution(batch) if batch else None,
+        distribution=_distribution(batch, ratings) if batch else None,
         parcels=parcels,
         recalled=bool(batch and batch["recall"]),
         recalled_inputs=recalled_inputs,

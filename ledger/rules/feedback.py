@@ -19,12 +19,15 @@ from ledger.rules.goods import batch_row
 from ledger.rules.views import (
     BATCHES,
     COMPLAINTS,
+    ITEMS,
     KEYS,
     PARCELS,
     RECEIPTS,
     REVIEWS,
     BatchRow,
     ComplaintRow,
+    ItemRow,
+    Ratings,
     ReceiptRow,
     ReviewRow,
 )
@@ -62,15 +65,22 @@ def review(ctx: Context) -> None:
     ctx.state.put(RECEIPTS, receipt_id, reviewed)
     row: ReviewRow = {"receipt": receipt_id, "subject": ctx.subject}
     ctx.state.put(REVIEWS, ctx.event_id, row)
+    rating = ctx.data(Review).rating
     batch_path = parse_subject(ctx.subject).batch_path
     assert batch_path is not None
     batch = batch_row(ctx, batch_path)
-    if first is None:
-        totals = batch["reviews"]
-        rated: BatchRow = {
-            **batch, "reviews": {"count": totals["count"] + 1, "sum": totals["sum"] + ctx.data(Review).rating},
-        }  # fmt: skip
-        ctx.state.put(BATCHES, batch_path, rated)
+    rated: BatchRow = {**batch, "reviews": add_rating(batch["reviews"], rating)}
+    ctx.state.put(BATCHES, batch_path, rated)
+    item = ctx.state.get(ITEMS, ctx.subject)
+    if item is not None:  # an item's page rates the item by its own reviews
+        rated_item: ItemRow = {**item, "reviews": add_rating(item.get("reviews"), rating)}
+        ctx.state.put(ITEMS, ctx.subject, rated_item)
+
+
+def add_rating(totals: Ratings | None, rating: int) -> Ratings:
+    """Rating totals with one more rating: a first review and its follow-up count alike (each is signed)."""
+    before = totals or {"count": 0, "sum": 0}
+    return {"count": before["count"] + 1, "sum": before["sum"] + rating}
 
 
 def complaint(ctx: Context) -> None:

@@ -11,7 +11,9 @@ row, a ``TypedDict`` below, so the type checker knows every field the rules, the
 - ``gs1_prefixes``  every leading part (6+ digits) of a registered company prefix → who holds and who registered it
 - ``sanctions``     USCC → the sanctions in force
 - ``batches``       batch path → a produced batch, where its quantity is, its inspections, listings and reviews
-- ``items``         item path → its batch, the parcels that carried it and the receipt that sold it, if any
+                    (its own and its items', follow-ups included)
+- ``items``         item path → its batch, the parcels that carried it, the receipt that sold it and its own
+                    reviews, if any
 - ``parcels``       parcel path → its contents, destination and custody
 - ``spends``        custody head event id → the event that spent it: a head is spent once; a second spend is a fork
 - ``receipts``      signature event id → what the consignee signed for, and its reviews
@@ -131,6 +133,7 @@ class ItemRow(TypedDict):
     batch: str
     parcels: list[str]
     receipt: NotRequired[str]  # the signature that sold it to a consumer; absent while unsold (ledger.rules.serials)
+    reviews: NotRequired[Ratings]  # the reviews of the item itself (first reviews and follow-ups); absent until one
 
 
 class ContentRow(TypedDict):

@@ -62,7 +62,7 @@ def test_xuanwei_ham_from_producer_to_a_consumers_follow_up_review(world: World)
     world.append(review_payload(consumer, batch, review, rating=4), consumer)
 
     assert world.batch(batch)["delivered"] == 2
-    assert world.batch(batch)["reviews"] == {"count": 1, "sum": 5}
+    assert world.batch(batch)["reviews"] == {"count": 2, "sum": 9}  # the follow-up counts too (issue 11)
     assert world.parcel(parcel)["status"] == "signed"
     world.conserved(batch)
     history = subject_history(world.ledger, batch)

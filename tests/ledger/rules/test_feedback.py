@@ -34,12 +34,12 @@ class TestReview:
         assert cast.log.row("receipts", receipt)["reviews"] == [review]
         assert cast.log.row("batches", cast.batch)["reviews"] == {"count": 1, "sum": 4}
 
-    def test_a_review_has_one_follow_up_that_does_not_count_again(self, cast: Cast) -> None:
+    def test_a_review_has_one_follow_up_that_counts_in_the_rating(self, cast: Cast) -> None:
         consumer, _, receipt = cast.deliver(1)
         review = cast.log.decide(review_payload(consumer, cast.batch, receipt, rating=5), consumer)
         follow_up = cast.log.decide(review_payload(consumer, cast.batch, review, rating=1), consumer)
         assert cast.log.row("receipts", receipt)["reviews"] == [review, follow_up]
-        assert cast.log.row("batches", cast.batch)["reviews"] == {"count": 1, "sum": 5}
+        assert cast.log.row("batches", cast.batch)["reviews"] == {"count": 2, "sum": 6}  # issue 11: follow-ups count
         cast.log.refuse(errors.ReviewLimit, review_payload(consumer, cast.batch, follow_up, rating=2), consumer)
 
     def test_a_serialised_item_in_the_parcel_is_reviewed(self, cast: Cast) -> None:
