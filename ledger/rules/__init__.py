@@ -24,7 +24,7 @@ from ledger.events.schemas import (
     Sanction,
 )
 from ledger.identifiers import parse_subject
-from ledger.rules import actors, custody, erasure, feedback, goods, risk, serials
+from ledger.rules import actors, credit_file, custody, erasure, feedback, goods, risk, serials
 from ledger.rules.context import Context
 from ledger.rules.custody import check_conservation
 from ledger.rules.state import State, ViewRow
@@ -184,6 +184,7 @@ def apply_event(state: State, event: ParsedEvent, index: int, logged_at: datetim
     kind = event.payload.kind
     serials.check_item_subject(ctx)  # whatever the kind, an item it names was issued
     RULES["genesis" if index == 0 else kind](ctx)  # the genesis rule refuses anything else at 0, and itself later
+    credit_file.record(ctx)
     erasure.commit(ctx)
     for kid, key in introduced_keys(event).items():
         if state.get(PUBLIC_KEYS, kid) is None:  # the first event to declare a key is where verifiers find it

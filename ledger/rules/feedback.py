@@ -107,7 +107,7 @@ def complaint(ctx: Context) -> None:
     ctx.state.put(COMPLAINTS, ctx.event_id, filed)
 
 
-def _complained_about(ctx: Context, subject: str) -> str | None:
+def complained_about(ctx: Context, subject: str) -> str | None:
     """The actor a complaint is against: the actor itself, a batch's producer, or a parcel's sender."""
     parsed = parse_subject(subject)
     if parsed.actor_id is not None:
@@ -129,7 +129,7 @@ def resolution(ctx: Context) -> None:
         raise UnknownComplaint(f"{complaint_id} is not a complaint")
     if row["subject"] != ctx.subject:
         raise WrongParents(f"complaint {complaint_id} is about {row['subject']}, not {ctx.subject}")
-    if "regulator" not in signer["roles"] and signer["id"] != _complained_about(ctx, ctx.subject):
+    if "regulator" not in signer["roles"] and signer["id"] != complained_about(ctx, ctx.subject):
         raise NotAuthorized("only a regulator or the party complained about may resolve a complaint")
     if row["status"] != "open":
         raise ComplaintClosed(f"complaint {complaint_id} was already resolved by {row['resolution']}")

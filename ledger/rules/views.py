@@ -26,6 +26,8 @@ row, a ``TypedDict`` below, so the type checker knows every field the rules, the
                     that acted on it (status open until one does)
 - ``risk_fingerprints`` fingerprint of a finding (detector and evidence set) → the finding: each is logged once
 - ``risk_evidence`` event id → the findings citing it as evidence (a flagged receipt's reviews leave the averages)
+- ``credit``        USCC → the actor's credit file: one section per kind of fact, each fact with the event that
+                    produced it, and the credit level the rule derives from them (``ledger.rules.credit``)
 """
 
 from __future__ import annotations
@@ -215,6 +217,124 @@ class FlagRow(TypedDict):
     findings: list[str]  # the risk.finding events citing this event
 
 
+class RegistrationFact(TypedDict):
+    event: str
+    at: str  # logged_at
+    by: str | None  # the registrar's USCC (None: named by the genesis entry)
+    name: str
+    roles: list[str]
+    licences: list[LicenceRow]
+
+
+class LiftMark(TypedDict):
+    event: str
+    at: str
+    by: str  # the regulator that lifted it
+
+
+class SanctionFact(TypedDict):
+    event: str
+    at: str  # since: when it was logged
+    list: str  # black or red
+    by: str  # the regulator's USCC
+    reason: str
+    until: str | None
+    finding: str | None  # the risk finding it acts on
+    lifted: LiftMark | None
+
+
+class RecallFact(TypedDict):
+    event: str
+    at: str
+    batch: str
+    by: str
+    ordered: bool  # by a regulator, not the producer's own
+    reason: str
+    level: int
+
+
+class InspectionFact(TypedDict):
+    event: str
+    at: str
+    batch: str
+    by: str
+    standard: str
+
+
+class ComplaintFact(TypedDict):
+    event: str
+    at: str
+    subject: str
+    category: str
+    channel: str
+    outcome: str | None
+    resolution: str | None  # the complaint.resolution event
+    resolved_at: str | None
+    resolution_seconds: int | None
+
+
+class RatingTally(TypedDict):
+    count: int
+    sum: int
+    stars: list[int]  # how many of each rating, 1 to 5
+    latest: str  # the latest review counted
+
+
+class RiskFact(TypedDict):
+    event: str
+    at: str
+    detector: str
+    subject: str
+    status: str  # open, or acted
+    actions: list[str]
+
+
+class CommitmentFact(TypedDict):
+    event: str
+    at: str
+    commitment: str  # what was promised (e.g. seven_day_returns)
+    status: str  # made, kept or broken
+    broken_by: str | None  # the event that showed it broken
+
+
+class CreditSections(TypedDict, total=False):
+    """One section per kind of fact; a section is absent until its first fact. Add a kind here and in
+    ``ledger.rules.credit_file``."""
+
+    registrations: list[RegistrationFact]
+    sanctions: list[SanctionFact]
+    recalls: list[RecallFact]
+    inspections_failed: list[InspectionFact]
+    complaints: list[ComplaintFact]
+    ratings: RatingTally  # reviews of the batches it produced or sold
+    ratings_as_courier: RatingTally
+    ratings_as_sender: RatingTally
+    ratings_as_buyer: RatingTally
+    commitments: list[CommitmentFact]
+    risk_findings: list[RiskFact]
+
+
+class LevelReason(TypedDict):
+    reason: str  # e.g. upheld_complaints, black_list (README lists them)
+    effect: str  # raises, lowers, or sets_d
+    events: list[str]
+
+
+class CreditLevel(TypedDict):
+    rule: str  # the rule's version, e.g. credit-level/1
+    level: str  # A, B, C or D
+    as_of: str  # the instant time-dependent facts were evaluated at
+    because: list[LevelReason]
+
+
+class CreditRow(TypedDict):
+    actor: str
+    as_of: str  # the logged_at of the latest entry that touched the file
+    touched_by: str  # that entry's event id
+    sections: CreditSections
+    level: CreditLevel
+
+
 EVENTS: View[EventRow] = View("events")
 PUBLIC_KEYS: View[PublicKeyRow] = View("public_keys")
 KEYS: View[KeyRow] = View("keys")
@@ -233,10 +353,11 @@ LOG: View[LogRow] = View("log")
 RISKS: View[RiskRow] = View("risks")
 RISK_FINGERPRINTS: View[FingerprintRow] = View("risk_fingerprints")
 RISK_EVIDENCE: View[FlagRow] = View("risk_evidence")
+CREDIT: View[CreditRow] = View("credit")
 
 ALL_VIEWS = (
     EVENTS, PUBLIC_KEYS, KEYS, ACTORS, GS1_PREFIXES, SANCTIONS, BATCHES, ITEMS, PARCELS, SPENDS, RECEIPTS,
-    REVIEWS, COMPLAINTS, ATTACHED, LOG, RISKS, RISK_FINGERPRINTS, RISK_EVIDENCE,
+    REVIEWS, COMPLAINTS, ATTACHED, LOG, RISKS, RISK_FINGERPRINTS, RISK_EVIDENCE, CREDIT,
 )  # fmt: skip
 
 #: Views whose rows are written once and never change. The store inserts them without upsert, so the database

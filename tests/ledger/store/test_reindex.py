@@ -142,7 +142,7 @@ def test_reindex_rebuilds_exactly_the_views_appends_made(world: World) -> None:
     # Every view but ``events``, whose rows the entries table holds.
     assert present == {
         "public_keys", "keys", "actors", "gs1_prefixes", "sanctions", "batches", "items", "parcels",
-        "spends", "receipts", "reviews", "complaints", "log",
+        "spends", "receipts", "reviews", "complaints", "log", "credit",
     }  # fmt: skip
     assert len(before) > 50
     assert json.loads(before[("batches", names["ham"])])["recall"] is not None
