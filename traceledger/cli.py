@@ -26,7 +26,7 @@ from signer.note import NoteVerifier
 from traceledger.audit_command import audit
 from traceledger.export_command import export
 from traceledger.monitor_command import monitor_app, risks
-from traceledger.options import DatabaseOption, HomeOption, read_public_key_file
+from traceledger.options import DatabaseOption, HomeOption, read_public_key_file, write_key_files
 from traceledger.roles import consumer_app, courier_app, merchant_app, producer_app, registrar_app, regulator_app
 from traceledger.settings import DATABASE_URL_ENV, HOME_ENV, Home
 from traceledger.trace_command import recall_scope_command, trace_command
@@ -93,10 +93,7 @@ def init(
 def _keygen(directory: Path, name: str, passphrase: str) -> SigningKey:
     private_folder(directory)
     key = SigningKey.generate()
-    key.save(directory / f"{name}.pem", passphrase)
-    (directory / f"{name}.pub").write_text(
-        json.dumps({"kid": key.kid, "public_key": b64(key.public_key)}) + "\n", encoding="utf-8"
-    )
+    write_key_files(directory, name, key, passphrase)
     return key
 
 

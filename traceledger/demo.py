@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,7 +45,9 @@ from ledger.store.attachments import store_attachment
 from ledger.store.ledger import Ledger
 from ledger.store.scans import agent_hash, record_scan
 from qr import qr_png
+from signer.errors import TraceledgerError
 from signer.keys import PASSPHRASE_ENV, SigningKey
+from traceledger.demo_walkthrough import DEMO_PASSPHRASE, Errand, save_actor_keys, walkthrough
 from traceledger.server import UVICORN_PROXY_HEADERS, api_and_portal, scan_salt
 from traceledger.settings import Home
 
@@ -107,6 +108,11 @@ PHARMACY = Organisation(
 COURIER = Organisation(_uscc("91530302MA6W4T5U6"), "曲靖速达快递有限公司", ("courier",))
 LAST_MILE = Organisation(_uscc("91530302MA6X2Y3H4"), "云南顺路同城配送有限公司", ("courier",))
 ORGANISATIONS = (REGULATOR, LAB, HAM_MAKER, VEGETABLE_GROWER, DRUG_MAKER, SHOP, GROCER, PHARMACY, COURIER, LAST_MILE)
+KEY_FILES = {  # HOME/keys/<name>.pem of each actor, kept so that a newcomer can act as any of them
+    "registrar": REGISTRAR, "regulator": REGULATOR, "lab": LAB, "ham-maker": HAM_MAKER,
+    "vegetable-grower": VEGETABLE_GROWER, "drug-maker": DRUG_MAKER, "shop": SHOP, "grocer": GROCER,
+    "pharmacy": PHARMACY, "courier": COURIER, "last-mile": LAST_MILE,
+}  # fmt: skip
 
 HAM = batch_subject(_gtin("690123", 1), "XW2026-11")
 VEGETABLES = batch_subject(_gtin("690456", 1), "LL20261124")
@@ -115,6 +121,13 @@ DRUG = batch_subject(_gtin("690789", 1), "KY261101")
 
 def _ham_item(serial: str) -> str:
     return item_subject(HAM.gtin or "", HAM.lot or "", serial).path
+
+
+ERRAND = Errand(  # the walkthrough: the shop sends a ham item to the reader's browser, the last mile delivers it
+    sender="shop", courier="last-mile", leaves_from="曲靖市麒麟区 云品优选仓库",
+    handed_over_at="麒麟区南宁街道 顺路驿站", parcel=lambda number: _sscc("690123", number),
+    item=lambda number: _ham_item(str(number).zfill(4)),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -348,6 +361,7 @@ def _create(home: Home, passphrase: str) -> list[DemoPage]:
     ledger = home.create(ORIGIN, [Registrar(REGISTRAR.uscc, REGISTRAR.name, (registrar.public_key,))], passphrase)
     try:
         story = build_demo(ledger, registrar, scan_salt(home))
+        save_actor_keys(home, ((name, org.key) for name, org in KEY_FILES.items()), passphrase)
         _write_manifest(home, story)
         _report(home, ledger)
     finally:
@@ -383,30 +397,42 @@ def _print_pages(home: Home, pages: Sequence[DemoPage], base_url: str) -> None:
     print(f"audit the whole log: traceledger audit --home {home.path}")
 
 
+def _appending_passphrase(home: Home, passphrase: str) -> str | None:
+    """``passphrase`` if it opens the demo's log key, else None (a demo built with another one is served
+    read-only)."""
+    try:
+        home.open(passphrase).close()
+    except TraceledgerError:
+        print(f"serving read-only: set {PASSPHRASE_ENV} to the passphrase this demo was built with to append")
+        return None
+    return passphrase
+
+
 def run_demo(home_dir: Path | None, *, serve: bool = True, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Build the demo ledger in ``home_dir`` (or reuse the one a previous run built there), then serve it."""
     home = Home(home_dir or DEFAULT_HOME)
-    passphrase = os.environ.get(PASSPHRASE_ENV) or None
+    chosen = os.environ.get(PASSPHRASE_ENV) or DEMO_PASSPHRASE
+    passphrase: str | None = chosen
     if (home.path / MANIFEST).exists():
         print(f"reusing the demo ledger in {home.path} (remove the folder to build a new one)")
         pages = _read_manifest(home)
+        passphrase = _appending_passphrase(home, chosen)
     elif home.path.exists() and any(home.path.iterdir()):
         raise LedgerStateError(f"{home.path} is not empty and holds no demo ledger; choose another --home")
     else:
-        if passphrase is None:
-            passphrase = secrets.token_urlsafe(18)
-            print(
-                f"(demo only: the log key is encrypted with a throw-away passphrase; set {PASSPHRASE_ENV} to keep it)"
-            )
-        pages = _create(home, passphrase)
+        pages = _create(home, chosen)
     base_url = f"http://{host}:{port}"
     _print_pages(home, pages, base_url)
+    if passphrase is not None:
+        ledger = home.open()
+        try:
+            print(walkthrough(home, ledger, base_url, ERRAND, passphrase))
+        finally:
+            ledger.close()
     if not serve:
         return
     import uvicorn  # imported here so that building without serving does not load the server
 
-    if passphrase is None:
-        print(f"serving read-only: set {PASSPHRASE_ENV} to the demo's passphrase to accept new events")
     print(f"\nserving the API and the verify portal at {base_url}/ (Ctrl-C to stop)")
     app = api_and_portal(home, lambda: home.open(passphrase))
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=UVICORN_PROXY_HEADERS)

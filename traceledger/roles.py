@@ -73,7 +73,14 @@ from ledger.rules.views import BATCHES
 from ledger.store.attachments import committed_attachment, store_attachment
 from ledger.store.ledger import Ledger
 from signer.keys import SigningKey, passphrase_from_env_or_prompt
-from traceledger.options import DatabaseOption, HomeOption, UrlOption, check_target, read_public_key_file
+from traceledger.options import (
+    DatabaseOption,
+    HomeOption,
+    UrlOption,
+    check_target,
+    read_consignee_key,
+    read_public_key_file,
+)
 from traceledger.settings import Home
 
 if TYPE_CHECKING:
@@ -603,27 +610,50 @@ def merchant_list(
         session.log(listing_payload(session.key, batch, production, price=price))
 
 
+def _items(paths: Sequence[str]) -> list[Content]:
+    """``--item`` options (item subject paths) as one content line per batch, carrying those serials."""
+    serials: dict[str, list[str]] = {}
+    for path in paths:
+        item = parse_subject(_subject(path, "--item", "item"))
+        assert item.batch_path is not None
+        assert item.serial is not None
+        if item.serial in serials.setdefault(item.batch_path, []):
+            raise InvalidPayload(f"--item {item.path} is given twice")
+        serials[item.batch_path].append(item.serial)
+    return [Content(batch, len(chosen), tuple(chosen)) for batch, chosen in serials.items()]
+
+
 @producer_app.command("dispatch")
 @merchant_app.command("dispatch")
 def dispatch(
     key: KeyOption,
     parcel: ParcelOption,
-    contents: Annotated[list[str], typer.Option("--content", help="BATCH_PATH:QUANTITY (repeatable)")],
     location: Annotated[str, typer.Option("--location", help="Where the parcel leaves from")],
+    contents: Annotated[list[str] | None, typer.Option("--content", help="BATCH_PATH:QUANTITY (repeatable)")] = None,
+    items: Annotated[
+        list[str] | None, typer.Option("--item", help="An item by serial, 01/<GTIN>/10/<lot>/21/<serial> (repeatable)")
+    ] = None,
     to: Annotated[str | None, typer.Option("--to", help="USCC of the receiving organisation")] = None,
     consignee_key: Annotated[
-        Path | None, typer.Option("--consignee-key", help="The consumer's public key file, instead of --to")
+        str | None,
+        typer.Option(
+            "--consignee-key",
+            help="The consumer's public key, instead of --to: its text from the consumer page, a .pub file, or an "
+            "image of its QR code",
+        ),
     ] = None,
     home: HomeOption = None,
     database_url: DatabaseOption = None,
     url: UrlOption = None,
 ) -> None:
-    """Dispatch a parcel of goods drawn from batches to an organisation or a consumer's key."""
+    """Dispatch a parcel of goods, drawn from batches or item by item, to an organisation or a consumer's key."""
     if (to is None) == (consignee_key is None):
         raise InvalidPayload("give exactly one of --to and --consignee-key")
+    if not contents and not items:
+        raise InvalidPayload("give what the parcel holds: --content BATCH_PATH:QUANTITY or --item ITEM_PATH")
     parcel = _subject(parcel, "--parcel", "parcel")
-    lines = [_content(text) for text in contents]
-    consignee = None if consignee_key is None else read_public_key_file(consignee_key)
+    lines = [_content(text) for text in contents or ()] + _items(items or ())
+    consignee = None if consignee_key is None else read_consignee_key(consignee_key)
     destination = None if to is None else validate_uscc(to)
     with _session(key, home, database_url, url) as session:
         parents = list(dict.fromkeys(session.chain.production(line.batch) for line in lines))

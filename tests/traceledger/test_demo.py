@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from PIL import Image
 
 from tests.demos import demo_home
 from tests.qr.decoding import decoded
-from tests.servers import free_port
+from tests.servers import demo_process
 from tests.verify_portal.conftest import page_text
 from traceledger.demo import DRUG, GROCER, ORIGIN, VEGETABLES, DemoStory
 from traceledger.server import api_and_portal
@@ -98,28 +97,8 @@ def test_the_demo_refuses_a_folder_it_did_not_build(tmp_path: Path) -> None:
 @pytest.fixture
 def served_demo(tmp_path: Path) -> Iterator[str]:
     """``traceledger demo`` serving on a free port in its own process, stopped (by its pid) afterwards."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACELEDGER_")}
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from traceledger.cli import main; main()", "demo", "--home", str(tmp_path / "d"),
-         "--port", str(port)],
-        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/v1/ping", timeout=2)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the demo server did not start") from None
-                time.sleep(0.1)
+    with demo_process(tmp_path / "d", tmp_path / "demo.log") as (base, _):
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_the_demo_serves_the_api_and_the_portal_together(served_demo: str) -> None:
