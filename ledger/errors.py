@@ -39,6 +39,7 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         │   ├── BatchOnHold                  a failed inspection holds it (as a recall does) until one passes
         │   ├── BatchExpired                 an expired batch cannot be listed
         │   ├── InsufficientQuantity         shipping more than the sender holds
+        │   ├── InsufficientInput            a production using more of an input batch than its producer holds
         │   ├── WrongCustodian               a handoff from someone who does not hold the parcel
         │   ├── ReceiptRequired              a review needs a receipt signed by the reviewer
         │   ├── SerialNotIssued              a serial its batch's labels never carried (outside 1 to its quantity)
@@ -265,6 +266,11 @@ class BatchExpired(RuleViolation):
 class InsufficientQuantity(RuleViolation):
     slug = "insufficient-quantity"
     title = "Sender does not hold that quantity"
+
+
+class InsufficientInput(RuleViolation):
+    slug = "insufficient-input"
+    title = "Producer does not hold that quantity of an input batch"
 
 
 class WrongCustodian(RuleViolation):

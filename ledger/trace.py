@@ -74,6 +74,7 @@ class TracedBatch:
     in_transit: int
     delivered: int  # to consumers
     received: dict[str, int] = field(default_factory=dict)  # USCC → quantity received by the parcels traced
+    consumed: int = 0  # used as the input of productions (stated by quantity)
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,7 @@ def _traced_batch(path: str, depth: int, row: BatchRow, received: dict[str, int]
     return TracedBatch(
         path, depth, row["product"], row["producer"], row["quantity"], row["unit"], row["production"],
         row["recall"] is not None, dict(row["holdings"]), row["in_transit"], row["delivered"], received,
+        row.get("consumed", 0),
     )  # fmt: skip
 
 
@@ -325,7 +327,8 @@ class ConsumerDelivery:
 
 @dataclass(frozen=True)
 class RecallScope:
-    """Everywhere a batch's quantity is: produced = held + in transit + delivered to consumers, checked."""
+    """Everywhere a batch's quantity is: produced = held + in transit + delivered to consumers + consumed as an
+    input (``batch.consumed``), checked."""
 
     batch: TracedBatch
     holders: dict[str, int]
@@ -366,12 +369,12 @@ def recall_scope(found: Trace) -> RecallScope:
     ]
     scope = RecallScope(batch, dict(batch.held), transit, consumers, [b.path for b in found.batches if b.depth > 0])
     if (scope.transit, scope.delivered) != (batch.in_transit, batch.delivered) or (
-        scope.held + scope.transit + scope.delivered != batch.quantity
+        scope.held + scope.transit + scope.delivered + batch.consumed != batch.quantity
     ):
         raise ConservationError(
             f"batch {batch.path}: produced {batch.quantity} != held {scope.held} + in transit {scope.transit}"
-            f" + delivered {scope.delivered} (its counters say in transit {batch.in_transit},"
-            f" delivered {batch.delivered})"
+            f" + delivered {scope.delivered} + consumed {batch.consumed} (its counters say in transit"
+            f" {batch.in_transit}, delivered {batch.delivered})"
         )
     return scope
 

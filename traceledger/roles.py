@@ -351,12 +351,12 @@ def _licence(text: str) -> Licence:
     return Licence(*parts)
 
 
-def _content(text: str) -> Content:
-    """A ``--content BATCH_PATH:QUANTITY`` option."""
+def _content(text: str, option: str = "--content") -> Content:
+    """A ``--content BATCH_PATH:QUANTITY`` option (or another option of that form)."""
     batch, _, quantity = text.rpartition(":")
     if not batch or not (quantity.isascii() and quantity.isdigit()):
-        raise InvalidPayload(f"--content {text!r} must be BATCH_PATH:QUANTITY, e.g. 01/06901234567892/10/L1:20")
-    return Content(_subject(batch, "--content", "batch"), int(quantity))
+        raise InvalidPayload(f"{option} {text!r} must be BATCH_PATH:QUANTITY, e.g. 01/06901234567892/10/L1:20")
+    return Content(_subject(batch, option, "batch"), int(quantity))
 
 
 def _file_attachment(path: Path) -> SealedAttachment:
@@ -451,15 +451,23 @@ def producer_batch(
     place: Annotated[str, typer.Option("--place", help="Where it was produced")],
     expiry: Annotated[str | None, typer.Option("--expiry", help="Expiry date YYYY-MM-DD")] = None,
     inputs: Annotated[
-        list[str] | None, typer.Option("--input", help="Production event id of an input batch (repeatable)")
+        list[str] | None,
+        typer.Option(
+            "--input",
+            help="An input batch and the quantity used, BATCH_PATH:QUANTITY, taken from your stock; or only the "
+            "production event id of an input batch (repeatable)",
+        ),
     ] = None,
     home: HomeOption = None,
     database_url: DatabaseOption = None,
     url: UrlOption = None,
 ) -> None:
-    """Register a new batch (lot) of a product."""
+    """Register a new batch (lot) of a product, made from input batches (their stock used, or only named)."""
+    used = [_content(text, "--input") for text in inputs or () if ":" in text]
     with _session(key, home, database_url, url) as session:
-        parents = [session.chain.logged(event_id, "production", "--input") for event_id in inputs or ()]
+        parents = [session.chain.production(line.batch) for line in used]
+        named = [text for text in inputs or () if ":" not in text]
+        parents += [session.chain.logged(event_id, "production", "--input") for event_id in named]
         session.log(
             production_payload(
                 session.key,
@@ -472,6 +480,7 @@ def producer_batch(
                 place=place,
                 expiry=expiry,
                 inputs=parents,
+                used=[(line.batch, line.quantity) for line in used],
             )
         )
 

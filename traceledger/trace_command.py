@@ -154,8 +154,10 @@ def recall_scope_command(
     out.print(_table(title + (" (recalled)" if batch.recalled else ""), SCOPE_COLUMNS[:1] + SCOPE_COLUMNS[2:], [
         row[:1] + row[2:] for row in rows
     ]))  # fmt: skip
+    used = f" + consumed {batch.consumed}" if batch.consumed else ""
     out.print(
-        f"produced {batch.quantity} = held {scope.held} + in transit {scope.transit} + delivered {scope.delivered}",
+        f"produced {batch.quantity} = held {scope.held} + in transit {scope.transit} + delivered {scope.delivered}"
+        + used,
         markup=False,
     )
     if scope.derived:

@@ -67,7 +67,7 @@ class _Lookups:
     actors: Mapping[str, ActorRow]
     parcels: Mapping[str, ParcelRow]
     subjects: Mapping[str, str]  # event id → subject (the input batches of productions)
-    units: Mapping[str, str]  # batch path → unit, for the batches dispatched
+    units: Mapping[str, str]  # batch path → unit, for the batches dispatched or used by quantity
 
     def location(self, actor_id: str | None) -> str | None:
         if actor_id is None:
@@ -94,8 +94,9 @@ def _lookups(ledger: Ledger, events: Sequence[ParsedEvent]) -> _Lookups:
             parties.add(event.data.from_)
     inputs = {p for e in events if e.payload.kind == "production" for p in e.payload.parents}
     subjects = {eid: row["subject"] for eid, row in ledger.view_rows(EVENTS, inputs).items()}
-    dispatched = {c.batch for e in events if isinstance(e.data, Dispatch) for c in e.data.contents}
-    units = {path: row["unit"] for path, row in ledger.view_rows(BATCHES, dispatched).items()}
+    counted = {c.batch for e in events if isinstance(e.data, Dispatch) for c in e.data.contents}
+    counted |= {i.batch for e in events if isinstance(e.data, Production) for i in e.data.inputs or ()}
+    units = {path: row["unit"] for path, row in ledger.view_rows(BATCHES, counted).items()}
     return _Lookups(actor_of, ledger.view_rows(ACTORS, parties), parcels, subjects, units)
 
 
@@ -121,9 +122,13 @@ def _production(entry: StoredEntry, event: ParsedEvent, data: Production, look: 
     batch = parse_subject(event.payload.subject)
     output = [quantity_element(batch.path, data.quantity, data.unit)]
     inputs = sorted({look.subjects[p] for p in event.payload.parents if p in look.subjects})
+    used = {i.batch: i.quantity for i in data.inputs or ()}
     if inputs:
         found = _base(entry, event, "TransformationEvent")
-        found.update(inputQuantityList=[quantity_element(b, None, None) for b in inputs], outputQuantityList=output)
+        found.update(
+            inputQuantityList=[quantity_element(b, used.get(b), look.units.get(b)) for b in inputs],
+            outputQuantityList=output,
+        )
     else:
         found = _base(entry, event, "ObjectEvent")
         found.update(quantityList=output, action="ADD")
@@ -239,11 +244,15 @@ def epcis_events(ledger: Ledger, entries: Iterable[StoredEntry]) -> list[dict[st
 
 
 def subject_entries(ledger: Ledger, path: str) -> list[StoredEntry]:
-    """A batch, item or parcel's history (``ledger.history``) with every event of the parcels that carried it: an
-    export of a lot shows where it went, not only what happened to the lot itself. NotFound for an unknown subject."""
+    """A batch, item or parcel's history (``ledger.history``) with every event of the parcels that carried it, and
+    of a lot the productions that used it as an input: an export of a lot shows where it went, not only what
+    happened to the lot itself. NotFound for an unknown subject."""
     history = subject_history(ledger, path)
     entries = {e.leaf_index: e for e in history.entries}
     entries.update((e.leaf_index, e) for e in ledger.entries_about(history.parcels))
+    if history.subject.kind == "batch" and history.batch is not None:  # the productions that used it, too
+        used_in = [mark["event"] for mark in history.batch.get("used_in", [])]
+        entries.update((e.leaf_index, e) for e in ledger.entries_by_event_ids(used_in))
     return [entries[index] for index in sorted(entries)]
 
 

@@ -3,6 +3,8 @@
 
 The CTEs the ledger records: a production is the lot's *Transformation* (a new traceability lot code assigned; the
 input lots are its parents), or its *Initial packing* when an agricultural product is made from no recorded input;
+a production stating the quantity it used of an input lot is also a *Transformation* row of that input lot (its
+quantity the quantity used, ``new_traceability_lot_code`` the lot made of it);
 a dispatch is *Shipping*, and the arrival of a parcel at the actor it was sent to (or a refused one back at its
 sender) *Receiving*. Courier handoffs are not CTEs (transporters are excluded), nor are a consumer's receipt and
 the shipment to a consumer's key (sales to consumers are outside the rule), but the latter is listed as Shipping to
@@ -27,7 +29,8 @@ from ledger.store.ledger import Ledger, StoredEntry
 COLUMNS = (
     "cte", "event_time", "traceability_lot_code", "gtin", "product_description", "quantity", "unit_of_measure",
     "location", "traceability_lot_code_source", "immediate_previous_source", "immediate_subsequent_recipient",
-    "input_traceability_lot_codes", "reference_document_type", "reference_document_number", "missing_kdes",
+    "input_traceability_lot_codes", "new_traceability_lot_code", "reference_document_type", "reference_document_number",
+    "missing_kdes",
 )  # fmt: skip
 _COMMON = ("traceability_lot_code", "product_description", "quantity", "unit_of_measure", "location", "event_time",
            "reference_document_type", "reference_document_number")  # fmt: skip
@@ -77,6 +80,7 @@ class _Sheet:
         self.actor_of = {kid: row["actor"] for kid, row in ledger.view_rows(KEYS, kids).items()}
         self.parcels: dict[str, ParcelRow] = ledger.view_rows(PARCELS, {e.payload.subject for _, e in events})
         lots = {e.payload.subject for _, e in events if e.payload.kind == "production"}
+        lots |= {i.batch for _, e in events if isinstance(e.data, Production) for i in e.data.inputs or ()}
         lots |= {c["batch"] for parcel in self.parcels.values() for c in parcel["contents"]}
         self.batches: dict[str, BatchRow] = ledger.view_rows(BATCHES, lots)
         inputs = {i for b in self.batches.values() for i in b.get("inputs", [])}
@@ -94,7 +98,7 @@ class _Sheet:
         data = event.data
         signer = self.actor_of.get(event.payload.actor)
         if isinstance(data, Production):
-            return [self._production(entry, event, data, signer)]
+            return self._production(entry, event, data, signer)
         parcel = self.parcels.get(event.payload.subject)
         if parcel is None:
             return []
@@ -117,14 +121,25 @@ class _Sheet:
         return []
 
     def _production(self, entry: StoredEntry, event: ParsedEvent, data: Production, signer: str | None
-                    ) -> dict[str, str]:  # fmt: skip
+                    ) -> list[dict[str, str]]:  # fmt: skip
+        """The new lot's Transformation (or Initial packing) row, and one Transformation row for each input lot
+        whose quantity it used, so that each input lot's own sheet shows where that quantity went."""
         lot = event.payload.subject
+        new_lot = parse_subject(lot).lot or ""
         inputs = sorted(parse_subject(self.input_lots[p]).lot or "" for p in event.payload.parents
                         if p in self.input_lots)  # fmt: skip
         cte = "Initial packing" if not inputs and data.category == "agricultural_product" else "Transformation"
         here = self.parties.describe(signer, data.place)
-        return _row(cte, entry, event, lot, self.batches.get(lot), quantity=str(data.quantity), location=here,
-                    traceability_lot_code_source=here, input_traceability_lot_codes=";".join(inputs))  # fmt: skip
+        made = _row(cte, entry, event, lot, self.batches.get(lot), quantity=str(data.quantity), location=here,
+                    traceability_lot_code_source=here, input_traceability_lot_codes=";".join(inputs),
+                    new_traceability_lot_code=new_lot if inputs else "")  # fmt: skip
+        used = [
+            _row("Transformation", entry, event, i.batch, self.batches.get(i.batch), quantity=str(i.quantity),
+                 location=here, traceability_lot_code_source=self.source(i.batch),
+                 input_traceability_lot_codes=parse_subject(i.batch).lot or "", new_traceability_lot_code=new_lot)
+            for i in data.inputs or ()
+        ]  # fmt: skip
+        return [made, *used]
 
 
 def fsma_rows(ledger: Ledger, entries: Iterable[StoredEntry], lot: str | None = None) -> list[dict[str, str]]:

@@ -144,10 +144,14 @@ def production_payload(
     place: str,
     expiry: str | None = None,
     inputs: Sequence[str] = (),
+    used: Sequence[tuple[str, int]] = (),
     time: datetime | None = None,
 ) -> EventPayload:
-    """A ``production`` payload registering a new batch, following the productions of its input batches."""
+    """A ``production`` payload registering a new batch, following the productions of its input batches
+    (``inputs``); ``used`` states how much of each input batch (by path) it takes from the producer's stock."""
     data = _present(product=product, category=category, quantity=quantity, unit=unit, expiry=expiry, place=place)
+    if used:
+        data["inputs"] = [{"batch": batch, "quantity": amount} for batch, amount in used]
     return _payload("production", producer, batch_subject(gtin, lot).path, time, data, parents=inputs)
 
 

@@ -176,6 +176,13 @@ class ActorKeys(_Schema):
         return self
 
 
+class ProductionInput(_Schema):
+    """How much of an input batch a production used: taken from the producer's stock of it."""
+
+    batch: BatchPath
+    quantity: Quantity
+
+
 class Production(_Schema):
     product: Label
     category: Literal[CATEGORIES]  # type: ignore[valid-type]
@@ -183,6 +190,15 @@ class Production(_Schema):
     unit: Annotated[str, Field(min_length=1, max_length=16)]
     expiry: Day | None = None
     place: Label
+    #: The quantity used of each input batch (whose productions are the parents). Absent in productions that only
+    #: name their inputs by parent, as the first version of the log wrote them: those consumed no stock.
+    inputs: Annotated[list[ProductionInput], Field(min_length=1, max_length=64)] | None = None
+
+    @model_validator(mode="after")
+    def _inputs_once(self) -> Production:
+        if self.inputs is not None and len({i.batch for i in self.inputs}) != len(self.inputs):
+            raise ValueError("each input batch appears once in the inputs")
+        return self
 
 
 class Inspection(_Schema):

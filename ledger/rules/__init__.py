@@ -19,14 +19,15 @@ from ledger.events.schemas import (
     AttachmentErasure,
     Dispatch,
     Genesis,
+    Production,
     Recall,
     RiskFinding,
     Sanction,
 )
 from ledger.identifiers import parse_subject
 from ledger.rules import actors, credit_file, custody, erasure, feedback, goods, risk, serials
+from ledger.rules.conservation import check_conservation
 from ledger.rules.context import Context
-from ledger.rules.custody import check_conservation
 from ledger.rules.state import State, ViewRow
 from ledger.rules.views import (
     ACTORS,
@@ -139,6 +140,8 @@ def rows_read_by(events: Sequence[ParsedEvent]) -> set[ViewRow]:
         if isinstance(data, Dispatch):
             for content in data.contents:
                 add((BATCHES, content.batch))
+        elif isinstance(data, Production) and data.inputs:
+            rows.update((BATCHES, used.batch) for used in data.inputs)
         elif isinstance(data, ActorRegister):
             for prefix in data.gs1_prefixes:
                 rows.update((GS1_PREFIXES, prefix[:end]) for end in range(6, len(prefix) + 1))

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from ledger.errors import (
     AlreadySigned,
     BatchRecalled,
-    ConservationError,
     CustodyFork,
     InsufficientQuantity,
     NotAuthorized,
@@ -20,6 +16,7 @@ from ledger.errors import (
 )
 from ledger.events.schemas import Dispatch, Handoff, ParcelContent, Signature
 from ledger.identifiers import item_subject
+from ledger.rules.conservation import check_conservation
 from ledger.rules.context import Context
 from ledger.rules.goods import batch_row, check_not_held
 from ledger.rules.serials import check_issued, check_unsold, record_sale
@@ -38,17 +35,6 @@ from ledger.rules.views import (
 )
 from signer.encoding import b64decode_strict
 from signer.keys import kid_of
-
-
-def check_conservation(path: str, batch: Mapping[str, Any]) -> None:
-    """Quantities are conserved: produced = held + in transit + delivered to consumers. ``batch`` is a ``BatchRow``
-    as the rules keep it, or as a store or an audit reads it back (any mapping of its fields)."""
-    held = sum(batch["holdings"].values())
-    if batch["quantity"] != held + batch["in_transit"] + batch["delivered"]:
-        raise ConservationError(
-            f"batch {path}: produced {batch['quantity']} != held {held} + in transit {batch['in_transit']}"
-            f" + delivered {batch['delivered']}"
-        )
 
 
 def _move(

@@ -10,16 +10,18 @@ from ledger.errors import (
     BatchOnHold,
     BatchRecalled,
     InputRecalled,
+    InsufficientInput,
     NotAuthorized,
     PrefixNotOwned,
     UnknownBatch,
     WrongParents,
 )
-from ledger.events.schemas import Inspection, Production, Recall
+from ledger.events.schemas import Inspection, Production, ProductionInput, Recall
 from ledger.identifiers import gtin_has_company_prefix, parse_subject
 from ledger.rules import risk
+from ledger.rules.conservation import check_conservation
 from ledger.rules.context import Context
-from ledger.rules.views import BATCHES, EVENTS, BatchRow
+from ledger.rules.views import BATCHES, EVENTS, BatchRow, UseMark
 
 #: category → (licence to produce it, licence to sell it); None where the law asks for none.
 CATEGORY_LICENCES: dict[str, tuple[str | None, str | None]] = {
@@ -70,12 +72,16 @@ def production(ctx: Context) -> None:
         raise BatchExists(f"batch {ctx.subject} was already produced")
     data = ctx.data(Production)
     ctx.holds_licence(producer, CATEGORY_LICENCES[data.category][0])
+    input_batches: list[str] = []
     for parent in ctx.parents():
         logged = ctx.state.get(EVENTS, parent)
         if logged is None or logged["kind"] != "production":
             raise WrongParents(f"input {parent} is not the production event of a batch")
         if batch_row(ctx, logged["subject"])["recall"] is not None:
             raise InputRecalled(f"input batch {logged['subject']} is recalled and cannot go into a new batch")
+        input_batches.append(logged["subject"])
+    if data.inputs is not None:
+        _consume_inputs(ctx, producer["id"], input_batches, data.inputs)
     batch: BatchRow = {
         "gtin": subject.gtin, "lot": subject.lot, "producer": producer["id"], "product": data.product,
         "category": data.category, "quantity": data.quantity, "unit": data.unit, "expiry": data.expiry,
@@ -83,6 +89,30 @@ def production(ctx: Context) -> None:
         "holdings": {producer["id"]: data.quantity}, "in_transit": 0, "delivered": 0, "reviews": {"count": 0, "sum": 0},
     }  # fmt: skip
     ctx.state.put(BATCHES, ctx.subject, batch)
+
+
+def _consume_inputs(ctx: Context, producer: str, parents: list[str], inputs: list[ProductionInput]) -> None:
+    """A production stating its inputs' quantities takes each from its producer's stock of that batch: the input
+    batches are exactly those whose productions are its parents, and the producer holds what it uses."""
+    if sorted(parents) != sorted(i.batch for i in inputs):
+        raise WrongParents("the parents must be the production events of the input batches, one for each")
+    for used in inputs:
+        batch = batch_row(ctx, used.batch)
+        holdings = dict(batch["holdings"])
+        held = holdings.get(producer, 0)
+        if held < used.quantity:
+            raise InsufficientInput(f"{producer} holds {held} of input batch {used.batch}, not {used.quantity}")
+        if held == used.quantity:
+            del holdings[producer]
+        else:
+            holdings[producer] = held - used.quantity
+        mark: UseMark = {"event": ctx.event_id, "batch": ctx.subject, "quantity": used.quantity}
+        consumed: BatchRow = {
+            **batch, "holdings": holdings, "consumed": batch.get("consumed", 0) + used.quantity,
+            "used_in": [*batch.get("used_in", []), mark],
+        }  # fmt: skip
+        check_conservation(used.batch, consumed)
+        ctx.state.put(BATCHES, used.batch, consumed)
 
 
 def inspection(ctx: Context) -> None:

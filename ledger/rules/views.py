@@ -10,8 +10,9 @@ row, a ``TypedDict`` below, so the type checker knows every field the rules, the
 - ``actors``        USCC → a registered organisation
 - ``gs1_prefixes``  every leading part (6+ digits) of a registered company prefix → who holds and who registered it
 - ``sanctions``     USCC → the sanctions in force
-- ``batches``       batch path → a produced batch, where its quantity is, its inspections, listings and reviews
-                    (its own and its items', follow-ups included)
+- ``batches``       batch path → a produced batch, where its quantity is (held, in transit, delivered, consumed
+                    as an input), its inspections, listings and reviews (its own and its items', follow-ups
+                    included)
 - ``items``         item path → its batch, the parcels that carried it, the receipt that sold it and its own
                     reviews, if any
 - ``parcels``       parcel path → its contents, destination and custody
@@ -111,6 +112,12 @@ class Ratings(TypedDict):
     sum: int
 
 
+class UseMark(TypedDict):
+    event: str  # the production that used the batch as an input
+    batch: str  # the batch it produced
+    quantity: int  # how much of this batch it used
+
+
 class BatchRow(TypedDict):
     gtin: str
     lot: str
@@ -128,6 +135,8 @@ class BatchRow(TypedDict):
     holdings: dict[str, int]  # USCC → quantity held
     in_transit: int
     delivered: int
+    consumed: NotRequired[int]  # used as an input of productions (present once a production has used some)
+    used_in: NotRequired[list[UseMark]]  # those productions, in log order
     reviews: Ratings
 
 

@@ -307,3 +307,29 @@ def test_a_registration_is_replaced_only_with_update(home: Path) -> None:
     update = (*base, "--name", "新名", "--actor-key", str(public), "--update")
     updated = logged(home, *update, index=2, kind="actor.register", subject=f"actor/{PRODUCER}")
     assert parents_of(home, updated) == (registration,)
+
+
+def test_a_batch_made_from_a_quantity_of_another(home: Path) -> None:
+    """``producer batch --input BATCH:QTY`` takes that quantity of the input batch from the producer's stock; more
+    than is held is one line and logs nothing; an ``--input`` naming only a production event still works."""
+    producer, producer_pub = keypair(home, "producer")
+    register(home, 1, PRODUCER, "producer", producer_pub, "--licence", LICENCE, "--gs1-prefix", "690123")
+    production = produce(home, 2, producer)
+    sliced = "06901234567908"
+    make = ("producer", "batch", "--key", str(producer), "--gtin", sliced, "--product", "火腿切片",
+            "--category", "food", "--quantity", "300", "--unit", "袋", "--place", "云南省宣威市")  # fmt: skip
+    refused(home, *make, "--lot", "QP-1", "--input", f"{BATCH}:101", says=f"holds 100 of input batch {BATCH}")
+    refused(home, *make, "--lot", "QP-1", "--input", f"{BATCH}:many", says="must be BATCH_PATH:QUANTITY")
+    made = logged(home, *make, "--lot", "QP-1", "--input", f"{BATCH}:60", index=3, kind="production",
+                  subject=f"01/{sliced}/10/QP-1")  # fmt: skip
+    assert parents_of(home, made) == (production,)
+    named = logged(home, *make, "--lot", "QP-2", "--input", production, index=4, kind="production",
+                   subject=f"01/{sliced}/10/QP-2")  # fmt: skip
+    assert parents_of(home, named) == (production,)
+    ledger = Home(home).open()
+    try:
+        batch = ledger.view("batches", BATCH)
+    finally:
+        ledger.close()
+    assert batch is not None
+    assert (batch["holdings"], batch["consumed"]) == ({PRODUCER: 40}, 60)
