@@ -53,6 +53,8 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         ├── LedgerStateError                 the ledger home or database is missing or unusable (500)
         │   ├── ConservationError            a batch's quantities no longer add up: the state is corrupt
         │   ├── BehindHighWater              the database does not extend the home's high-water checkpoint
+        │   ├── SchemaOutdated               the database's schema is older than this traceledger's: migrate it
+        │   ├── SchemaTooNew                 the database's schema is newer than this traceledger knows
         │   └── InsufficientStorage (507)    the database's disk is full: nothing was stored, send it again later
         ├── InvalidQuery                     an export or EPCIS query parameter is unknown or malformed (400)
         ├── InvalidEpcisEvent                an EPCIS event handed to the event hash is not one
@@ -397,6 +399,16 @@ class ConservationError(LedgerStateError):
 class BehindHighWater(LedgerStateError):
     slug = "behind-high-water"
     title = "Database rolled back behind the high-water checkpoint"
+
+
+class SchemaOutdated(LedgerStateError):
+    slug = "schema-outdated"
+    title = "Ledger schema outdated"
+
+
+class SchemaTooNew(LedgerStateError):
+    slug = "schema-too-new"
+    title = "Ledger schema too new"
 
 
 class InsufficientStorage(LedgerStateError):

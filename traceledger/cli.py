@@ -261,6 +261,16 @@ def reindex(home: HomeOption = None, database_url: DatabaseOption = None) -> Non
 
 
 @app.command()
+def migrate(home: HomeOption = None, database_url: DatabaseOption = None) -> None:
+    """Upgrade the ledger database's schema to this traceledger's (again: nothing to do)."""
+    before, after = Home.resolve(home, database_url).migrate()
+    if before == after:
+        out.print(f"the ledger's schema is at {after} already: nothing to migrate")
+    else:
+        out.print(f"migrated the ledger's schema from {before} to {after}")
+
+
+@app.command()
 def demo(
     home: Annotated[
         Path | None, typer.Option("--home", help="Demo ledger folder, reused if a demo built it [./traceledger-demo]")

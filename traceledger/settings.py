@@ -9,16 +9,19 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Engine
 
 from ledger.errors import LedgerStateError
 from ledger.events.builders import Registrar, genesis_envelope
 from ledger.files import private_folder, write_atomically
 from ledger.log.checkpoint import CheckpointSigner
 from ledger.log.witness_protocol import WitnessEndpoint
+from ledger.store import schema
 from ledger.store.engine import make_engine, sqlite_url
 from ledger.store.high_water import HighWater
 from ledger.store.ledger import Ledger
@@ -142,6 +145,17 @@ class Home:
         """The home's high-water checkpoint file, which every checkpoint the ledger signs must extend."""
         return HighWater(self.path / HIGH_WATER_FILE, verifier, verifier.name)
 
+    def _engine(self, prepare: Callable[[Engine], None]) -> Engine:
+        """The database's engine, once ``prepare`` (``schema.check``, or ``schema.create`` for a new ledger) has
+        accepted its schema."""
+        engine = make_engine(self.database_url())
+        try:
+            prepare(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return engine
+
     def open(self, passphrase: str | None = None) -> Ledger:
         """Open the ledger; with the log key's passphrase it can append (once its database is found to extend
         the high-water checkpoint), without it only read."""
@@ -149,20 +163,27 @@ class Home:
         origin, vkey = settings["origin"], settings["log_vkey"]
         verifier = NoteVerifier.from_vkey(vkey)
         if passphrase is None:
-            return Ledger(make_engine(self.database_url()), origin, verifier)
+            return Ledger(self._engine(schema.check), origin, verifier)
         log_key = SigningKey.load(self.log_key_file, passphrase)
         signer = CheckpointSigner(origin, NoteSigner(origin, log_key))
         if signer.verifier_key != vkey:
             raise LedgerStateError("the log key file does not match this ledger's verifier key")
-        ledger = Ledger(
-            make_engine(self.database_url()), origin, verifier, signer, high_water=self.high_water(verifier)
-        )
+        ledger = Ledger(self._engine(schema.check), origin, verifier, signer, high_water=self.high_water(verifier))
         try:
             ledger.check_high_water()
         except BaseException:
             ledger.close()
             raise
         return ledger
+
+    def migrate(self) -> tuple[str, str]:
+        """Upgrade the ledger's database schema to this traceledger's; returns the revisions (from, to)."""
+        self.settings()  # a home with no ledger fails here, before an empty database file is made
+        engine = make_engine(self.database_url())
+        try:
+            return schema.migrate(engine)
+        finally:
+            engine.dispose()
 
     def create(self, origin: str, registrars: Sequence[Registrar], passphrase: str) -> Ledger:
         """A new ledger: log key, settings, database and the genesis entry with its first checkpoint."""
@@ -173,9 +194,7 @@ class Home:
         log_key = SigningKey.generate()
         signer = CheckpointSigner(origin, NoteSigner(origin, log_key))
         verifier = NoteVerifier.from_vkey(signer.verifier_key)
-        ledger = Ledger(
-            make_engine(self.database_url()), origin, verifier, signer, high_water=self.high_water(verifier)
-        )
+        ledger = Ledger(self._engine(schema.create), origin, verifier, signer, high_water=self.high_water(verifier))
         if ledger.size() != 0:
             ledger.close()
             raise LedgerStateError("the database already holds a log; refusing to start another in it")

@@ -23,7 +23,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ledger.errors import InsufficientStorage, LedgerStateError
 from ledger.files import private_file
-from ledger.store.tables import metadata
 
 IMMEDIATE = "traceledger_immediate"  # execution option: start the transaction with BEGIN IMMEDIATE
 
@@ -83,11 +82,25 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+@contextmanager
+def opening() -> Iterator[None]:
+    """Failures while a database is opened (or its schema read) as one line: a full disk, else the driver's reason."""
+    try:
+        yield
+    except (SQLAlchemyError, OSError) as exc:
+        if out_of_space(exc):
+            raise InsufficientStorage("cannot open the database: its disk is full; free space and try again") from None
+        # First line only: enough to act on, and never the URL (which may hold a password).
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise LedgerStateError(f"cannot open the database: {reason}") from None
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``) with its tables created."""
+    """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``); ``ledger.store.schema`` creates
+    or checks the tables in it."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    try:
+    with opening():
         if url.startswith("sqlite"):
             database = make_url(url).database
             if database and database != ":memory:" and not Path(database).exists():
@@ -98,11 +111,4 @@ def make_engine(url: str) -> Engine:
             engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
         else:
             raise LedgerStateError("the database URL must start with sqlite:/// or postgresql://")
-        metadata.create_all(engine)
-    except (SQLAlchemyError, OSError) as exc:
-        if out_of_space(exc):
-            raise InsufficientStorage("cannot open the database: its disk is full; free space and try again") from None
-        # First line only: enough to act on, and never the URL (which may hold a password).
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise LedgerStateError(f"cannot open the database: {reason}") from None
     return engine

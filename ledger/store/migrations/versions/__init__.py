@@ -1,0 +1,1 @@
+"""The revisions, oldest first: Alembic reads each file's ``revision`` and ``down_revision``."""
