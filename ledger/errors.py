@@ -33,6 +33,7 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         │   ├── UnknownFinding               a sanction or recall acts on a finding the log does not hold
         │   ├── FindingActorMismatch         a sanction acts on a finding about another actor
         │   ├── FindingBatchMismatch         a recall acts on a finding about other goods
+        │   ├── ScanFindingUnfounded         a finding of scans of never-issued codes the log does not bear out
         │   ├── PrefixNotOwned               a GTIN outside the producer's GS1 company prefixes (counterfeit)
         │   ├── BatchRecalled                a recall blocks listings and dispatches (except returns)
         │   ├── InputRecalled                a recalled batch cannot be the input of a new batch
@@ -238,6 +239,15 @@ class FindingBatchMismatch(RuleViolation):
 
     slug = "finding-batch-mismatch"
     title = "Recall of a batch the finding is not about"
+
+
+class ScanFindingUnfounded(RuleViolation):
+    """A finding of scans of codes never issued must be checkable from the log: its codes are of its batch, a
+    produced batch's production (cited) issued none of them, and an unproduced batch's GTIN is under a GS1 prefix
+    of the actor it names, whose registration it cites."""
+
+    slug = "scan-finding-unfounded"
+    title = "Finding of never-issued codes not borne out by the log"
 
 
 class PrefixNotOwned(RuleViolation):

@@ -1,9 +1,10 @@
 """``traceledger monitor``: run the risk detectors and log their findings; ``traceledger risks``: the queue.
 
-``monitor scan`` runs every detector (``ledger.risk``) over the whole local log and appends each finding the log
-does not hold yet, signed with a monitor's key (an actor registered with the ``monitor`` role). ``monitor use``
-names the key that ``traceledger serve`` signs findings with as it watches the log (``traceledger.monitoring``).
-``risks`` lists the logged findings, of the local ledger or of a server (``--url``), as a table or CSV.
+``monitor scan`` runs every detector (``ledger.risk``) over the whole local log and the portal's scans, and appends
+each finding the log does not hold yet, signed with a monitor's key (an actor registered with the ``monitor`` role).
+``monitor use`` names the key that ``traceledger serve`` signs findings with as it watches the log
+(``traceledger.monitoring``). ``risks`` lists the logged findings, of the local ledger or of a server (``--url``),
+as a table or CSV.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ Detector = Literal[DETECTORS]  # type: ignore[valid-type]
 
 @monitor_app.command("scan")
 def monitor_scan(key: KeyOption, home: HomeOption = None, database_url: DatabaseOption = None) -> None:
-    """Run every risk detector over the log and log each new finding, signed with the monitor key."""
+    """Run every risk detector over the log and the portal's scans; log each new finding with the monitor key."""
     monitor = SigningKey.load(key, passphrase_from_env_or_prompt("Key passphrase: "))
     ledger = Home.resolve(home, database_url).open(passphrase_from_env_or_prompt("Log key passphrase: "))
     try:

@@ -2,9 +2,9 @@
 finding, signed with the monitor key the home names (``traceledger monitor use``).
 
 One of the API app's lifespans, like the witness submitter: every ``POLL_SECONDS`` it feeds the detectors' digest
-the entries logged since (by any process), and when there were some, runs every detector and appends the findings
-the log does not hold yet. Several server processes may each run one; a finding another logged first is skipped.
-Without a monitor key it does not run, and says so in the server log once.
+the entries logged since (by any process) and its tally the portal's scans recorded since, and when there were some,
+runs every detector and appends the findings the log does not hold yet. Several server processes may each run one; a
+finding another logged first is skipped. Without a monitor key it does not run, and says so in the server log once.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ import anyio.to_thread
 from litestar import Litestar
 
 from api import Lifespan, app_ledger
-from ledger.risk import LogDigest
+from ledger.risk import LogDigest, ScanTally
 from ledger.store.ledger import Ledger
 from ledger.store.risks import catch_up, log_findings, unlogged_findings
+from ledger.store.scans import catch_up_scans
 from signer.keys import SigningKey
 
 POLL_SECONDS = 5.0
@@ -35,12 +36,14 @@ class RiskMonitor:
         self.ledger = ledger
         self.key = key
         self.digest = LogDigest()
+        self.tally = ScanTally()
 
     def scan(self) -> int:
-        """One pass: read the new entries and, if there were any, log the new findings; how many were logged."""
-        if not catch_up(self.ledger, self.digest):
+        """One pass: read the new entries and scans and, if there were any, log the new findings; how many were
+        logged."""
+        if not catch_up(self.ledger, self.digest) + catch_up_scans(self.ledger, self.tally):
             return 0
-        return len(log_findings(self.ledger, self.key, unlogged_findings(self.ledger, self.digest)))
+        return len(log_findings(self.ledger, self.key, unlogged_findings(self.ledger, self.digest, self.tally)))
 
     async def run(self) -> None:
         """Scan forever, a pass every ``POLL_SECONDS``; a failing pass is logged, never fatal."""

@@ -335,9 +335,11 @@ def risk_finding_payload(
     detector: str,
     evidence: Sequence[str],
     actor: str | None = None,
+    scans: dict[str, Any] | None = None,
     time: datetime | None = None,
 ) -> EventPayload:
     """A ``risk.finding`` payload: what ``detector`` found about ``subject_path`` (and ``actor``), citing the
-    logged events of ``evidence`` (sorted here, as the schema wants)."""
-    data = _present(detector=detector, evidence=sorted(set(evidence)), actor=actor)
+    logged events of ``evidence`` (sorted here, as the schema wants); ``scans`` is the scans detector's count
+    (``data.scans``)."""
+    data = _present(detector=detector, evidence=sorted(set(evidence)), actor=actor, scans=scans)
     return _payload("risk.finding", monitor, subject_path, time, data)

@@ -32,9 +32,12 @@ ERASURE_REASONS = ("pipl_request", "court_order", "unlawful_content", "never_upl
 #: The risk detectors whose findings a monitor logs (``ledger.risk`` states each one's rule and thresholds).
 DETECTORS = (
     "no_independent_custody", "captive_consignee", "receipt_burst", "review_burst", "impossible_travel",
-    "repeated_serial", "captive_reviewer",
+    "repeated_serial", "captive_reviewer", "never_issued_scan",
 )  # fmt: skip
+SCAN_DETECTOR = "never_issued_scan"  # the one detector that reads the portal's scans, and attests to them
 MAX_EVIDENCE = 64
+MAX_SCANNED_CODES = 16
+MAX_SCAN_PLACES = 16
 MAX_QUANTITY = 10**12
 # Event data holds names, places and labels shown on pages, in terminals and in exports: none needs a control
 # character, and each can make it show something else (a carriage return overwrites a line, an escape sequence
@@ -104,6 +107,7 @@ Day = Annotated[str, AfterValidator(_date)]
 PublicKey = Annotated[str, AfterValidator(_public_key)]
 ActorId = Annotated[str, AfterValidator(_identifier(_uscc))]
 BatchPath = Annotated[str, _subject_of(("batch",))]
+ProductPath = Annotated[str, _subject_of(("batch", "item"))]
 Label = Annotated[str, Field(min_length=1, max_length=200)]
 Quantity = Annotated[int, Field(gt=0, le=MAX_QUANTITY)]
 EventId = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
@@ -278,18 +282,41 @@ class Recall(_Schema):
     finding: EventId | None = None  # the risk.finding this recall acts on
 
 
+class ScannedCodes(_Schema):
+    """What a monitor saw on the portal, beside the log, of a batch's codes never issued: which codes, how many
+    scans, when and in which cities (no device, network or person)."""
+
+    codes: Annotated[list[ProductPath], Field(min_length=1, max_length=MAX_SCANNED_CODES)]
+    count: Quantity
+    first: Time
+    last: Time
+    places: Annotated[list[Label], Field(max_length=MAX_SCAN_PLACES)]
+
+    @model_validator(mode="after")
+    def _one_form(self) -> ScannedCodes:
+        if self.codes != sorted(set(self.codes)) or self.places != sorted(set(self.places)):
+            raise ValueError("codes and places are distinct and sorted")
+        if self.count < len(self.codes) or parse_time(self.last, "last") < parse_time(self.first, "first"):
+            raise ValueError("each code was scanned at least once, the first scan no later than the last")
+        return self
+
+
 class RiskFinding(_Schema):
-    """What a monitor's detector found: the detector, the actor at issue (if one) and the logged evidence."""
+    """What a monitor's detector found: the detector, the actor at issue (if one) and the logged evidence; the
+    scans detector's findings also carry the scans it counted."""
 
     detector: Literal[DETECTORS]  # type: ignore[valid-type]
     evidence: Annotated[list[EventId], Field(min_length=1, max_length=MAX_EVIDENCE)]
     actor: ActorId | None = None
+    scans: ScannedCodes | None = None
 
     @model_validator(mode="after")
     def _sorted_evidence(self) -> RiskFinding:
-        """One finding has one form: its evidence ids sorted and distinct."""
+        """One finding has one form: its evidence ids sorted and distinct; scans exactly for the scans detector."""
         if self.evidence != sorted(set(self.evidence)):
             raise ValueError("evidence event ids are distinct and sorted")
+        if (self.scans is not None) != (self.detector == SCAN_DETECTOR):
+            raise ValueError(f"scans are counted by the {SCAN_DETECTOR} detector, and only by it")
         return self
 
 

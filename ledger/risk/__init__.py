@@ -10,21 +10,22 @@ log only adds later events, and each detector cites the earliest events that mee
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import chain
 
 from ledger.events import LogEntry
 from ledger.risk.detectors import DETECTORS, Finding
 from ledger.risk.digest import LogDigest
-from ledger.rules.risk import fingerprint
+from ledger.risk.scans import ScannedCode, ScanTally, never_issued_scans
 
-__all__ = ["DETECTORS", "Finding", "LogDigest", "detect", "digest_of"]
+__all__ = ["DETECTORS", "Finding", "LogDigest", "ScanTally", "ScannedCode", "detect", "digest_of"]
 
 
-def detect(log: LogDigest) -> list[Finding]:
-    """Every finding of every detector over ``log``, each once, in the detectors' order."""
+def detect(log: LogDigest, scanned: Iterable[ScannedCode] = ()) -> list[Finding]:
+    """Every finding of every detector over ``log`` (and the portal's ``scanned`` codes), each once, in the
+    detectors' order, the scans detector last."""
     found: dict[str, Finding] = {}
-    for detector in DETECTORS.values():
-        for finding in detector(log):
-            found.setdefault(fingerprint(finding.detector, finding.evidence), finding)
+    for finding in chain(*(detector(log) for detector in DETECTORS.values()), never_issued_scans(log, scanned)):
+        found.setdefault(finding.fingerprint, finding)
     return list(found.values())
 
 

@@ -3,10 +3,7 @@
 Each yields a ``Finding`` naming its detector, the subject and actor at issue and the evidence (logged event ids).
 Thresholds are in ``ledger.risk.thresholds``. Evidence is the earliest events meeting the rule, so that a log
 growing by later events keeps every finding the same (and a monitor logs each one once).
-
-Scans of codes never issued are not detected here: scans are not log events (the portal records them beside the
-log, and they are neither reindexed nor audited), so such a finding could cite no logged evidence, and a forged
-code's batch may not be in the log at all. The portal's copied-code warning (``verify_portal.copies``) covers scans.
+Scans of codes never issued are found by ``ledger.risk.scans``, which reads the portal's scans beside the log.
 """
 
 from __future__ import annotations
@@ -15,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from ledger.events import format_time
 from ledger.identifiers import actor_subject
 from ledger.risk.digest import LogDigest, Receipt, Review
 from ledger.risk.places import distance_km, locate
@@ -26,6 +24,24 @@ from ledger.risk.thresholds import (
     TRAVEL_MAX_KMH,
     TRAVEL_MIN_KM,
 )
+from ledger.rules.risk import fingerprint
+
+
+@dataclass(frozen=True)
+class ScanFacts:
+    """The portal's scans of a batch's codes never issued, as a finding states them (its ``data.scans``)."""
+
+    codes: tuple[str, ...]  # batch or item paths, sorted
+    count: int
+    first: datetime
+    last: datetime
+    places: tuple[str, ...]  # city names, sorted
+
+    def data(self) -> dict[str, object]:
+        return {
+            "codes": list(self.codes), "count": self.count, "first": format_time(self.first),
+            "last": format_time(self.last), "places": list(self.places),
+        }  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -34,10 +50,18 @@ class Finding:
     subject: str  # a batch, item, parcel or actor path
     actor: str | None  # USCC of the actor at issue
     evidence: tuple[str, ...]  # event ids, sorted and distinct
+    scans: ScanFacts | None = None  # the scans detector's attestation
 
     @classmethod
-    def of(cls, detector: str, subject: str, actor: str | None, evidence: Iterable[str]) -> Finding:
-        return cls(detector, subject, actor, tuple(sorted(set(evidence))))
+    def of(
+        cls, detector: str, subject: str, actor: str | None, evidence: Iterable[str], scans: ScanFacts | None = None
+    ) -> Finding:
+        return cls(detector, subject, actor, tuple(sorted(set(evidence))), scans)
+
+    @property
+    def fingerprint(self) -> str:
+        """What makes it the same finding as one logged (``ledger.rules.risk.fingerprint``)."""
+        return fingerprint(self.detector, self.evidence, self.subject if self.scans else None)
 
 
 def no_independent_custody(log: LogDigest) -> Iterator[Finding]:
@@ -143,7 +167,8 @@ def captive_reviewer(log: LogDigest) -> Iterator[Finding]:
             yield Finding.of("captive_reviewer", actor_subject(sender).path, sender, cited)
 
 
-#: The detectors by name, in the order they run; the names are ``ledger.events.schemas.DETECTORS``.
+#: The detectors of the log alone, by name, in the order they run; with ``ledger.risk.scans``'s they are
+#: ``ledger.events.schemas.DETECTORS``.
 DETECTORS: dict[str, Callable[[LogDigest], Iterator[Finding]]] = {
     "no_independent_custody": no_independent_custody,
     "captive_consignee": captive_consignee,

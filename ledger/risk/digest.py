@@ -1,9 +1,10 @@
 """What the risk detectors need to know of a log, gathered in one pass over its decoded entries.
 
 ``LogDigest.add`` takes each entry in log order and keeps only the facts the detectors read: who holds each key,
-each parcel's sender, consignee and custody moves with their places and claimed times, receipts, first reviews
-and consumer sales of serialised items. It is pure (no database): the server feeds it the entries it has not seen
-yet, the CLI and the benchmark feed it a whole log. Entries already passed the rules, so the digest trusts them.
+each batch's production and quantity, who holds each GS1 company prefix, each parcel's sender, consignee and
+custody moves with their places and claimed times, receipts, first reviews and consumer sales of serialised
+items. It is pure (no database): the server feeds it the entries it has not seen yet, the CLI and the benchmark
+feed it a whole log. Entries already passed the rules, so the digest trusts them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ledger.events import LogEntry, parse_time
-from ledger.events.schemas import ActorKeys, ActorRegister, Dispatch, Genesis, Handoff, Signature
+from ledger.events.schemas import ActorKeys, ActorRegister, Dispatch, Genesis, Handoff, Production, Signature
 from ledger.identifiers import item_subject, parse_subject
 from signer.keys import kid_of
 
@@ -40,6 +41,19 @@ class Parcel:
 
 
 @dataclass(frozen=True)
+class Batch:
+    production: str
+    quantity: int
+    producer: str | None  # USCC
+
+
+@dataclass(frozen=True)
+class PrefixHolder:
+    registration: str  # the first registration of the actor that granted it the prefix (it kept it since)
+    actor: str  # USCC
+
+
+@dataclass(frozen=True)
 class Receipt:
     event: str
     parcel: str
@@ -63,6 +77,8 @@ class Review:
 class LogDigest:
     size: int = 0  # entries added so far
     actor_of_kid: dict[str, str] = field(default_factory=dict)
+    batches: dict[str, Batch] = field(default_factory=dict)  # batch path → its production
+    prefixes: dict[str, PrefixHolder] = field(default_factory=dict)  # GS1 company prefix → its holder
     parcels: dict[str, Parcel] = field(default_factory=dict)
     receipts: dict[str, Receipt] = field(default_factory=dict)  # signature event id → receipt, in log order
     reviews: list[Review] = field(default_factory=list)  # first reviews, in log order
@@ -80,6 +96,10 @@ class LogDigest:
         elif isinstance(data, ActorRegister):
             actor_id = parse_subject(event.payload.subject).actor_id
             self._grant(actor_id, [grant.public_key for grant in data.keys])
+            self._hold_prefixes(event.event_id, actor_id, data.gs1_prefixes)
+        elif isinstance(data, Production):
+            producer = self.actor_of_kid.get(event.payload.actor)
+            self.batches[event.payload.subject] = Batch(event.event_id, data.quantity, producer)
         elif isinstance(data, ActorKeys):
             actor_id = parse_subject(event.payload.subject).actor_id
             self._grant(actor_id, [grant.public_key for grant in data.add])
@@ -96,6 +116,20 @@ class LogDigest:
         if actor_id is not None:
             for key in keys:
                 self.actor_of_kid[kid_of(base64.b64decode(key))] = actor_id
+
+    def _hold_prefixes(self, registration: str, actor_id: str | None, prefixes: list[str]) -> None:
+        """A registration (or its update) names the actor's prefixes: those it kept keep their first grant."""
+        if actor_id is None:
+            return
+        for prefix in [p for p, holder in self.prefixes.items() if holder.actor == actor_id and p not in prefixes]:
+            del self.prefixes[prefix]
+        for prefix in prefixes:
+            self.prefixes.setdefault(prefix, PrefixHolder(registration, actor_id))
+
+    def prefix_holder(self, gtin: str) -> PrefixHolder | None:
+        """Who holds the GS1 company prefix ``gtin`` is under (``ledger.identifiers.gtin_has_company_prefix``)."""
+        digits = gtin[1:13]
+        return next((h for end in range(6, 13) if (h := self.prefixes.get(digits[:end])) is not None), None)
 
     def _dispatch(self, entry: LogEntry, data: Dispatch) -> None:
         payload = entry.event.payload

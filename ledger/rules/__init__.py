@@ -133,7 +133,8 @@ def rows_read_by(events: Sequence[ParsedEvent]) -> set[ViewRow]:
         if isinstance(data, AttachmentErasure):
             add((ATTACHED, data.digest))
         elif isinstance(data, RiskFinding):
-            add((RISK_FINGERPRINTS, risk.fingerprint(data.detector, data.evidence)))
+            scanned = payload.subject if data.scans else None
+            add((RISK_FINGERPRINTS, risk.fingerprint(data.detector, data.evidence, scanned)))
             rows.update((view, e) for e in data.evidence for view in (EVENTS, RISK_EVIDENCE))
         if isinstance(data, Sanction | Recall) and data.finding is not None:  # acting on a finding
             add((RISKS, data.finding))

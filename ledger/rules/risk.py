@@ -12,12 +12,22 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from ledger.errors import FindingActorMismatch, FindingBatchMismatch, FindingExists, UnknownEvidence, UnknownFinding
-from ledger.events.schemas import RiskFinding
-from ledger.identifiers import parse_subject
+from ledger.errors import (
+    FindingActorMismatch,
+    FindingBatchMismatch,
+    FindingExists,
+    ScanFindingUnfounded,
+    UnknownEvidence,
+    UnknownFinding,
+)
+from ledger.events.schemas import RiskFinding, ScannedCodes
+from ledger.identifiers import actor_subject, parse_subject
 from ledger.rules.context import Context
+from ledger.rules.serials import issued, issued_range
 from ledger.rules.views import (
+    BATCHES,
     EVENTS,
+    GS1_PREFIXES,
     PARCELS,
     RISK_EVIDENCE,
     RISK_FINGERPRINTS,
@@ -31,10 +41,11 @@ MONITOR = "monitor"
 FINDING_KIND = "risk.finding"
 
 
-def fingerprint(detector: str, evidence: Sequence[str]) -> str:
-    """What makes two findings the same: the detector and the set of evidence ids (SHA-256, hex)."""
-    text = "\n".join([detector, *sorted(set(evidence))])
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
+def fingerprint(detector: str, evidence: Sequence[str], scanned: str | None = None) -> str:
+    """What makes two findings the same: the detector and the set of evidence ids (SHA-256, hex); for a finding of
+    scans, also the batch ``scanned``, since every lot under one GTIN prefix cites the same registration."""
+    lines = [detector, *sorted(set(evidence)), *([f"scanned {scanned}"] if scanned is not None else [])]
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
 def finding(ctx: Context) -> None:
@@ -51,7 +62,9 @@ def finding(ctx: Context) -> None:
             raise UnknownEvidence(f"evidence {event_id} is not an event of this log")
         if cited["kind"] == FINDING_KIND:
             raise UnknownEvidence(f"evidence {event_id} is a finding itself; a finding cites what was found")
-    key = fingerprint(data.detector, data.evidence)
+    if data.scans is not None:
+        _never_issued(ctx, data.scans, data)
+    key = fingerprint(data.detector, data.evidence, ctx.subject if data.scans else None)
     logged = ctx.state.get(RISK_FINGERPRINTS, key)
     if logged is not None:
         raise FindingExists(f"detector {data.detector} already found this evidence in {logged['finding']}")
@@ -66,6 +79,39 @@ def finding(ctx: Context) -> None:
         flagged = ctx.state.get(RISK_EVIDENCE, event_id)
         cited_by: FlagRow = {"findings": [*(flagged["findings"] if flagged else []), ctx.event_id]}
         ctx.state.put(RISK_EVIDENCE, event_id, cited_by)
+
+
+def _never_issued(ctx: Context, scans: ScannedCodes, data: RiskFinding) -> None:
+    """A finding of scans of codes never issued is borne out by the log (``ledger.risk.scans``): its codes are of
+    its batch, and either the batch's production (cited; its producer named) issued none of them, or the batch was
+    never produced and its GTIN is under a GS1 prefix of the actor named, whose registration is cited."""
+    if parse_subject(ctx.subject).kind != "batch":
+        raise ScanFindingUnfounded(f"a finding of scans is about the codes' batch, not {ctx.subject}")
+    strays = [code for code in scans.codes if parse_subject(code).batch_path != ctx.subject]
+    if strays:
+        raise ScanFindingUnfounded(f"code {strays[0]} is not of batch {ctx.subject}")
+    batch = ctx.state.get(BATCHES, ctx.subject)
+    if batch is not None:
+        if batch["production"] not in data.evidence or data.actor != batch["producer"]:
+            raise ScanFindingUnfounded(
+                f"batch {ctx.subject} was produced: the finding cites its production {batch['production']} and "
+                f"names its producer {batch['producer']}"
+            )
+        first, last = issued_range(batch["quantity"])
+        for code in scans.codes:
+            serial = parse_subject(code).serial
+            if serial is None or issued(serial, batch["quantity"]):
+                raise ScanFindingUnfounded(f"code {code} was issued: batch {ctx.subject} issued {first} to {last}")
+        return
+    gtin = parse_subject(ctx.subject).gtin or ""
+    parts = (ctx.state.get(GS1_PREFIXES, gtin[1:end]) for end in range(7, 14))
+    holders = {row["registered_by"] for row in parts if row is not None and row["registered_by"] is not None}
+    if data.actor is None or data.actor not in holders:
+        raise ScanFindingUnfounded(f"GTIN {gtin} is under no GS1 company prefix of {data.actor or 'the actor named'}")
+    registration = actor_subject(data.actor).path
+    cited = [ctx.state.get(EVENTS, event_id) for event_id in data.evidence]
+    if not any(row and row["kind"] == "actor.register" and row["subject"] == registration for row in cited):
+        raise ScanFindingUnfounded(f"the finding cites no registration of {data.actor}, the holder of GTIN {gtin}")
 
 
 def sanction_acts_on(ctx: Context, finding_id: str | None, actor_id: str) -> None:

@@ -1,9 +1,9 @@
 """Risk findings over a stored ledger: feeding its entries to the detectors, logging what they find, the queue.
 
-The detectors themselves (``ledger.risk``) never read the database; this module hands them the entries a digest
-has not seen, drops the findings the log already holds (by fingerprint, ``risk_fingerprints``), and signs and
-appends the rest with a monitor's key. The queue is the ``risks`` view, which the rules keep and reindex rebuilds;
-the reviews a finding flags are read from ``risk_evidence``.
+The detectors themselves (``ledger.risk``) never read the database; this module hands them the entries a digest has
+not seen (and the portal's scans a tally has not), drops the findings the log already holds (by fingerprint,
+``risk_fingerprints``), and signs and appends the rest with a monitor's key. The queue is the ``risks`` view, which
+the rules keep and reindex rebuilds; the reviews a finding flags are read from ``risk_evidence``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from sqlalchemy import select
 from ledger.errors import FindingExists
 from ledger.events import LogEntry, sign_event
 from ledger.events.builders import risk_finding_payload
-from ledger.risk import Finding, LogDigest, detect
-from ledger.rules.risk import fingerprint
+from ledger.risk import Finding, LogDigest, ScanTally, detect
 from ledger.rules.views import REVIEWS, RISK_EVIDENCE, RISK_FINGERPRINTS, RISKS, RiskRow
 from ledger.store.ledger import AppendResult, Ledger
+from ledger.store.scans import catch_up_scans
 from ledger.store.tables import VIEWS
 from signer.keys import SigningKey
 
@@ -36,10 +36,13 @@ def catch_up(ledger: Ledger, digest: LogDigest) -> int:
     return size - start
 
 
-def unlogged_findings(ledger: Ledger, digest: LogDigest) -> list[Finding]:
-    """What the detectors find in the whole log (``digest`` caught up first) that the log does not hold yet."""
+def unlogged_findings(ledger: Ledger, digest: LogDigest, tally: ScanTally | None = None) -> list[Finding]:
+    """What the detectors find in the whole log and the portal's scans (``digest`` and ``tally``, a fresh one if
+    not given, caught up first) that the log does not hold yet."""
+    tally = ScanTally() if tally is None else tally
     catch_up(ledger, digest)
-    found = {fingerprint(f.detector, f.evidence): f for f in detect(digest)}
+    catch_up_scans(ledger, tally)
+    found = {f.fingerprint: f for f in detect(digest, tally.codes.values())}
     logged = ledger.view_rows(RISK_FINGERPRINTS, found)
     return [finding for key, finding in found.items() if key not in logged]
 
@@ -50,8 +53,9 @@ def log_findings(ledger: Ledger, monitor: SigningKey, findings: Sequence[Finding
     results = []
     for finding in findings:
         payload = risk_finding_payload(
-            monitor, finding.subject, detector=finding.detector, evidence=finding.evidence, actor=finding.actor
-        )
+            monitor, finding.subject, detector=finding.detector, evidence=finding.evidence, actor=finding.actor,
+            scans=finding.scans.data() if finding.scans else None,
+        )  # fmt: skip
         try:
             results += ledger.append([sign_event(payload, [monitor]).to_json()])
         except FindingExists:

@@ -3,7 +3,8 @@
 A scan is not a log event: it is never signed, never in the Merkle tree and not one of the derived views, so
 ``Ledger.reindex`` and the audit leave it alone. It exists for one warning, which is the portal's policy
 (``verify_portal.copies``): a serialised item whose code turns up in several distant places at once, or on far
-more devices than one household owns after its receipt, was probably copied onto counterfeits.
+more devices than one household owns after its receipt, was probably copied onto counterfeits; and for the risk
+monitor, which counts scans of codes never issued (``ledger.risk.scans``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import func, insert, select
 
 from ledger.events import format_time, parse_time
 from ledger.identifiers import parse_subject
+from ledger.risk.scans import ScanTally
 from ledger.store.engine import IMMEDIATE
 from ledger.store.ledger import Ledger
 from ledger.store.tables import ScanRow
@@ -91,3 +93,18 @@ def scans_of(ledger: Ledger, subject: str) -> list[Scan]:
     with ledger.engine.connect() as conn:
         rows = conn.execute(query.order_by(SCANS.c.scanned_at, SCANS.c.id)).all()
     return [Scan(parse_time(at, "scanned_at"), place, agent) for at, place, agent in rows]
+
+
+def catch_up_scans(ledger: Ledger, tally: ScanTally, chunk: int = 10_000) -> int:
+    """Fold into ``tally`` the scans it has not read yet, oldest row first; how many there were. A place known
+    only by the client's network is counted but not named."""
+    read = 0
+    query = select(SCANS.c.id, SCANS.c.subject, SCANS.c.scanned_at, SCANS.c.place).order_by(SCANS.c.id).limit(chunk)
+    with ledger.engine.connect() as conn:
+        while rows := conn.execute(query.where(SCANS.c.id > tally.last_id)).all():
+            for row_id, subject, at, place in rows:
+                city = None if place.startswith(NETWORK_PLACE_PREFIX) else place
+                tally.add(subject, parse_time(at, "scanned_at"), city)
+                tally.last_id = row_id
+            read += len(rows)
+    return read

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from ledger.events import LogEntry, format_time
 from ledger.events.builders import Content, dispatch_payload, handoff_payload
-from ledger.identifiers import item_subject
+from ledger.identifiers import batch_subject, item_subject
 from ledger.risk import LogDigest
 from ledger.store.risks import risk_queue, unlogged_findings
+from ledger.store.scans import record_scan
 from signer.keys import SigningKey
 from tests.scenarios.risky import LOT, empty_parcels, review, scan, sell, shop_with_stock
 from tests.scenarios.world import World, gtin, sscc
@@ -112,3 +114,43 @@ def test_a_serial_sold_twice_is_a_repeated_sale(world: World) -> None:
 def test_the_demos_honest_traffic_yields_no_finding(world: World) -> None:
     build_demo(world.ledger, world.registrar, b"\0" * 32)
     assert unlogged_findings(world.ledger, LogDigest()) == []
+
+
+def test_scans_of_a_serial_beyond_its_batch_and_of_a_lot_never_produced_are_never_issued_codes(world: World) -> None:
+    """A batch of 200 issued 0001-0200: scans of 0201 are of a code never issued, which the batch's production
+    shows; scans of a lot its producer never logged, under the producer's GTIN prefix, are too, which the
+    registration of the prefix shows. Scans of issued codes, and of a GTIN no one registered, are not findings."""
+    producer = world.register("宣威市老浦火腿有限公司", "producer", licences=("food_production",), prefixes=("690123",))
+    monitor = world.register("平台风险监测中心", "monitor")
+    production = world.produce(producer, gtin("690123", 1), LOT, 200)
+    batch = batch_subject(gtin("690123", 1), LOT).path
+    beyond = item_subject(gtin("690123", 1), LOT, "0201").path
+    fake_lot = batch_subject(gtin("690123", 1), "FAKE-1").path
+    unregistered = batch_subject(gtin("690999", 1), LOT).path
+    end = datetime.now(UTC)
+    last_issued = item_subject(gtin("690123", 1), LOT, "0200").path
+    scans = [
+        (beyond, "曲靖市", 30), (beyond, "net:203.0.113.0/24", 20), (beyond, "昆明市", 10), (fake_lot, "广州市", 5),
+        (batch, "曲靖市", 4), (last_issued, "曲靖市", 3), (unregistered, "曲靖市", 2),
+    ]  # fmt: skip
+    for subject, place, hours in scans:
+        assert record_scan(world.ledger, subject, place, "a" * 32, end - timedelta(hours=hours))
+    registration = str(world.ledger.view("actors", producer.id)["registration"])  # type: ignore[index]
+
+    found = scan(world, monitor)
+    assert _logged(world) == {
+        ("never_issued_scan", batch, producer.id, (production,)),
+        ("never_issued_scan", fake_lot, producer.id, (registration,)),
+    }
+    facts = {f.subject: f.scans.data() for f in found if f.scans is not None}
+    assert facts == {
+        batch: {"codes": [beyond], "count": 3, "first": format_time(end - timedelta(hours=30)),
+                "last": format_time(end - timedelta(hours=10)), "places": ["昆明市", "曲靖市"]},
+        fake_lot: {"codes": [fake_lot], "count": 1, "first": format_time(end - timedelta(hours=5)),
+                   "last": format_time(end - timedelta(hours=5)), "places": ["广州市"]},
+    }  # fmt: skip
+    for queued in risk_queue(world.ledger):  # what the log holds is what the monitor saw: signed in the finding
+        logged = world.ledger.entry_by_event_id(queued.finding)
+        assert LogEntry.parse(logged.data).event.payload.data["scans"] == facts[queued.row["subject"]]
+    record_scan(world.ledger, beyond, "哈尔滨市", "b" * 32)
+    assert scan(world, monitor) == []  # one finding a batch: more scans of it are not logged again

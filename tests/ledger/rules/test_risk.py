@@ -11,9 +11,10 @@ from ledger import errors
 from ledger.events import EventPayload
 from ledger.events.builders import recall_payload, review_payload, risk_finding_payload, sanction_payload
 from ledger.events.schemas import validate_data
+from ledger.identifiers import batch_subject
 from ledger.rules.risk import fingerprint
-from tests.ledger.rules.conftest import Cast
-from tests.scenarios.world import Party
+from tests.ledger.rules.conftest import PREFIX, Cast
+from tests.scenarios.world import Party, gtin
 
 
 @pytest.fixture
@@ -168,3 +169,63 @@ def test_a_recall_naming_a_finding_must_recall_a_batch_the_finding_is_about(cast
     cast.log.decide(recall(other_batch, other_production, about_item), cast.regulator.key)
     cast.log.decide(recall(cast.batch, cast.production, via_parcel), cast.regulator.key)
     assert cast.log.row("risks", via_parcel)["status"] == cast.log.row("risks", about_item)["status"] == "acted"
+
+
+def _scans_finding(monitor: Party, batch: str, codes: list[str], evidence: list[str], actor: str) -> EventPayload:
+    scans = {"codes": codes, "count": 2 * len(codes), "first": "2026-11-30T08:00:00Z",
+             "last": "2026-11-30T09:00:00Z", "places": ["曲靖市"]}  # fmt: skip
+    return risk_finding_payload(
+        monitor.key, batch, detector="never_issued_scan", evidence=evidence, actor=actor, scans=scans
+    )
+
+
+def test_a_finding_of_never_issued_codes_is_borne_out_by_the_log(cast: Cast, monitor: Party) -> None:
+    """Its batch's production issued none of its codes (0001-0100 here), or its lot was never produced under a
+    GS1 prefix of the actor it names, whose registration it cites."""
+    registration = str(cast.log.row("actors", cast.producer.id)["registration"])
+    beyond, issued = f"{cast.batch}/21/0101", f"{cast.batch}/21/0100"
+    fake_lot = batch_subject(gtin(PREFIX, 1), "FAKE-1").path
+    producer, merchant = cast.producer.id, cast.merchant.id
+    unfounded = [
+        (cast.batch, [issued], [cast.production], producer, "was issued: batch"),
+        (cast.batch, [cast.batch], [cast.production], producer, "was issued"),
+        (cast.batch, [beyond], [registration], producer, "cites its production"),
+        (cast.batch, [beyond], [cast.production], merchant, "names its producer"),
+        (cast.batch, [f"{fake_lot}/21/0001"], [cast.production], producer, "is not of batch"),
+        (fake_lot, [fake_lot], [registration], merchant, "under no GS1 company prefix of"),
+        (fake_lot, [fake_lot], [cast.production], producer, "cites no registration of"),
+    ]
+    for batch, codes, evidence, actor, detail in unfounded:
+        payload = _scans_finding(monitor, batch, codes, evidence, actor)
+        assert detail in cast.log.refuse(errors.ScanFindingUnfounded, payload, monitor.key)
+    about_item = _scans_finding(monitor, issued, [beyond], [cast.production], producer)
+    assert "about the codes' batch" in cast.log.refuse(errors.ScanFindingUnfounded, about_item, monitor.key)
+
+    first = cast.log.decide(_scans_finding(monitor, cast.batch, [beyond], [cast.production], producer), monitor.key)
+    other = cast.log.decide(_scans_finding(monitor, fake_lot, [fake_lot], [registration], producer), monitor.key)
+    assert cast.log.row("risks", first)["evidence"] == [cast.production]
+    # another lot under the same prefix cites the same registration, but is another finding; the same lot is not
+    another_lot = batch_subject(gtin(PREFIX, 1), "FAKE-2").path
+    cast.log.decide(_scans_finding(monitor, another_lot, [another_lot], [registration], producer), monitor.key)
+    again = _scans_finding(monitor, fake_lot, [f"{fake_lot}/21/0001"], [registration], producer)
+    assert other in cast.log.refuse(errors.FindingExists, again, monitor.key)
+
+
+def test_scans_belong_to_the_scans_detector_alone_and_have_one_form() -> None:
+    ids = ["a" * 64]
+    batch = "01/06901234000016/10/LOT1"
+    scans = {"codes": [batch], "count": 1, "first": "2026-11-30T08:00:00Z", "last": "2026-11-30T08:00:00Z",
+             "places": []}  # fmt: skip
+    validate_data("risk.finding", batch, {"detector": "never_issued_scan", "evidence": ids, "scans": scans})
+    bad = [
+        ({"detector": "never_issued_scan", "evidence": ids}, "only by it"),
+        ({"detector": "repeated_serial", "evidence": ids, "scans": scans}, "only by it"),
+        ({"detector": "never_issued_scan", "evidence": ids, "scans": {**scans, "count": 0}}, "data.scans.count"),
+        ({"detector": "never_issued_scan", "evidence": ids, "scans": {**scans, "places": ["b", "a"]}}, "sorted"),
+        ({"detector": "never_issued_scan", "evidence": ids,
+          "scans": {**scans, "last": "2026-11-30T07:00:00Z"}}, "no later than the last"),
+        ({"detector": "never_issued_scan", "evidence": ids, "scans": {**scans, "codes": ["actor/x"]}}, "codes"),
+    ]  # fmt: skip
+    for data, named in bad:
+        with pytest.raises((errors.InvalidPayload, errors.InvalidIdentifier), match=named):
+            validate_data("risk.finding", batch, data)
