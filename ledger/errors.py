@@ -44,9 +44,10 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         │   ├── WrongCustodian               a handoff from someone who does not hold the parcel
         │   ├── ReceiptRequired              a review needs a receipt signed by the reviewer
         │   ├── SerialNotIssued              a serial its batch's labels never carried (outside 1 to its quantity)
+        │   ├── NotAParty                    a rating of an actor that neither sent nor carried the parcel
         │   └── conflicts (409): ActorExists, PrefixTaken, BatchExists, ParcelExists, CustodyFork,
         │       AlreadySigned, ReviewLimit, ComplaintClosed, StaleUpdate, AlreadyErased,
-        │       FindingExists, SerialAlreadySold
+        │       FindingExists, SerialAlreadySold, RatingExists
         ├── ProofError                       a Merkle proof does not verify
         │   ├── InclusionProofError
         │   └── ConsistencyProofError
@@ -303,6 +304,13 @@ class SerialNotIssued(RuleViolation):
     title = "Serial never issued for its batch"
 
 
+class NotAParty(RuleViolation):
+    """A consignee rates its parcel's sender and the couriers that carried it; any other actor is refused."""
+
+    slug = "not-a-party"
+    title = "Not a party to the parcel"
+
+
 class RuleConflict(RuleViolation):
     slug = "rule-conflict"
     title = "Conflicts with the state of the ledger"
@@ -373,6 +381,13 @@ class SerialAlreadySold(RuleConflict):
 
     slug = "serial-already-sold"
     title = "Item already sold to a consumer"
+
+
+class RatingExists(RuleConflict):
+    """A receipt rates each party once, with one follow-up to that rating; another rating is refused."""
+
+    slug = "rating-exists"
+    title = "One rating and one follow-up per party and receipt"
 
 
 class ProofError(LedgerError):

@@ -24,6 +24,7 @@ from signer.errors import TraceledgerError
 from signer.keys import PASSPHRASE_ENV, SigningKey, passphrase_from_env_or_prompt
 from signer.note import NoteVerifier
 from traceledger.audit_command import audit
+from traceledger.credit_commands import consumer_rate, rate_buyer
 from traceledger.export_command import export
 from traceledger.monitor_command import monitor_app, risks
 from traceledger.options import DatabaseOption, HomeOption, read_public_key_file, write_key_files
@@ -52,6 +53,9 @@ app.command()(audit)
 app.command()(export)
 app.command("trace")(trace_command)
 regulator_app.command("recall-scope")(recall_scope_command)
+consumer_app.command("rate")(consumer_rate)
+merchant_app.command("rate-buyer")(rate_buyer)
+producer_app.command("rate-buyer")(rate_buyer)
 app.command()(risks)
 out = Console(highlight=False, soft_wrap=True)
 

@@ -176,6 +176,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "ev_recall": ("召回", "Recall"),
     "ev_attachment.erasure": ("内容已删除", "Content removed"),
     "ev_risk.finding": ("风险提示", "Risk finding"),
+    "ev_rating": ("互评", "Rating"),
     # event details
     "produced": ("{quantity} {unit}，产地 {place}", "{quantity} {unit}, made in {place}"),
     "inspection_pass": ("合格（{standard}）", "Passed ({standard})"),

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from ledger.credit_facts import average_tenths
 from ledger.events import LogEntry, ParsedEvent, parse_time
 from ledger.events.schemas import (
     AttachmentErasure,
@@ -53,7 +54,6 @@ from verify_portal.shown import (
     Line,
     Shown,
     attachment,
-    average_tenths,
     entry,
     issuance,
     ratings,

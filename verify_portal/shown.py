@@ -94,9 +94,3 @@ def parts(template: str, values: Mapping[str, object]) -> Parts:
             value = values[name]
             out.append(value if isinstance(value, Shown) else str(value))
     return tuple(out)
-
-
-def average_tenths(total: int, count: int) -> str:
-    """``total / count`` to one decimal, halves rounded up, in integers (fields.js computes it the same way)."""
-    tenths = (total * 20 + count) // (2 * count)
-    return f"{tenths // 10}.{tenths % 10}"

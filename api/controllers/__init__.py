@@ -6,6 +6,7 @@ from api.controllers.epcis import EpcisController
 from api.controllers.events import EventsController
 from api.controllers.problems import ProblemsController
 from api.controllers.proofs import ProofsController
+from api.controllers.ratings import RatingsController
 from api.controllers.risks import RisksController
 from api.controllers.subjects import SubjectsController
 from api.controllers.tiles import TilesController
@@ -20,6 +21,7 @@ CONTROLLERS = (
     ProofsController,
     TilesController,
     RisksController,
+    RatingsController,
     EpcisController,
     ProblemsController,
 )

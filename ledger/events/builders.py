@@ -256,6 +256,14 @@ def review_payload(
     return _payload("review", consignee, subject_path, time, {"rating": rating}, parents=[parent], attachments=[text])
 
 
+def rating_payload(
+    rater: SigningKey, subject_path: str, parent: str, *, rating: int, time: datetime | None = None
+) -> EventPayload:
+    """A ``rating`` payload following a receipt (or the first rating, for the follow-up): a consignee rates
+    ``actor/<USCC>`` (its parcel's sender or a courier that carried it), a sender rates the parcel's buyer."""
+    return _payload("rating", rater, subject_path, time, {"rating": rating}, parents=[parent])
+
+
 def complaint_payload(
     signer: SigningKey,
     subject_path: str,

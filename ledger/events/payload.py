@@ -36,6 +36,7 @@ KINDS = (
     "sanction",
     "attachment.erasure",
     "risk.finding",
+    "rating",
 )
 FIELDS = frozenset({"kind", "subject", "actor", "time", "parents", "data", "attachments"})
 MAX_PARENTS = 256

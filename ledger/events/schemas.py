@@ -257,6 +257,12 @@ class Review(_Schema):
     rating: Annotated[int, Field(ge=1, le=5)]
 
 
+class Rating(_Schema):
+    """A consignee's rating of its parcel's sender or of a courier that carried it, or a sender's of the buyer."""
+
+    rating: Annotated[int, Field(ge=1, le=5)]
+
+
 class Complaint(_Schema):
     category: Literal[COMPLAINT_CATEGORIES]  # type: ignore[valid-type]
     channel: Literal["consumer", "12315", "platform", "inspection"] = "consumer"
@@ -351,6 +357,7 @@ EventData = (
     | Sanction
     | AttachmentErasure
     | RiskFinding
+    | Rating
 )
 
 SCHEMAS: dict[str, type[EventData]] = {
@@ -369,6 +376,7 @@ SCHEMAS: dict[str, type[EventData]] = {
     "sanction": Sanction,
     "attachment.erasure": AttachmentErasure,
     "risk.finding": RiskFinding,
+    "rating": Rating,
 }
 SHIPMENT_TYPES: dict[str, type[Dispatch | Handoff]] = {"dispatch": Dispatch, "handoff": Handoff}
 SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
@@ -387,6 +395,7 @@ SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
     "sanction": ("actor",),
     "attachment.erasure": ("batch", "item", "parcel", "actor"),  # the subject of the event that committed to it
     "risk.finding": ("batch", "item", "parcel", "actor"),
+    "rating": ("actor", "parcel"),  # the courier or sender rated, or the parcel whose buyer is rated
 }
 
 

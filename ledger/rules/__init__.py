@@ -25,7 +25,7 @@ from ledger.events.schemas import (
     Sanction,
 )
 from ledger.identifiers import parse_subject
-from ledger.rules import actors, credit_file, custody, erasure, feedback, goods, risk, serials
+from ledger.rules import actors, credit_file, custody, erasure, feedback, goods, ratings, risk, serials
 from ledger.rules.conservation import check_conservation
 from ledger.rules.context import Context
 from ledger.rules.state import State, ViewRow
@@ -40,6 +40,7 @@ from ledger.rules.views import (
     KEYS,
     PARCELS,
     PUBLIC_KEYS,
+    RATINGS,
     RECEIPTS,
     REVIEWS,
     RISK_EVIDENCE,
@@ -73,6 +74,7 @@ RULES: dict[str, Callable[[Context], None]] = {
     "complaint.resolution": feedback.resolution,
     "attachment.erasure": erasure.erasure,
     "risk.finding": risk.finding,
+    "rating": ratings.rating,
 }
 
 
@@ -103,6 +105,7 @@ _PARENT_VIEWS: dict[str, tuple[str, ...]] = {
     "review": (REVIEWS, RECEIPTS),
     "complaint": (RECEIPTS,),
     "complaint.resolution": (COMPLAINTS,),
+    "rating": (RATINGS, RECEIPTS),
 }
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
 from ledger.errors import (
     ComplaintClosed,
     NotAuthorized,
@@ -30,7 +33,10 @@ from ledger.rules.views import (
     Ratings,
     ReceiptRow,
     ReviewRow,
+    View,
 )
+
+F = TypeVar("F", bound=Mapping[str, Any])  # a first review's or rating's row: it names its receipt
 
 
 def _receipt_covers(receipt: ReceiptRow, subject: str) -> bool:
@@ -43,15 +49,22 @@ def _receipt_covers(receipt: ReceiptRow, subject: str) -> bool:
     )
 
 
-def review(ctx: Context) -> None:
-    """The consignee reviews goods it signed for: one review per receipt, and one follow-up to it."""
+def followed_receipt(ctx: Context, firsts: View[F]) -> tuple[str, F | None, str, ReceiptRow]:
+    """A review's or rating's one parent, the first one it follows up (from ``firsts``; None when it follows the
+    receipt itself), and the id and row of the receipt both follow."""
     ctx.only_signed_by_actor()
     parent = ctx.parents(1)[0]
-    first = ctx.state.get(REVIEWS, parent)
-    receipt_id = first["receipt"] if first is not None else parent
+    first = ctx.state.get(firsts, parent)
+    receipt_id: str = first["receipt"] if first is not None else parent
     receipt = ctx.state.get(RECEIPTS, receipt_id)
     if receipt is None:
-        raise ReceiptRequired(f"{parent} is neither a receipt signature nor a review")
+        raise ReceiptRequired(f"{parent} is neither a receipt signature nor a {ctx.event.payload.kind}")
+    return parent, first, receipt_id, receipt
+
+
+def review(ctx: Context) -> None:
+    """The consignee reviews goods it signed for: one review per receipt, and one follow-up to it."""
+    parent, first, receipt_id, receipt = followed_receipt(ctx, REVIEWS)
     if receipt["consignee"] != ctx.signer_kid:
         raise NotConsignee("only the consignee who signed the receipt may review")
     if ctx.subject not in receipt["batches"] and ctx.subject not in receipt["items"]:

@@ -29,6 +29,10 @@ row, a ``TypedDict`` below, so the type checker knows every field the rules, the
 - ``risk_evidence`` event id → the findings citing it as evidence (a flagged receipt's reviews leave the averages)
 - ``credit``        USCC → the actor's credit file: one section per kind of fact, each fact with the event that
                     produced it, and the credit level the rule derives from them (``ledger.rules.credit``)
+- ``ratings``       rating event id → its receipt, who rated whom as what, the rating and its follow-up link
+- ``rated``         "<receipt>/<rated party>" → the first rating of that party on that receipt: each is rated once
+- ``rating_totals`` rated party (a USCC, or a buyer's consignee kid) → its ratings received as courier, as sender
+                    and as buyer, follow-ups included
 """
 
 from __future__ import annotations
@@ -344,6 +348,24 @@ class CreditRow(TypedDict):
     level: CreditLevel
 
 
+class RatingRow(TypedDict):
+    receipt: str  # the signature the rating (or its first rating) follows
+    rater: str  # the kid that signed it
+    role: str  # what the rated party was to the parcel: courier, sender or buyer
+    ratee: str  # the courier's or sender's USCC, or the buyer's consignee kid
+    rating: int
+    follows: str | None  # the first rating, when this is its follow-up
+    follow_up: str | None  # the follow-up, once a first rating has one
+
+
+class RatedRow(TypedDict):
+    rating: str  # the first rating of the party on the receipt
+
+
+class RatingTotalsRow(TypedDict):
+    received: dict[str, Ratings]  # by role (courier, sender, buyer); a role appears once the party is rated as it
+
+
 EVENTS: View[EventRow] = View("events")
 PUBLIC_KEYS: View[PublicKeyRow] = View("public_keys")
 KEYS: View[KeyRow] = View("keys")
@@ -363,15 +385,20 @@ RISKS: View[RiskRow] = View("risks")
 RISK_FINGERPRINTS: View[FingerprintRow] = View("risk_fingerprints")
 RISK_EVIDENCE: View[FlagRow] = View("risk_evidence")
 CREDIT: View[CreditRow] = View("credit")
+RATINGS: View[RatingRow] = View("ratings")
+RATED: View[RatedRow] = View("rated")
+RATING_TOTALS: View[RatingTotalsRow] = View("rating_totals")
 
 ALL_VIEWS = (
     EVENTS, PUBLIC_KEYS, KEYS, ACTORS, GS1_PREFIXES, SANCTIONS, BATCHES, ITEMS, PARCELS, SPENDS, RECEIPTS,
-    REVIEWS, COMPLAINTS, ATTACHED, LOG, RISKS, RISK_FINGERPRINTS, RISK_EVIDENCE, CREDIT,
+    REVIEWS, COMPLAINTS, ATTACHED, LOG, RISKS, RISK_FINGERPRINTS, RISK_EVIDENCE, CREDIT, RATINGS, RATED,
+    RATING_TOTALS,
 )  # fmt: skip
 
 #: Views whose rows are written once and never change. The store inserts them without upsert, so the database
-#: itself refuses a second spend of a custody head, or a second log of one finding, even under racing writers.
-WRITE_ONCE = frozenset({SPENDS, RISK_FINGERPRINTS})
+#: itself refuses a second spend of a custody head, a second log of one finding, or a second first rating of one
+#: party on one receipt, even under racing writers.
+WRITE_ONCE = frozenset({SPENDS, RISK_FINGERPRINTS, RATED})
 
 #: Views whose rows the store reads from the entries table instead of keeping a copy: an ``events`` row is the
 #: entry's own columns, and the entries' unique event id already refuses a second record of an event.

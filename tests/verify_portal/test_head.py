@@ -21,6 +21,7 @@ def _examples(portal: Portal) -> dict[str, list[str]]:
         "/v1/trace/{path:path}": [f"/v1/trace/{HAM.path}", "/v1/trace/01/123", f"/v1/trace/{HAM.path}?depth=-1"],
         "/v1/actors/{actor_id:str}": [f"/v1/actors/{portal.story.producer.id}", "/v1/actors/nobody"],
         "/v1/risks": ["/v1/risks", "/v1/risks?status=open", "/v1/risks?status=closed"],
+        "/v1/ratings/{party:str}": [f"/v1/ratings/{portal.story.courier.id}", "/v1/ratings/nobody"],
         "/v1/attachments/{digest:str}": [f"/v1/attachments/{portal.story.review_digest}"],
         "/v1/attachments/{digest:str}/commitment": [f"/v1/attachments/{portal.story.review_digest}/commitment"],
         "/v1/proofs/consistency": ["/v1/proofs/consistency?old=1&new=2", "/v1/proofs/consistency?old=2"],

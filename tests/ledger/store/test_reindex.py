@@ -19,6 +19,7 @@ from ledger.events.builders import (
     key_update_payload,
     listing_payload,
     production_payload,
+    rating_payload,
     recall_payload,
     registration_payload,
     resolution_payload,
@@ -102,6 +103,10 @@ def build_varied_ledger(world: World) -> dict[str, str]:
     item = item_subject(gtin("690123", 1), "XW2026-11", "0001").path
     first = world.append(review_payload(consumer, item, receipt, rating=2), consumer).event_id
     world.append(review_payload(consumer, item, first, rating=1), consumer)
+    # Mutual ratings (issue 11): the consumer rates the courier (with a follow-up) and the shop rates the buyer.
+    rated = world.append(rating_payload(consumer, couriers[0].subject, receipt, rating=3), consumer).event_id
+    world.append(rating_payload(consumer, couriers[0].subject, rated, rating=4), consumer)
+    world.append(rating_payload(new_key, sscc(2), receipt, rating=5), new_key)
 
     # A refused parcel that goes back to its sender.
     refuser = SigningKey.generate()
@@ -128,7 +133,7 @@ def build_varied_ledger(world: World) -> dict[str, str]:
         sanction_payload(regulator.key, couriers[1].id, list_="black", reason="整改完成", lifts=black), regulator.key
     )
     world.append(sanction_payload(regulator.key, merchant.id, list_="red", reason="诚信经营"), regulator.key)
-    return {"ham": ham, "canned": canned, "item": item, "merchant": merchant.id}
+    return {"ham": ham, "canned": canned, "item": item, "merchant": merchant.id, "courier": couriers[0].id}
 
 
 def batch_rows(views: ViewRows) -> dict[str, dict[str, Any]]:
@@ -142,7 +147,7 @@ def test_reindex_rebuilds_exactly_the_views_appends_made(world: World) -> None:
     # Every view but ``events``, whose rows the entries table holds.
     assert present == {
         "public_keys", "keys", "actors", "gs1_prefixes", "sanctions", "batches", "items", "parcels",
-        "spends", "receipts", "reviews", "complaints", "log", "credit",
+        "spends", "receipts", "reviews", "complaints", "log", "credit", "ratings", "rated", "rating_totals",
     }  # fmt: skip
     assert len(before) > 50
     assert json.loads(before[("batches", names["ham"])])["recall"] is not None
