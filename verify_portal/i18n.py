@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from litestar import Request
 from litestar.params import QueryParameter
 
+from verify_portal.credit_texts import CREDIT_TEXTS
 from verify_portal.shown import Parts, parts
 
 Language = Literal["zh-CN", "en"]
@@ -256,6 +257,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "The code in the QR code is malformed ({detail}). Scan again, or report it to the 12315 hotline.",
     ),
     "back_home": ("返回首页", "Back to the start page"),
+    **CREDIT_TEXTS,
 }
 
 COLUMN: dict[Language, int] = {"zh-CN": 0, "en": 1}  # where each language stands in a (Chinese, English) pair

@@ -46,6 +46,7 @@ from ledger.store.scans import scan_count, scans_of
 from signer.note import parse_note
 from verify_portal.copies import MAX_DEVICES_AFTER_RECEIPT, CopySuspicion, copy_suspicion
 from verify_portal.i18n import Texts
+from verify_portal.parties import PartyCredit, party_credit
 from verify_portal.shown import (
     CHECKPOINT_SIZE,
     CONSUMER,
@@ -109,6 +110,7 @@ class SubjectPage:
     banners: list[Banner] = field(default_factory=list)
     events: list[TimelineEvent] = field(default_factory=list)
     log: tuple[Line, ...] = ()  # the checkpoint's size, its witnesses, the scans
+    parties: list[PartyCredit] = field(default_factory=list)  # the producer and sellers, with their credit
 
     @property
     def title(self) -> str:
@@ -462,6 +464,7 @@ def subject_page(ledger: Ledger, history: History, texts: Texts, label: tuple[da
     production = _first(events, Production, subject.batch_path) if history.batch is not None else None
     if history.batch is not None:
         _product_header(ledger, page, history.batch, production, history, texts, label)
+        page.parties = party_credit(ledger, history.batch, (event for _, event in events), texts)
     else:
         _parcel_header(ledger, page, _first(events, Dispatch), texts)
     if history.recalled_inputs:

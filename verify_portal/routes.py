@@ -34,6 +34,7 @@ from ledger.identifiers import expiry_date, parse_digital_link
 from ledger.store.ledger import Ledger
 from ledger.store.scans import NETWORK_PLACE_PREFIX, agent_hash, record_scan
 from verify_portal.consumer import ConsumerController
+from verify_portal.credit_routes import actor, disclosure_page
 from verify_portal.i18n import Lang, Texts, negotiate_language
 from verify_portal.page import subject_page
 from verify_portal.render import STATIC, STATIC_PATH, page, secured
@@ -188,7 +189,7 @@ def portal_route_handlers(settings: PortalSettings) -> list[ControllerRouterHand
     """The portal's routes, to pass as ``ApiSettings(extra_route_handlers=...)`` (the app injects ``ledger``)."""
     pages = Router(
         path="/",
-        route_handlers=[landing, product, parcel, ConsumerController],
+        route_handlers=[landing, product, parcel, ConsumerController, actor, disclosure_page],
         dependencies={"portal": Provide(lambda: settings, sync_to_thread=False, use_cache=True)},
         exception_handlers={Exception: _error},
         include_in_schema=False,

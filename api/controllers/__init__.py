@@ -8,6 +8,7 @@ from api.controllers.problems import ProblemsController
 from api.controllers.proofs import ProofsController
 from api.controllers.ratings import RatingsController
 from api.controllers.risks import RisksController
+from api.controllers.sanctions import SanctionsController
 from api.controllers.subjects import SubjectsController
 from api.controllers.tiles import TilesController
 from api.controllers.trace import TraceController
@@ -22,6 +23,7 @@ CONTROLLERS = (
     TilesController,
     RisksController,
     RatingsController,
+    SanctionsController,
     EpcisController,
     ProblemsController,
 )

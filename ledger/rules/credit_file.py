@@ -204,13 +204,11 @@ def resolution(ctx: Context) -> None:
 
 
 def review(ctx: Context) -> None:
-    """A first review (the follow-up does not count, as in the batch's average) rates the batch's producer and,
-    when another, the sender the consumer bought from."""
-    parent = ctx.parents()[0]
-    if ctx.state.get(REVIEWS, parent) is not None:
-        return
-    receipt = ctx.state.get(RECEIPTS, parent)
-    assert receipt is not None  # the rule checked the parent is the receipt
+    """A review (a first one or its follow-up: both count, as in the batch's rating) rates the batch's producer
+    and, when another, the sender the consumer bought from."""
+    reviewed = ctx.state.get(REVIEWS, ctx.event_id)
+    receipt = ctx.state.get(RECEIPTS, reviewed["receipt"]) if reviewed else None
+    assert receipt is not None  # the rule recorded the review and its receipt
     rating = ctx.data(Review).rating
     for actor_id in dict.fromkeys((_producer(ctx), receipt["sender"])):
         touch(ctx, actor_id, lambda s: {**s, "ratings": rated(s.get("ratings"), rating, ctx.event_id)})

@@ -136,9 +136,10 @@ class TestTheFile:
     def test_ratings_are_tallied_for_the_producer_and_the_seller(self, cast: Cast) -> None:
         consumer, _, receipt = cast.deliver(1)
         review = cast.log.decide(review_payload(consumer, cast.batch, receipt, rating=4), consumer)
-        cast.log.decide(review_payload(consumer, cast.batch, review, rating=1), consumer)  # the follow-up
+        follow_up = cast.log.decide(review_payload(consumer, cast.batch, review, rating=1), consumer)
         tally = credit(cast, cast.producer)["sections"]["ratings"]  # type: ignore[index]
-        assert tally == {"count": 1, "sum": 4, "stars": [0, 0, 0, 1, 0], "latest": review}
+        assert tally == {"count": 2, "sum": 5, "stars": [1, 0, 0, 1, 0], "latest": follow_up}
+        assert "ratings" not in credit(cast, cast.merchant)["sections"]  # type: ignore[operator]
 
     def test_low_ratings_lower_a_level(self, cast: Cast) -> None:
         for number in range(1, 6):

@@ -1,0 +1,60 @@
+"""The product page's credit lines: the producer and the sellers of the goods, each linked to its credit page
+(``/actor/<USCC>``) with its credit level and its red or black listing.
+
+Sellers are the merchants that listed the batch and whoever dispatched the page's goods to a consumer. Red-listed
+sellers come first (the red list's consequence "in ordering" where the portal lists sellers), then the rest in the
+order the log met them. Levels are not in the product's bundle, so the page marks them unverified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ledger.events import ParsedEvent
+from ledger.events.schemas import Dispatch
+from ledger.rules.views import PARCELS, BatchRow
+from ledger.store.credit import CreditRecord, credit_records
+from ledger.store.ledger import Ledger
+from verify_portal.i18n import Texts
+from verify_portal.shown import Shown
+
+
+@dataclass(frozen=True)
+class PartyCredit:
+    role: str
+    actor_id: str
+    name: Shown
+    level: Shown
+    red: bool
+    black: bool
+
+
+def red_first(actor_ids: Iterable[str], records: dict[str, CreditRecord]) -> list[str]:
+    """``actor_ids`` once each, those on the red list now first, otherwise in their order."""
+    unique = list(dict.fromkeys(actor_ids))
+    return sorted(unique, key=lambda a: not (a in records and records[a].listed("red")))
+
+
+def _party(role: str, actor_id: str, records: dict[str, CreditRecord], texts: Texts) -> PartyCredit:
+    record = records.get(actor_id)
+    level = record.file["level"]["level"] if record else "B"
+    return PartyCredit(
+        role, actor_id, Shown(record.name or actor_id if record else actor_id),
+        Shown(texts("credit_level_value", level=level)), bool(record and record.listed("red")),
+        bool(record and record.listed("black")),
+    )  # fmt: skip
+
+
+def party_credit(ledger: Ledger, batch: BatchRow, events: Iterable[ParsedEvent], texts: Texts) -> list[PartyCredit]:
+    """The producer, then the sellers (red-listed first), with their credit."""
+    parcels = [e.payload.subject for e in events if isinstance(e.data, Dispatch) and e.data.consignee_key]
+    senders = [row["sender"] for row in ledger.view_rows(PARCELS, parcels).values()]
+    merchants = [mark["merchant"] for mark in batch["listings"]]
+    records = credit_records(ledger, [batch["producer"], *merchants, *senders], datetime.now(UTC))
+    chosen = [s for s in red_first([*merchants, *senders], records) if s != batch["producer"]]
+    return [
+        _party(texts("party_producer"), batch["producer"], records, texts),
+        *(_party(texts("party_seller"), seller, records, texts) for seller in chosen),
+    ]
