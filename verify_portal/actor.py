@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ledger.credit_facts import average_tenths
 from ledger.events import parse_time
 from ledger.rules.views import ACTORS, CreditSections, RatingTally
 from ledger.store.credit import CreditRecord, Disclosed, SanctionStatus
@@ -18,7 +19,6 @@ from ledger.store.ledger import Ledger
 from verify_portal.credit_texts import CREDIT_TEXTS
 from verify_portal.i18n import Texts
 from verify_portal.page import local_time
-from verify_portal.shown import average_tenths
 
 SHORT_ID = 12  # an event id shown by its first characters; the link carries it whole
 
