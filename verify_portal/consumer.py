@@ -19,6 +19,7 @@ from qr import qr_svg
 from signer.encoding import b64decode_strict
 from signer.keys import PUBLIC_KEY_SIZE
 from verify_portal.i18n import COLUMN, Lang, Language, Texts, negotiate_language
+from verify_portal.problem_texts import problem_texts
 from verify_portal.render import page, secured
 
 SVG = "image/svg+xml"
@@ -39,8 +40,27 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "key_public": ("公钥（下单时交给商家）", "Public key (give it to the shop at checkout)"),
     "key_id": ("密钥编号", "Key id"),
     "key_qr": ("公钥二维码", "QR code of the public key"),
+    "key_copy": ("复制公钥", "Copy the key"),
+    "key_share": ("分享公钥", "Share the key"),
+    "key_warning": (
+        "重要：签收密钥只保存在这个浏览器里。清除浏览器数据、卸载浏览器或换手机，密钥就会永久丢失，"
+        "寄给它的包裹将无法签收。请用下面的“导出备份文件”保存一份备份。",
+        "Important: your receipt key exists only in this browser. Clearing the browser's data, uninstalling it or "
+        "changing phones loses it for good, and parcels sent to it can no longer be signed for. Save a backup "
+        "with “Export a backup file” below.",
+    ),
+    "backup_heading": ("备份与恢复签收密钥", "Back up and restore the key"),
+    "backup_passphrase": ("备份密码（至少 8 个字符，恢复时要用）", "Backup passphrase (at least 8 characters)"),
+    "backup_export": ("导出备份文件", "Export a backup file"),
+    "backup_file": ("备份文件（恢复时选择）", "Backup file (to restore)"),
+    "backup_import": ("从备份恢复", "Restore from the backup"),
     "parcel_heading": ("签收包裹", "Sign for a parcel"),
-    "parcel_code": ("包裹码（SSCC 或扫描得到的链接）", "Parcel code (SSCC, or the link you scanned)"),
+    "parcel_code": ("包裹号或快递单号（也可以扫码）", "Parcel number or courier waybill number (or scan it)"),
+    "carrier": ("快递公司（输入快递单号时选择）", "Courier company (for a waybill number)"),
+    "carrier_none": ("不用选：包裹号或扫码链接", "None: a parcel number or a scanned link"),
+    "scan_camera": ("用相机扫码", "Scan with the camera"),
+    "scan_photo": ("从照片识别", "Read a photo"),
+    "scan_stop": ("停止扫码", "Stop scanning"),
     "parcel_load": ("查询包裹", "Look up the parcel"),
     "contents": ("包裹内容", "Contents"),
     "condition": ("包裹状况", "Condition"),
@@ -78,6 +98,43 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "msg_no_receipt": ("请先签收包裹再评价。", "Sign for the parcel before reviewing it."),
     "msg_rejected": ("被拒绝：", "Refused: "),
     "msg_network": ("网络错误，请稍后再试。", "Network error; please try again."),
+    "msg_technical": ("技术详情", "Technical details"),
+    "msg_whole_batch": ("整批", "whole batch"),
+    "msg_item": ("单品", "item"),
+    "msg_choose_carrier": ("这是快递单号：请先选择快递公司。", "That is a waybill number: choose the courier company."),
+    "msg_scan_none": ("没有识别到二维码，请再试一次或手动输入。", "No QR code was found; try again or type it."),
+    "msg_no_camera": (
+        "无法打开相机：可以改用“从照片识别”或手动输入。",
+        "The camera cannot be opened: read a photo or type the number instead.",
+    ),
+    "msg_copied": ("公钥已复制，可以粘贴给商家。", "The key is copied: paste it to the shop."),
+    "msg_copy_failed": ("无法自动复制，请长按公钥手动复制。", "It could not be copied: select the key and copy it."),
+    "msg_backup_saved": ("备份文件已生成，请保存到安全的地方。", "The backup file is ready: keep it somewhere safe."),
+    "msg_backup_short": ("备份密码至少 8 个字符。", "The backup passphrase needs at least 8 characters."),
+    "msg_backup_unavailable": (
+        "这把密钥是在备份功能上线之前创建的，无法导出。",
+        "This key was made before backups existed and cannot be exported.",
+    ),
+    "msg_backup_wrong": (
+        "无法恢复：备份密码不对，或文件已损坏。",
+        "Cannot restore: wrong passphrase or a damaged file.",
+    ),
+    "msg_backup_format": ("这不是签收密钥的备份文件。", "That is not a receipt key backup file."),
+    "msg_backup_restored": ("已从备份恢复签收密钥。", "Your receipt key is restored from the backup."),
+    "msg_backup_no_file": ("请先选择备份文件。", "Choose the backup file first."),
+}
+
+# 快递单号: a waybill number names the parcel ``parcel/<carrier>/<waybill>`` (DESIGN §3), the carrier chosen here
+# or read from the number's prefix by consumer.js; a shop dispatches such a parcel with ``--parcel parcel/sf/SF…``.
+CARRIERS: dict[str, tuple[str, str]] = {
+    "sf": ("顺丰速运", "SF Express"),
+    "jd": ("京东物流", "JD Logistics"),
+    "yto": ("圆通速递", "YTO Express"),
+    "zto": ("中通快递", "ZTO Express"),
+    "sto": ("申通快递", "STO Express"),
+    "yunda": ("韵达快递", "Yunda Express"),
+    "ems": ("中国邮政 EMS", "China Post EMS"),
+    "jtexpress": ("极兔速递", "J&T Express"),
 }
 
 Subject = Annotated[str | None, QueryParameter(description="the product to review, if known")]
@@ -105,7 +162,8 @@ class ConsumerController(Controller):
         language = negotiate_language(request.query_params, request)
         return page(
             "consumer.html", request, Texts(language), c=consumer_texts(language), vkey=ledger.log_verifier.vkey,
-            origin=ledger.origin, subject=subject or "",
+            origin=ledger.origin, subject=subject or "", problems=problem_texts(language),
+            carriers=[(code, names[COLUMN[language]]) for code, names in CARRIERS.items()],
         )  # fmt: skip
 
     @get("/key.svg", sync_to_thread=False, media_type=SVG)

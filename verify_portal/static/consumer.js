@@ -16,6 +16,9 @@ import {
   utf8,
 } from "./crypto.js";
 import { verifyBundle } from "./history.js";
+import { BACKUP_RECORD, BackupError, download, exportBackup, importBackup, newKey } from "./backup.js";
+import { showProblem } from "./problems.js";
+import { scanCamera, scanPhoto } from "./scan.js";
 
 const DB_NAME = "traceledger-consumer";
 const STORE = "keys";
@@ -74,13 +77,20 @@ function showIdentity() {
   $("key-id").textContent = identity.kid;
   $("public-key-qr").src = `/consumer/key.svg?key=${encodeURIComponent(identity.encoded)}`;
   $("key-details").hidden = false;
+  $("share-key").hidden = typeof navigator.share !== "function";
+  $("export-key").hidden = false;
+  $("import-key-form").hidden = true; // restoring another key would orphan this one's parcels too
+}
+
+async function keepKey(made) {
+  await store(KEY_RECORD, made.pair);
+  await store(BACKUP_RECORD, made.backup);
+  identity = await loadIdentity(made.pair);
 }
 
 async function createKey() {
   try {
-    const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
-    await store(KEY_RECORD, pair);
-    identity = await loadIdentity(pair);
+    await keepKey(await newKey());
     showIdentity();
     say($("key-none"), "ok", message("msgKeyCreated"));
   } catch {
@@ -112,7 +122,7 @@ async function post(url, init) {
   try {
     response = await fetch(url, init);
   } catch {
-    return { ok: false, title: message("msgNetwork"), detail: "" };
+    return { ok: false, network: true, title: message("msgNetwork"), detail: "" };
   }
   let body = null;
   try {
@@ -121,7 +131,13 @@ async function post(url, init) {
     body = null;
   }
   if (response.ok) return { ok: true, status: response.status, body };
-  return { ok: false, status: response.status, title: body?.title ?? `HTTP ${response.status}`, detail: body?.detail ?? "" };
+  return {
+    ok: false,
+    status: response.status,
+    type: body?.type ?? "",
+    title: body?.title ?? `HTTP ${response.status}`,
+    detail: body?.detail ?? "",
+  };
 }
 
 async function submit(envelope) {
@@ -139,18 +155,34 @@ function showOutcome(element, result, okText) {
     say(element, "ok", result.status === 201 ? okText : message("msgAlreadyLogged"));
     element.dataset.eventId = result.eventId ?? "";
   } else {
-    say(element, "error", message("msgRejected"), result.title, result.detail ? `— ${result.detail}` : "");
+    showFailure(element, result);
     element.dataset.problemTitle = result.title;
     element.dataset.problemDetail = result.detail;
   }
+}
+
+/** A failed request as one translated line (the server's words folded away), or the network's failure. */
+function showFailure(element, result) {
+  if (result.network) return say(element, "error", message("msgNetwork"));
+  showProblem(element, result, message("msgTechnical"));
 }
 
 // --- the parcel -------------------------------------------------------------------------------------------------
 
 let parcel = null; // {path, head, contents: [subject paths], receipt (our signature event id or null)}
 
-/** A parcel code as typed or scanned: an SSCC, "(00)<sscc>", "00/<sscc>" or a link to the parcel's page. */
-function parcelPath(code) {
+// 快递单号 prefixes that name their carrier (the rest need the carrier chosen on the page)
+const CARRIER_PREFIXES = [
+  [/^SF\d/i, "sf"],
+  [/^JD[A-Z0-9]/i, "jd"],
+  [/^YT\d/i, "yto"],
+  [/^JT\d/i, "jtexpress"],
+];
+
+/** A parcel code as typed or scanned: an SSCC, "(00)<sscc>", "00/<sscc>", a link to the parcel's page, or a
+ * courier's waybill number (快递单号), which names the parcel parcel/<carrier>/<waybill>; null when a waybill
+ * number's carrier is not known. */
+function parcelPath(code, carrier) {
   let text = code.trim();
   try {
     text = decodeURIComponent(new URL(text).pathname);
@@ -160,7 +192,35 @@ function parcelPath(code) {
   text = text.replace(/^\/+/, "").replace(/\s+/g, "");
   if (/^\d{18}$/.test(text)) return `00/${text}`;
   if (/^\(00\)\d{18}$/.test(text)) return `00/${text.slice(4)}`;
-  return text;
+  if (text.includes("/")) return text;
+  if (!/^[A-Za-z0-9-]{1,40}$/.test(text)) return text; // the server names what is wrong with it
+  const known = carrier || CARRIER_PREFIXES.find(([prefix]) => prefix.test(text))?.[1];
+  return known ? `parcel/${known}/${text}` : null;
+}
+
+/** Each batch's product name, from its own verified history (the code itself where that fails). */
+async function productNames(batches, keys) {
+  const names = new Map();
+  for (const batch of batches) {
+    try {
+      const segments = batch.split("/").map(encodeURIComponent).join("/");
+      const response = await fetch(`/v1/subjects/${segments}`, { headers: { Accept: "application/json" } });
+      const bundle = await response.json();
+      const result = await verifyBundle(bundle, keys);
+      const production = verifiedEntries(bundle, result, batch).find((e) => e.ok && e.payload.kind === "production");
+      if (production) names.set(batch, String(production.payload.data.product));
+    } catch {
+      // shown by its code
+    }
+  }
+  return names;
+}
+
+/** A content line as a shopper reads it: the product's name, then "whole batch" or "item <serial>". */
+function describe(path) {
+  const [batch, serial] = path.split("/21/");
+  const name = parcel.names.get(batch) ?? batch;
+  return serial ? `${name} · ${message("msgItem")} ${serial}` : `${name} · ${message("msgWholeBatch")}`;
 }
 
 function verifiedEntries(bundle, result, path) {
@@ -176,7 +236,8 @@ async function loadParcel(code) {
   $("review-section").hidden = true;
   parcel = null;
   if (identity === null) return say(status, "error", message("msgNoKey"));
-  const path = parcelPath(code);
+  const path = parcelPath(code, $("parcel-carrier").value);
+  if (path === null) return say(status, "error", message("msgChooseCarrier"));
   say(status, "loading", message("msgLoading"));
   let response;
   try {
@@ -187,12 +248,12 @@ async function loadParcel(code) {
   }
   if (!response.ok) {
     const problem = await response.json().catch(() => null);
-    return say(status, "error", response.status === 404 ? message("msgNotFound") : problem?.title, problem?.detail);
+    if (response.status === 404) return say(status, "error", message("msgNotFound"));
+    return showProblem(status, { status: response.status, ...problem }, message("msgTechnical"));
   }
   const bundle = await response.json().catch(() => null); // not JSON: it verifies as nothing
-  const vkey = document.querySelector('meta[name="traceledger-log-vkey"]').content;
-  const origin = document.querySelector('meta[name="traceledger-origin"]').content;
-  const result = await verifyBundle(bundle, { vkey, origin });
+  const keys = logKeys();
+  const result = await verifyBundle(bundle, keys);
   if (!result.ok) return say(status, "error", message("msgNotVerified"));
   const entries = verifiedEntries(bundle, result, bundle.subject);
   const dispatch = entries.find((e) => e.payload.kind === "shipment" && e.payload.data.type === "dispatch");
@@ -208,9 +269,16 @@ async function loadParcel(code) {
     contents.push(line.batch);
     for (const serial of line.serials ?? []) contents.push(`${line.batch}/21/${serial}`);
   }
-  parcel = { path: bundle.subject, head: custody.at(-1).eventId, contents, receipt: receipt?.eventId ?? null };
+  const names = await productNames([...new Set(dispatch.payload.data.contents.map((line) => line.batch))], keys);
+  parcel = { path: bundle.subject, head: custody.at(-1).eventId, contents, names, receipt: receipt?.eventId ?? null };
   showParcel();
   say(status, "ready", message("msgParcelReady"));
+}
+
+function logKeys() {
+  const vkey = document.querySelector('meta[name="traceledger-log-vkey"]').content;
+  const origin = document.querySelector('meta[name="traceledger-origin"]').content;
+  return { vkey, origin };
 }
 
 function showParcel() {
@@ -218,7 +286,8 @@ function showParcel() {
   list.replaceChildren(
     ...parcel.contents.map((path) => {
       const item = document.createElement("li");
-      item.textContent = path;
+      item.textContent = describe(path);
+      item.dataset.subject = path;
       return item;
     }),
   );
@@ -230,7 +299,7 @@ function showParcel() {
     ...parcel.contents.map((path) => {
       const option = document.createElement("option");
       option.value = path;
-      option.textContent = path;
+      option.textContent = describe(path);
       option.selected = path === wanted;
       return option;
     }),
@@ -276,17 +345,112 @@ async function submitReview(subject, rating, text) {
       body: sealed.stored,
     });
     out.dataset.attachment = upload.ok ? "stored" : "failed";
-    if (!upload.ok) say(out, "error", message("msgTextFailed"), upload.title, upload.detail);
+    if (!upload.ok) {
+      showFailure(out, upload);
+      out.prepend(message("msgTextFailed"));
+    }
   }
   $("review-shown-rating").textContent = "★".repeat(rating) + "☆".repeat(5 - rating);
   $("review-shown-text").textContent = text;
   $("review-shown").hidden = false;
 }
 
+// --- sharing and backing up the key ---------------------------------------------------------------------------
+
+async function copyKey() {
+  try {
+    await navigator.clipboard.writeText(identity.encoded);
+    say($("key-result"), "ok", message("msgCopied"));
+  } catch {
+    window.getSelection()?.selectAllChildren($("public-key"));
+    say($("key-result"), "error", message("msgCopyFailed"));
+  }
+}
+
+async function shareKey() {
+  try {
+    await navigator.share({ text: identity.encoded });
+  } catch {
+    // the consumer closed the share sheet
+  }
+}
+
+const BACKUP_MESSAGES = {
+  short: "msgBackupShort",
+  unavailable: "msgBackupUnavailable",
+  wrong: "msgBackupWrong",
+  format: "msgBackupFormat",
+};
+
+function backupFailed(error) {
+  const name = error instanceof BackupError ? BACKUP_MESSAGES[error.code] : "msgBackupFormat";
+  say($("backup-result"), "error", message(name));
+}
+
+async function exportKey() {
+  try {
+    const reviews = (await stored(REVIEWS_RECORD)) ?? {};
+    const text = await exportBackup(await stored(BACKUP_RECORD), identity, $("backup-passphrase").value, { reviews });
+    download(`traceledger-key-${identity.kid.slice(0, 8)}.json`, text);
+    say($("backup-result"), "ok", message("msgBackupSaved"));
+  } catch (error) {
+    backupFailed(error);
+  }
+}
+
+async function importKey() {
+  const file = $("backup-file").files?.[0];
+  if (!file) return say($("backup-result"), "error", message("msgBackupNoFile"));
+  try {
+    const restored = await importBackup(await file.text(), $("backup-passphrase").value);
+    await keepKey(restored);
+    if (restored.extra.reviews) await store(REVIEWS_RECORD, restored.extra.reviews);
+    showIdentity();
+    say($("backup-result"), "ok", message("msgBackupRestored"));
+  } catch (error) {
+    backupFailed(error);
+  }
+}
+
+// --- scanning a parcel's code ----------------------------------------------------------------------------------
+
+function scanned(text) {
+  if (!text) return say($("parcel-status"), "error", message("msgScanNone"));
+  $("parcel-code").value = text;
+  loadParcel(text);
+}
+
+async function scanWithCamera() {
+  const scan = scanCamera($("scan-video"));
+  $("scan-stop").hidden = false;
+  $("scan-stop").onclick = scan.stop;
+  try {
+    const text = await scan.done;
+    if (text !== null) scanned(text);
+  } catch {
+    say($("parcel-status"), "error", message("msgNoCamera"));
+  } finally {
+    $("scan-stop").hidden = true;
+  }
+}
+
+async function scanFromPhoto(event) {
+  const file = event.target.files?.[0];
+  if (!file) return;
+  scanned(await scanPhoto(file).catch(() => null));
+  event.target.value = "";
+}
+
 // --- wiring -----------------------------------------------------------------------------------------------------
 
 async function start() {
   $("create-key").addEventListener("click", createKey);
+  $("copy-key").addEventListener("click", copyKey);
+  $("share-key").addEventListener("click", shareKey);
+  $("export-key").addEventListener("click", exportKey);
+  $("import-key").addEventListener("click", importKey);
+  $("scan-camera").addEventListener("click", scanWithCamera);
+  $("scan-photo").addEventListener("change", scanFromPhoto);
   $("parcel-form").addEventListener("submit", (event) => {
     event.preventDefault();
     loadParcel($("parcel-code").value);
