@@ -100,6 +100,8 @@ PROBLEM_TEXTS: dict[str, tuple[str, str]] = {
     "not-consignee": ("这个包裹不是寄给您这把密钥的。", "This parcel was not sent to your key."),
     "receipt-required": ("请先签收包裹，再写评价。", "Sign for the parcel before reviewing it."),
     "review-limit": ("每次签收只能写一条评价和一条追评，您已经写过了。", "You already wrote a review and a follow-up."),
+    "not-a-party": ("只能评价寄出或送过这个包裹的商家和快递。", "Only the parcel's sender and couriers can be rated."),
+    "rating-exists": ("您已经评价过这一方了（含一次追评）。", "You already rated this party, follow-up included."),
     # the rules: parties, keys and records
     "genesis": ("记录系统的起始记录有误。", "The log's first record is wrong."),
     "not-authorized": ("您没有权限做这件事。", "You are not allowed to do this."),
