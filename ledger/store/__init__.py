@@ -1,1 +1,2 @@
-"""Storage: tables, engines (SQLite, PostgreSQL), batch preparation in workers, the append transaction, views."""
+"""Storage: tables, engines (SQLite, PostgreSQL), the schema's revision and its migrations (Alembic), batch
+preparation in workers, the append transaction, views."""
