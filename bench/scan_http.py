@@ -1,13 +1,15 @@
-"""Scan-path benchmark: ``GET /v1/subjects/{batch}`` over HTTP, against a trivial JSON endpoint of the same server.
+"""Scan-path benchmark: a batch's bundle and an item's page over HTTP, against a trivial endpoint of the same server.
 
 A fresh SQLite ledger is built in a temporary home (its story gives one batch a history of 20 events: production,
 inspections, listings, reviews, complaints and their resolutions, a recall; the parcels that carried the goods to
-four consumers are logged too but are not part of the batch's own history). A real uvicorn server process is then
-started on localhost with the app factory, and ``wrk`` drives each endpoint in turn with N concurrent keep-alive
-connections, sending ``Accept-Encoding: gzip`` as a phone browser does.
+four consumers are logged too but are not part of the batch's own history, and the first of them carries item
+0001). A real uvicorn server process is then started on localhost with the app factory, and ``wrk`` drives each
+endpoint in turn with N concurrent keep-alive connections, sending ``Accept-Encoding: gzip`` as a phone browser
+does: ``GET /v1/subjects/{batch}`` (the bundle), and the item's portal page as a phone opens it, the HTML (each
+one a scan the portal records) followed by the bundle the page's verifier fetches, as one request pair.
 
-Prints requests/s, p50 and p99 latency of both endpoints and the ratio subjects req/s ÷ trivial req/s: the trivial
-endpoint (``GET /v1/ping``) measures what the server, the framework and the load generator cost on their own, so
+Prints requests/s (pairs/s for the page), p50 and p99 latency of each and its ratio to the trivial endpoint
+(``GET /v1/ping``), which measures what the server, the framework and the load generator cost on their own, so
 the ratio says what the scan path adds, on a shared, noisy machine.
 
 Why wrk: it is C (epoll, one thread here) and costs the server's machine little CPU per request, so even the
@@ -24,8 +26,10 @@ reads and 120 appends a minute, which a load generator on localhost would hit at
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -71,6 +75,7 @@ VALID_UNTIL = "2099-01-01T00:00:00Z"
 CONSUMERS = 4
 HISTORY_EVENTS = 20
 TRIVIAL = "/v1/ping"
+ITEM_SERIAL = "0001"  # carried by the first consumer's parcel
 
 # wrk calls done() once at the end; it prints one JSON line after its own report (what ``wrk()`` reads).
 # Latencies are in microseconds. Every wrk script of the benchmarks ends with it.
@@ -83,19 +88,27 @@ done = function(summary, latency, requests)
     e.connect + e.read + e.write + e.timeout, e.status))
 end
 """
-WRK_SCRIPT = 'wrk.headers["Accept-Encoding"] = "gzip"\n' + WRK_REPORT
+GZIP = {"Accept-Encoding": "gzip"}
+JSON = "application/json"
 
 
 # ---- the ledger ----------------------------------------------------------------------------------------------
 
 
 def served_app() -> Litestar:
-    """The app of the benchmark's server process: the ledger of TRACELEDGER_HOME, without rate limits."""
+    """The app of the benchmark's server process: the API and portal over the ledger of TRACELEDGER_HOME, without
+    rate limits."""
     from api import ApiSettings, create_app
+    from traceledger.server import scan_salt
+    from verify_portal import PortalSettings, portal_route_handlers
 
     where = Home.resolve(None)
     passphrase = os.environ.get(PASSPHRASE_ENV, "")
-    settings = ApiSettings(open_ledger=lambda: where.open(passphrase), read_rate_limit=None, write_rate_limit=None)
+    portal = portal_route_handlers(PortalSettings(scan_salt=scan_salt(where)))
+    settings = ApiSettings(
+        open_ledger=lambda: where.open(passphrase), read_rate_limit=None, write_rate_limit=None,
+        extra_route_handlers=portal,
+    )  # fmt: skip
     return create_app(settings)
 
 
@@ -142,11 +155,12 @@ def build_story(ledger: Ledger, registrar: SigningKey) -> str:
 
     receipts: list[tuple[SigningKey, str]] = []
     for n in range(CONSUMERS):
+        content = Content(batch, 1, (ITEM_SERIAL,) if n == 0 else ())
         consumer = SigningKey.from_seed(f"consumer {n}".encode().ljust(32, b"\0"))
         parcel = "00/" + gs1(f"0{PREFIX}{n:010d}")
         dispatched = story.log(
             dispatch_payload(
-                producer.key, parcel, [Content(batch, 1)], [production], location="宣威市",
+                producer.key, parcel, [content], [production], location="宣威市",
                 consignee_key=consumer.public_key,
             ),
             producer.key,
@@ -259,6 +273,27 @@ def _check_bundle(base: str, batch: str) -> tuple[int, int]:
         return len(response.content), response.num_bytes_downloaded
 
 
+def _verifier_fetch(base: str, item: str) -> str:
+    """The path the item page's verifier fetches its bundle from: the one the page names (``data-bundle``), else
+    the page's own path asked for JSON."""
+    response = httpx.get(f"{base}/{item}", headers={"Accept": "text/html"}, timeout=30)
+    response.raise_for_status()
+    named = re.search(r'data-bundle="([^"]+)"', response.text)
+    return html.unescape(named.group(1)) if named else f"/{item}"
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    path: str
+    headers: dict[str, str]
+
+    def script(self) -> str:
+        """The wrk script sending this target's headers, as a phone browser would, and reporting in JSON."""
+        lines = [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in {**GZIP, **self.headers}.items()]
+        return "\n".join(lines) + "\n" + WRK_REPORT
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--duration", type=int, default=10, help="seconds measured per endpoint")
@@ -280,16 +315,23 @@ def main() -> None:
             size = ledger.size()
         finally:
             ledger.close()
-        script = Path(tmp) / "report.lua"
-        script.write_text(WRK_SCRIPT, encoding="utf-8")
+        item = f"{batch}/21/{ITEM_SERIAL}"
         with serving(home.path, args.workers, Path(tmp) / "server.log") as base:
             decoded, sent = _check_bundle(base, batch)
-            targets = {"trivial": base + TRIVIAL, "subjects": f"{base}/v1/subjects/{batch}"}
+            targets = [
+                Target("trivial", TRIVIAL, {}),
+                Target("bundle", f"/v1/subjects/{batch}", {}),
+                Target("page", f"/{item}", {"Accept": "text/html"}),
+                Target("verifier", _verifier_fetch(base, item), {"Accept": JSON, "Sec-Fetch-Site": "same-origin"}),
+            ]
             results: dict[str, Result] = {}
-            for name, url in targets.items():
+            for target in targets:
+                script = Path(tmp) / f"{target.name}.lua"
+                script.write_text(target.script(), encoding="utf-8")
+                url = base + target.path
                 if args.warmup:
                     wrk(wrk_path, url, script, seconds=args.warmup, connections=args.connections)
-                results[name] = wrk(wrk_path, url, script, seconds=args.duration, connections=args.connections)
+                results[target.name] = wrk(wrk_path, url, script, seconds=args.duration, connections=args.connections)
 
     print(f"ledger: {size} entries, SQLite WAL; batch {batch}: {HISTORY_EVENTS} events in its history")
     print(f"bundle: {decoded:,} bytes of JSON, {sent:,} bytes gzipped on the wire")
@@ -297,10 +339,16 @@ def main() -> None:
         f"server: uvicorn, {args.workers} worker(s), no rate limit, no access log; load: wrk, 1 thread, "
         f"{args.connections} connections, {args.duration} s per endpoint after {args.warmup} s warm-up"
     )
-    for name, path in (("trivial", TRIVIAL), ("subjects", f"/v1/subjects/{batch}")):
-        r = results[name]
-        print(f"{name:9} GET {path:40} {r.rate:9,.0f} req/s   p50 {r.p50_ms:7.2f} ms   p99 {r.p99_ms:7.2f} ms")
-    print(f"ratio subjects/trivial: {results['subjects'].rate / results['trivial'].rate:.3f}")
+    trivial = results["trivial"].rate
+    for target in targets:
+        r = results[target.name]
+        print(
+            f"{target.name:9} GET {target.path[:60]:60} {r.rate:8,.0f} req/s  p50 {r.p50_ms:6.2f} ms  "
+            f"p99 {r.p99_ms:6.2f} ms  p99/p50 {r.p99_ms / r.p50_ms:4.1f}  ratio {r.rate / trivial:.3f}"
+        )
+    page, verifier = results["page"], results["verifier"]
+    viewed = 1 / (1 / page.rate + 1 / verifier.rate)  # one server's time for the page and its verifier's fetch
+    print(f"item page viewed (HTML + verifier fetch): {viewed:,.0f} views/s, ratio to trivial {viewed / trivial:.3f}")
 
 
 if __name__ == "__main__":
