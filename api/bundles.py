@@ -1,13 +1,23 @@
 """Building the API's documents from what the ledger returns; every decision stays in the ``ledger`` package.
 
-Proofs are always taken against a checkpoint read *after* the entries, so every entry is inside the tree the
-proof is for even while other requests append.
+Proofs are always taken against a checkpoint read *after* the entries, or in the same snapshot, so every entry
+is inside the tree the proof is for even while other requests append.
+
+History bundles are the scan path's hot document: each is encoded once per (subject, tree size) and kept
+(``BundleCache``), so a code scanned again before the log grows costs no work, and a bundle asked for by its
+tree size (the URL a page names, ``pinned_url``) is the same bytes for ever, which a CDN may keep.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import quote
+from weakref import WeakKeyDictionary
 
 import msgspec
 
@@ -29,11 +39,12 @@ from api.schemas import (
 )
 from ledger.errors import NotFound
 from ledger.history import History, subject_history
-from ledger.identifiers import validate_uscc
+from ledger.identifiers import parse_subject, validate_uscc
+from ledger.log.checkpoint import Checkpoint
 from ledger.rules.context import black_listed
 from ledger.rules.views import ACTORS, KEYS, SANCTIONS, SanctionsRow
-from ledger.store.cosignatures import cosigned_checkpoint
-from ledger.store.ledger import AppendResult, Ledger, StoredEntry
+from ledger.store.cosignatures import cosignature_count, cosigned_checkpoint
+from ledger.store.ledger import AppendResult, Ledger, LogReads, Snapshot, StoredEntry
 from ledger.trace import Direction, Step, trace
 from signer.encoding import b64
 
@@ -44,7 +55,7 @@ def appended(results: list[AppendResult]) -> AppendResponse:
     )
 
 
-def logged_entries(ledger: Ledger, entries: Sequence[StoredEntry], tree_size: int) -> list[LoggedEntry]:
+def logged_entries(ledger: LogReads, entries: Sequence[StoredEntry], tree_size: int) -> list[LoggedEntry]:
     """Entries with their inclusion proofs in the tree of ``tree_size`` (all proofs from one node fetch)."""
     proofs = ledger.inclusion_proofs([e.leaf_index for e in entries], tree_size)
     return [logged_entry(e, tree_size, proofs[e.leaf_index]) for e in entries]
@@ -76,19 +87,124 @@ def _summary(history: History) -> HistorySummary:
     return HistorySummary(info, history.distribution, history.parcels, history.recalled, history.black_listed)
 
 
-def history_bundle(ledger: Ledger, path: str) -> HistoryBundle:
+def history_bundle(ledger: LogReads, path: str) -> HistoryBundle:
     """The scan-path bundle of a batch, item or parcel (NotFound when the log knows nothing of it)."""
-    history = subject_history(ledger, path)
-    checkpoint = cosigned_checkpoint(ledger)
+    return bundle_of(ledger, subject_history(ledger, path), cosigned_checkpoint(ledger))
+
+
+def bundle_of(ledger: LogReads, history: History, checkpoint: Checkpoint) -> HistoryBundle:
+    """The bundle of ``history`` with its proofs against ``checkpoint`` (read after the history, or in its
+    snapshot)."""
+    proved = logged_entries(ledger, [*history.entries, *history.registrations], checkpoint.size)  # one node fetch
     return HistoryBundle(
         subject=history.subject.path,
         subject_kind=history.subject.kind,
         checkpoint=checkpoint.note,
         tree_size=checkpoint.size,
-        entries=logged_entries(ledger, history.entries, checkpoint.size),
-        registrations=logged_entries(ledger, history.registrations, checkpoint.size),
+        entries=proved[: len(history.entries)],
+        registrations=proved[len(history.entries) :],
         summary=_summary(history),
     )
+
+
+@dataclass(frozen=True)
+class EncodedBundle:
+    """A history bundle as sent: its JSON and a strong validator of exactly those bytes."""
+
+    subject: str
+    tree_size: int
+    cosignatures: int  # the witnesses' cosignatures of its checkpoint it carries
+    body: bytes
+    etag: str
+
+    @property
+    def pinned_url(self) -> str:
+        """Where this bundle is served for ever: ``/v1/subjects/<subject>?size=<tree size>``."""
+        return f"/v1/subjects/{quote(self.subject, safe='/')}?size={self.tree_size}"
+
+
+def encode_bundle(bundle: HistoryBundle, cosignatures: int) -> EncodedBundle:
+    body = msgspec.json.encode(bundle)
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    return EncodedBundle(bundle.subject, bundle.tree_size, cosignatures, body, etag)
+
+
+class BundleCache:
+    """The most recently served bundles of one ledger, by (subject, tree size), least recently used dropped."""
+
+    def __init__(self, capacity: int = 512) -> None:
+        self._capacity = capacity
+        self._bundles: OrderedDict[tuple[str, int], EncodedBundle] = OrderedDict()
+        self._lock = threading.Lock()  # handlers run in worker threads
+
+    def get(self, subject: str, tree_size: int) -> EncodedBundle | None:
+        with self._lock:
+            found = self._bundles.get((subject, tree_size))
+            if found is not None:
+                self._bundles.move_to_end((subject, tree_size))
+            return found
+
+    def put(self, bundle: EncodedBundle) -> EncodedBundle:
+        with self._lock:
+            self._bundles[(bundle.subject, bundle.tree_size)] = bundle
+            self._bundles.move_to_end((bundle.subject, bundle.tree_size))
+            while len(self._bundles) > self._capacity:
+                self._bundles.popitem(last=False)
+        return bundle
+
+
+_CACHES: WeakKeyDictionary[Ledger, BundleCache] = WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def bundle_cache(ledger: Ledger) -> BundleCache:
+    """The bundle cache of ``ledger`` (one per opened ledger, gone with it)."""
+    with _CACHES_LOCK:
+        cache = _CACHES.get(ledger)
+        if cache is None:
+            cache = _CACHES[ledger] = BundleCache()
+        return cache
+
+
+class StaleTreeSize(Exception):
+    """A bundle was asked for at a tree size that is not cached and no longer the latest: ``current`` is."""
+
+    def __init__(self, current: EncodedBundle) -> None:
+        super().__init__(current.pinned_url)
+        self.current = current
+
+
+def snapshot_bundle(snapshot: Snapshot, history: History, checkpoint: Checkpoint) -> EncodedBundle:
+    """The encoded bundle of ``history`` at ``checkpoint``, both read in ``snapshot``: the cached one unless
+    witnesses have cosigned the checkpoint since it was built."""
+    cache = bundle_cache(snapshot.ledger)
+    cosignatures = cosignature_count(snapshot, checkpoint.size)
+    found = cache.get(history.subject.path, checkpoint.size)
+    if found is not None and found.cosignatures >= cosignatures:
+        return found
+    return cache.put(encode_bundle(bundle_of(snapshot, history, checkpoint), cosignatures))
+
+
+def served_bundle(ledger: Ledger, path: str, tree_size: int | None = None) -> EncodedBundle:
+    """The encoded bundle of a batch, item or parcel at the latest checkpoint, or at ``tree_size`` (an immutable
+    document: any cached copy of it will do); ``StaleTreeSize`` when that size is neither cached nor the latest,
+    NotFound when it is beyond the latest or the log knows nothing of the subject."""
+    subject = parse_subject(path).path
+    cache = bundle_cache(ledger)
+    if tree_size is not None and (found := cache.get(subject, tree_size)) is not None:
+        return found
+    with ledger.snapshot() as snapshot:
+        size = snapshot.size()
+        if tree_size is not None and tree_size > size:
+            raise NotFound(f"tree size {tree_size} is beyond the latest checkpoint ({size})")
+        cosignatures = cosignature_count(snapshot, size)
+        found = cache.get(subject, size)
+        if found is None or found.cosignatures < cosignatures:
+            history = subject_history(snapshot, path)
+            found = cache.put(encode_bundle(bundle_of(snapshot, history, cosigned_checkpoint(snapshot)), cosignatures))
+    if tree_size is not None and tree_size != found.tree_size:
+        raise StaleTreeSize(found)
+    return found
 
 
 def _trace_step(step: Step, tree_size: int, proof: list[bytes]) -> TraceStep:

@@ -274,11 +274,11 @@ def _check_bundle(base: str, batch: str) -> tuple[int, int]:
 
 
 def _verifier_fetch(base: str, item: str) -> str:
-    """The path the item page's verifier fetches its bundle from: the one the page names (``data-bundle``), else
+    """The path the item page's verifier fetches its bundle from: the one the page names (``traceledger-bundle``), else
     the page's own path asked for JSON."""
     response = httpx.get(f"{base}/{item}", headers={"Accept": "text/html"}, timeout=30)
     response.raise_for_status()
-    named = re.search(r'data-bundle="([^"]+)"', response.text)
+    named = re.search(r'<meta name="traceledger-bundle" content="([^"]+)"', response.text)
     return html.unescape(named.group(1)) if named else f"/{item}"
 
 

@@ -16,7 +16,7 @@ from ledger.errors import NotFound
 from ledger.identifiers import Subject, parse_subject
 from ledger.rules.context import black_listed
 from ledger.rules.views import ACTORS, BATCHES, ITEMS, KEYS, PARCELS, PUBLIC_KEYS, SANCTIONS, BatchRow, Ratings
-from ledger.store.ledger import Ledger, StoredEntry
+from ledger.store.ledger import LogReads, StoredEntry
 from ledger.trace import batch_parcels
 
 
@@ -59,7 +59,7 @@ def _distribution(batch: BatchRow, ratings: Ratings) -> Distribution:
     )  # fmt: skip
 
 
-def subject_history(ledger: Ledger, path: str) -> History:
+def subject_history(ledger: LogReads, path: str) -> History:
     """The history of a batch, item or parcel subject path; NotFound when the log knows nothing of it."""
     subject = parse_subject(path)
     batch_path = subject.batch_path
@@ -90,6 +90,8 @@ def subject_history(ledger: Ledger, path: str) -> History:
         input_batches = ledger.view_rows(BATCHES, {e.subject for e in inputs})
         recalled_inputs = sorted(path for path, row in input_batches.items() if row["recall"])
     registrations, actors = _signers(ledger, entries)
+    sanctions = ledger.view_rows(SANCTIONS, actors)
+    now = datetime.now(UTC)
     return History(
         subject=subject,
         entries=entries,
@@ -99,16 +101,17 @@ def subject_history(ledger: Ledger, path: str) -> History:
         parcels=parcels,
         recalled=bool(batch and batch["recall"]),
         recalled_inputs=recalled_inputs,
-        black_listed=sorted(a for a in actors if black_listed(ledger.view(SANCTIONS, a), datetime.now(UTC))),
+        black_listed=sorted(a for a in actors if black_listed(sanctions.get(a), now)),
     )
 
 
 def _signing_kids(entry: StoredEntry) -> list[str]:
-    """The keyids that signed a logged entry (read from its stored bytes, validated when they were logged)."""
+    """The keyids that signed a logged entry (read from its stored bytes, not parsed: an entry edited in the
+    database is still served, for the verifier to name)."""
     return [signature["keyid"] for signature in json.loads(entry.data)["envelope"]["signatures"]]
 
 
-def _signers(ledger: Ledger, entries: list[StoredEntry]) -> tuple[list[StoredEntry], set[str]]:
+def _signers(ledger: LogReads, entries: list[StoredEntry]) -> tuple[list[StoredEntry], set[str]]:
     """The entries that vouch for every key signing ``entries``, closed back to genesis, and the signing actors.
 
     A registered key is vouched for by its registration (and its actor's), which a registrar signed, whose key

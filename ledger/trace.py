@@ -22,7 +22,7 @@ from typing import Literal
 from ledger.errors import ConservationError, InvalidIdentifier, NotFound
 from ledger.identifiers import parse_subject
 from ledger.rules.views import BATCHES, EVENTS, ITEMS, KEYS, PARCELS, BatchRow, ParcelRow
-from ledger.store.ledger import Ledger
+from ledger.store.ledger import LogReads
 from ledger.store.lookups import Stamp, json_member, rows_mentioning, stamps
 
 Direction = Literal["forward", "backward"]
@@ -105,17 +105,17 @@ class Trace:
     steps: list[Step]  # by depth, then in log order
 
 
-def batch_parcels(ledger: Ledger, batch: str) -> dict[str, ParcelRow]:
+def batch_parcels(ledger: LogReads, batch: str) -> dict[str, ParcelRow]:
     """Every parcel that carried goods of ``batch``, in dispatch order."""
-    rows = rows_mentioning(ledger.engine, PARCELS, json_member("batch", batch))
+    rows = rows_mentioning(ledger, PARCELS, json_member("batch", batch))
     carrying = {path: row for path, row in rows.items() if any(c["batch"] == batch for c in row["contents"])}
     order = ledger.view_rows(EVENTS, [row["dispatch"] for row in carrying.values()])
     return dict(sorted(carrying.items(), key=lambda item: order[item[1]["dispatch"]]["index"]))
 
 
-def derived_batches(ledger: Ledger, production: str) -> dict[str, BatchRow]:
+def derived_batches(ledger: LogReads, production: str) -> dict[str, BatchRow]:
     """The batches whose production named the batch of ``production`` among its inputs."""
-    rows = rows_mentioning(ledger.engine, BATCHES, json.dumps(production))
+    rows = rows_mentioning(ledger, BATCHES, json.dumps(production))
     return {path: row for path, row in rows.items() if production in row.get("inputs", [])}
 
 
@@ -155,7 +155,7 @@ def _custody(parcel: ParcelRow, stamped: dict[str, Stamp], actors: dict[str, str
 class _Tracer:
     """One trace's walk: it gathers batches, parcels and production links, then stamps every entry in one query."""
 
-    def __init__(self, ledger: Ledger, depth: int) -> None:
+    def __init__(self, ledger: LogReads, depth: int) -> None:
         self.ledger = ledger
         self.depth = depth
         self.batches: dict[str, tuple[int, BatchRow]] = {}
@@ -218,7 +218,7 @@ class _Tracer:
             ids.update(
                 [parcel["dispatch"], *parcel["handoffs"], *([parcel["signature"]] if parcel["signature"] else [])]
             )
-        stamped = stamps(self.ledger.engine, ids)
+        stamped = stamps(self.ledger, ids)
         keys = self.ledger.view_rows(KEYS, {stamp.signer for stamp in stamped.values()})
         actors = {kid: key["actor"] for kid, key in keys.items()}
         steps = [_step(link, depth, batch, None, None, stamped) for link, depth, batch in self.links]
@@ -265,7 +265,7 @@ def _traced_parcel(path: str, row: ParcelRow) -> TracedParcel:
     return TracedParcel(path, row["sender"], row["to"], row["consignee"], row["custodian"], row["status"], lines)
 
 
-def trace(ledger: Ledger, path: str, direction: Direction = "forward", depth: int = DEFAULT_DEPTH) -> Trace:
+def trace(ledger: LogReads, path: str, direction: Direction = "forward", depth: int = DEFAULT_DEPTH) -> Trace:
     """The trace of a batch, item or parcel subject path; NotFound when the log holds nothing of it.
 
     ``depth`` bounds the production hops followed (0: the subject's own goods only)."""

@@ -1,10 +1,11 @@
 """What a product page shows, read from the ledger: the header, the timeline of events, and the warnings.
 
-Everything here is plain data for the templates; the page never embeds the history bundle itself (the browser
-fetches it and checks each event against the log), so each timeline event carries the leaf index and event id
-that tie it to the bundle's entry, and the kind and time exactly as signed, which the browser compares. Every value
-shown is a ``Shown`` bound to where the browser finds it among the entries it verified (``verify_portal.shown``);
-what the log cannot vouch for (scans, witnesses, sanctions outside the bundle) is left unbound, marked unverified.
+Everything here is plain data for the templates, drawn from one snapshot of the log; the page never embeds the
+history bundle itself (the browser fetches the one of the page's tree size, which the page names, and checks each
+event against the log), so each timeline event carries the leaf index and event id that tie it to the bundle's
+entry, and the kind and time exactly as signed, which the browser compares. Every value shown is a ``Shown``
+bound to where the browser finds it among the entries it verified (``verify_portal.shown``); what the log
+cannot vouch for (scans, witnesses, sanctions outside the bundle) is left unbound, marked unverified.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from ledger.credit_facts import average_tenths
-from ledger.events import LogEntry, ParsedEvent, parse_time
+from ledger.events import ParsedEvent, parse_time
 from ledger.events.schemas import (
     AttachmentErasure,
     Complaint,
@@ -35,14 +36,14 @@ from ledger.events.schemas import (
 )
 from ledger.history import History
 from ledger.identifiers import parse_subject
+from ledger.log.checkpoint import Checkpoint
 from ledger.rules.goods import CATEGORY_LICENCES
 from ledger.rules.serials import issued, issued_range
 from ledger.rules.views import ACTORS, BATCHES, KEYS, SANCTIONS, BatchRow
 from ledger.store.attachments import attachment_text
-from ledger.store.cosignatures import cosigned_checkpoint
-from ledger.store.ledger import Ledger, StoredEntry
+from ledger.store.ledger import LogReads, StoredEntry
 from ledger.store.risks import flagged_reviews
-from ledger.store.scans import scan_count, scans_of
+from ledger.store.scans import Scan, scan_count, scans_of
 from signer.note import parse_note
 from verify_portal.copies import MAX_DEVICES_AFTER_RECEIPT, CopySuspicion, copy_suspicion
 from verify_portal.i18n import Texts
@@ -135,7 +136,7 @@ class _Names:
     the verified registration the browser reaches from the event (``registered``: actors whose registration the
     bundle carries; a name the bundle cannot back is shown unverified)."""
 
-    def __init__(self, ledger: Ledger, events: Iterable[ParsedEvent], texts: Texts, registered: set[str]) -> None:
+    def __init__(self, ledger: LogReads, events: Iterable[ParsedEvent], texts: Texts, registered: set[str]) -> None:
         self._texts = texts
         self._registered = registered
         events = list(events)
@@ -170,7 +171,7 @@ class _Names:
         return Shown(self.name(actor_id), entry(event_id, "data.name", via="signer"))
 
 
-def _review_text(ledger: Ledger, event_id: str, event: ParsedEvent) -> tuple[Shown | None, bool]:
+def _review_text(ledger: LogReads, event_id: str, event: ParsedEvent) -> tuple[Shown | None, bool]:
     attachments = event.payload.attachments
     if not attachments:
         return None, False
@@ -237,7 +238,7 @@ def _details(eid: str, data: EventData, names: _Names, texts: Texts) -> list[Lin
     return []
 
 
-def _event(ledger: Ledger, stored: StoredEntry, event: ParsedEvent, names: _Names, texts: Texts,
+def _event(ledger: LogReads, stored: StoredEntry, event: ParsedEvent, names: _Names, texts: Texts,
            destinations: Mapping[str, str | None], flagged: bool) -> TimelineEvent:  # fmt: skip
     payload, data = event.payload, event.data
     eid = stored.event_id
@@ -272,7 +273,7 @@ def _event(ledger: Ledger, stored: StoredEntry, event: ParsedEvent, names: _Name
     )  # fmt: skip
 
 
-def _product_header(ledger: Ledger, page: SubjectPage, batch: BatchRow, production: tuple[str, Production] | None,
+def _product_header(ledger: LogReads, page: SubjectPage, batch: BatchRow, production: tuple[str, Production] | None,
                     history: History, texts: Texts, label: tuple[date, str] | None) -> None:  # fmt: skip
     """The product's name, category, producer, licence, lot, serial, size, place, expiry and rating."""
     pid = production[0] if production else ""
@@ -334,18 +335,18 @@ def _licence(production: str, n: int, key: str, format: Format = "text") -> Bind
     return entry(production, f"data.licences.{n}.{key}", via="signer", format=format) if production else None
 
 
-def _registrar_name(ledger: Ledger, registration: str) -> str | None:
+def _registrar_name(ledger: LogReads, registration: str) -> str | None:
     """The public name of the registrar that signed an actor's registration (None for the genesis registrars)."""
     found = ledger.entries_by_event_ids([registration])
     if not found:
         return None
-    kid = LogEntry.parse(found[0].data).event.payload.actor
+    kid = found[0].parsed().event.payload.actor
     key = ledger.view(KEYS, kid)
     registrar = ledger.view(ACTORS, key["actor"]) if key else None
     return registrar["name"] if registrar else None
 
 
-def _parcel_header(ledger: Ledger, page: SubjectPage, dispatch: tuple[str, Dispatch] | None, texts: Texts) -> None:
+def _parcel_header(ledger: LogReads, page: SubjectPage, dispatch: tuple[str, Dispatch] | None, texts: Texts) -> None:
     """The parcel's code and contents; a content's product and unit are another batch's, not in this bundle."""
     page.heading = Line((texts("kind_parcel"), " ", Shown(page.subject.removeprefix("00/"), scanned("00"))))
     if dispatch is None:
@@ -362,7 +363,7 @@ def _parcel_header(ledger: Ledger, page: SubjectPage, dispatch: tuple[str, Dispa
         page.fields.append(HeaderField(texts("contents"), Line(value), wide=True))
 
 
-def _black_list_banner(ledger: Ledger, history: History, texts: Texts) -> Banner:
+def _black_list_banner(ledger: LogReads, history: History, texts: Texts) -> Banner:
     """Who is on the black list and why: sanctions are not in the product's bundle, so this is unverified."""
     lines = []
     actors = ledger.view_rows(ACTORS, history.black_listed)
@@ -372,7 +373,7 @@ def _black_list_banner(ledger: Ledger, history: History, texts: Texts) -> Banner
         name = actor["name"] if actor else actor_id
         active = sanctions[actor_id]["active"] if actor_id in sanctions else []
         events = ledger.entries_by_event_ids(s["event"] for s in active if s["list"] == "black")
-        reasons = [LogEntry.parse(e.data).event.data_as(Sanction).reason for e in events]
+        reasons = [e.parsed().event.data_as(Sanction).reason for e in events]
         line = f"{name}：{'；'.join(reasons)}" if texts.language == "zh-CN" else f"{name}: {'; '.join(reasons)}"
         lines.append(Line((Shown(line),)))
     return Banner("danger", Line((Shown(texts("banner_black_listed")),)), tuple(lines))
@@ -442,18 +443,20 @@ def _first(events: Sequence[tuple[StoredEntry, ParsedEvent]], model: type[D], su
     )
 
 
-def witness_count(ledger: Ledger, note: str) -> int:
+def witness_count(ledger: LogReads, note: str) -> int:
     """How many keys other than the log's own signed the checkpoint note (witness cosignatures)."""
     own = (ledger.log_verifier.name, ledger.log_verifier.key_id)
     return sum(1 for sig in parse_note(note).signatures if (sig.name, sig.key_id) != own)
 
 
-def subject_page(ledger: Ledger, history: History, texts: Texts, label: tuple[date, str] | None = None) -> SubjectPage:
-    """The page of a batch, item or parcel from its history, its scans and the label's expiry (AI 17: the date
-    and the code as scanned)."""
+def subject_page(ledger: LogReads, history: History, checkpoint: Checkpoint, texts: Texts,
+                 label: tuple[date, str] | None = None, scan: Scan | None = None) -> SubjectPage:  # fmt: skip
+    """The page of a batch, item or parcel from its history and the (cosigned) checkpoint its bundle is proved
+    against, both read from ``ledger``, its scans (and this view's ``scan``, stored after ``ledger``'s snapshot
+    was taken) and the label's expiry (AI 17: the date and the code as scanned)."""
     subject = history.subject
     page = SubjectPage(subject.path, subject.kind, Line(()), Line((texts(f"kind_{subject.kind}"),)))
-    events = [(e, LogEntry.parse(e.data).event) for e in history.entries]
+    events = [(e, e.parsed().event) for e in history.entries]
     registered = {e.subject.removeprefix("actor/") for e in history.registrations if e.kind == "actor.register"}
     names = _Names(ledger, (event for _, event in events), texts, registered)
     destinations = {e.payload.subject: e.data.to for _, e in events if isinstance(e.data, Dispatch)}
@@ -477,16 +480,15 @@ def subject_page(ledger: Ledger, history: History, texts: Texts, label: tuple[da
     if history.black_listed:
         page.banners.append(_black_list_banner(ledger, history, texts))
     if subject.kind == "item":  # a copy warning needs every scan; other pages only count theirs
-        scans = scans_of(ledger, subject.path)
+        scans = scans_of(ledger, subject.path) + ([scan] if scan else [])
         received = next((stored.logged_at for stored, event in events if isinstance(event.data, Signature)), None)
         suspicion = copy_suspicion(scans, parse_time(received, "logged_at") if received else None)
         if suspicion is not None:
             page.banners.append(_copy_banner(suspicion, texts))
         count = len(scans)
     else:
-        count = scan_count(ledger, subject.path)
+        count = scan_count(ledger, subject.path) + (scan is not None)
     page.fields.sort(key=lambda f: f.wide)  # short facts pair up in two columns; long ones follow, full width
-    checkpoint = cosigned_checkpoint(ledger)  # the note the bundle carries, with its witnesses' cosignatures
     witnesses = witness_count(ledger, checkpoint.note)
     cosigned = texts("checkpoint_witnesses", count=witnesses) if witnesses else texts("checkpoint_no_witnesses")
     page.log = (

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from urllib.parse import unquote
 
@@ -23,7 +23,8 @@ from litestar.params import FromPath, QueryParameter
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
-from api.bundles import history_bundle
+from api.bundles import served_bundle, snapshot_bundle
+from api.controllers.subjects import bundle_response
 from api.paths import raw_path
 from api.problems import PROBLEM_MEDIA_TYPE, problem_for, problem_response
 from api.proxies import via_trusted_proxy
@@ -31,8 +32,9 @@ from api.transport import is_head
 from ledger.errors import InvalidIdentifier, NotFound
 from ledger.history import subject_history
 from ledger.identifiers import expiry_date, parse_digital_link
+from ledger.store.cosignatures import cosigned_checkpoint
 from ledger.store.ledger import Ledger
-from ledger.store.scans import NETWORK_PLACE_PREFIX, agent_hash, record_scan
+from ledger.store.scans import MAX_PLACE_LENGTH, NETWORK_PLACE_PREFIX, Scan, agent_hash, record_scan
 from verify_portal.consumer import ConsumerController
 from verify_portal.credit_routes import actor, disclosure_page
 from verify_portal.i18n import Lang, Texts, negotiate_language
@@ -113,9 +115,12 @@ def _headers(subject: str) -> dict[str, str]:
     return {"Link": _links(subject), "Cache-Control": NO_STORE, "Vary": "Accept, Accept-Language"}
 
 
-def _record_scan(request: Request[Any, Any, Any], ledger: Ledger, settings: PortalSettings, subject: str) -> None:
-    user_agent = request.headers.get("user-agent", "")
-    record_scan(ledger, subject, _place(request, settings), agent_hash(settings.scan_salt, user_agent))
+def _record_scan(request: Request[Any, Any, Any], ledger: Ledger, settings: PortalSettings, subject: str
+                 ) -> Scan | None:  # fmt: skip
+    """Record this view as a scan of ``subject``; the scan, if the day's bounds let it be stored."""
+    scan = Scan(datetime.now(UTC), _place(request, settings)[:MAX_PLACE_LENGTH],
+                agent_hash(settings.scan_salt, request.headers.get("user-agent", "")))  # fmt: skip
+    return scan if record_scan(ledger, subject, scan.place, scan.agent, scan.scanned_at) else None
 
 
 def _subject(request: Request[Any, Any, Any], ledger: Ledger, settings: PortalSettings,
@@ -123,19 +128,23 @@ def _subject(request: Request[Any, Any, Any], ledger: Ledger, settings: PortalSe
     path = raw_path(request).removeprefix("/")
     label_date = _label_date(path, expiry)
     if _wants_json(request):
-        bundle = history_bundle(ledger, path)  # reads the history itself (once), and names the canonical subject
+        bundle = served_bundle(ledger, path)  # names the canonical subject
         if _is_scan(request):
             _record_scan(request, ledger, settings, bundle.subject)
-        return secured(Response(bundle, media_type=JSON, headers=_headers(bundle.subject)))
-    history = subject_history(ledger, path)
-    subject = history.subject.path
-    if not is_head(request):
-        _record_scan(request, ledger, settings, subject)
+        return secured(bundle_response(request, bundle, NO_STORE, _headers(bundle.subject)))
     texts = _texts(request)
-    view = subject_page(ledger, history, texts, None if label_date is None else (label_date, expiry or ""))
+    label = None if label_date is None else (label_date, expiry or "")
+    with ledger.snapshot() as snapshot:  # the page and the bundle it names read one state of the log
+        history = subject_history(snapshot, path)
+        subject = history.subject.path
+        # A scan of a known code only; stored beside the snapshot, which does not see it: the page adds it.
+        scan = None if is_head(request) else _record_scan(request, ledger, settings, subject)
+        checkpoint = cosigned_checkpoint(snapshot)
+        bundle = snapshot_bundle(snapshot, history, checkpoint)
+        view = subject_page(snapshot, history, checkpoint, texts, label, scan)
     return page(
         "subject.html", request, texts, headers=_headers(subject), view=view, vkey=ledger.log_verifier.vkey,
-        origin=ledger.origin,
+        origin=ledger.origin, bundle_url=bundle.pinned_url,
     )  # fmt: skip
 
 

@@ -23,7 +23,7 @@ from ledger.events import AttachmentRef, SealedAttachment, open_attachment, sign
 from ledger.events.attachments import SALT_SIZE
 from ledger.events.builders import erasure_payload
 from ledger.store.engine import storing
-from ledger.store.ledger import AppendResult, Ledger
+from ledger.store.ledger import AppendResult, Ledger, LogReads
 from ledger.store.tables import ATTACHMENTS
 from signer.keys import SigningKey
 
@@ -84,11 +84,11 @@ def _attachment(row: Any) -> Attachment:
     return Attachment(ref, row.leaf_index, None if row.content is None else bytes(row.content), row.erased_at)
 
 
-def find_attachments(ledger: Ledger, digests: Iterable[str]) -> dict[str, Attachment]:
+def find_attachments(ledger: LogReads, digests: Iterable[str]) -> dict[str, Attachment]:
     """The committed attachments among ``digests`` (digests no entry committed to are left out)."""
     wanted = sorted(set(digests))
     found: dict[str, Attachment] = {}
-    with ledger.engine.connect() as conn:
+    with ledger.reading() as conn:
         for start in range(0, len(wanted), 500):
             rows = conn.execute(select(ATTACHMENTS).where(ATTACHMENTS.c.digest.in_(wanted[start : start + 500])))
             found.update((row.digest, _attachment(row)) for row in rows)
@@ -146,7 +146,7 @@ def erase_attachment(ledger: Ledger, signer: SigningKey, digest: str, reason: st
     return ledger.append([erasure_of(ledger, signer, digest, reason)])[0]
 
 
-def attachment_text(ledger: Ledger, digest: str) -> str | None:
+def attachment_text(ledger: LogReads, digest: str) -> str | None:
     """The text of a stored ``text/*`` attachment; None when it is not text, not uploaded, erased or unknown."""
     found = find_attachments(ledger, [digest]).get(digest)
     return None if found is None else found.text

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.log.checkpoint import Checkpoint
 from ledger.store.engine import IMMEDIATE
-from ledger.store.ledger import Ledger
+from ledger.store.ledger import LogReads
 from ledger.store.tables import COSIGNATURES
 from signer.errors import NoteError
 from signer.note import MAX_SIGNATURES, CosignatureVerifier, Note, NoteSignature, parse_note
@@ -63,9 +63,16 @@ def last_cosigned_size(engine: Engine, witness: CosignatureVerifier) -> int:
     return int(size or 0)
 
 
-def cosigned(ledger: Ledger, checkpoint: Checkpoint) -> Checkpoint:
+def cosignature_count(ledger: LogReads, size: int) -> int:
+    """How many witness cosignatures of the checkpoint of ``size`` are stored (each verified when served)."""
+    with ledger.reading() as conn:
+        query = select(func.count()).select_from(COSIGNATURES).where(COSIGNATURES.c.size == size)
+        return int(conn.execute(query).scalar_one())
+
+
+def cosigned(ledger: LogReads, checkpoint: Checkpoint) -> Checkpoint:
     """``checkpoint`` with the stored cosignatures of its size that verify appended to its note."""
-    with ledger.engine.connect() as conn:
+    with ledger.reading() as conn:
         rows = conn.execute(
             select(COSIGNATURES.c.witness, COSIGNATURES.c.signature)
             .where(COSIGNATURES.c.size == checkpoint.size)
@@ -96,6 +103,6 @@ def stored_cosignature(text: str, vkey: str, signature: bytes) -> NoteSignature:
     return sig
 
 
-def cosigned_checkpoint(ledger: Ledger) -> Checkpoint:
+def cosigned_checkpoint(ledger: LogReads) -> Checkpoint:
     """The latest checkpoint, with the witnesses' cosignatures of it."""
     return cosigned(ledger, ledger.checkpoint())

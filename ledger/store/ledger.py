@@ -10,9 +10,11 @@ concurrent appends share one transaction, one fsync and one checkpoint, and each
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar, overload
@@ -63,6 +65,7 @@ _LOOKUP_CHUNK = 500  # event ids looked up in one query
 # up to MAX_BATCH events, gathered for GROUP_LINGER seconds; larger ones already fill a transaction of their own.
 GROUPED_BELOW = 2 * CHUNK
 GROUP_LINGER = 0.002
+PARSED_ENTRIES = 8192  # parsed entries kept (a few MB): the histories of the codes being scanned
 R = TypeVar("R")  # a view's row type
 
 
@@ -84,6 +87,15 @@ class StoredEntry:
     subject: str
     logged_at: str
     data: bytes
+
+    def parsed(self) -> LogEntry:
+        """The entry parsed, once per process for each stored entry: its bytes were validated when they were
+        logged, and every page and bundle showing it reads it again (the cache is keyed by the bytes, so an
+        entry changed in the database is parsed anew). The parsed entry is shared: read it, never change it."""
+        return _parsed(self.data)
+
+
+_parsed = functools.lru_cache(maxsize=PARSED_ENTRIES)(LogEntry.parse)
 
 
 def _fetch_nodes(conn: Connection, ids: Iterable[NodeId]) -> dict[NodeId, bytes]:
@@ -257,7 +269,201 @@ class _BatchWriter:
             write_changes(self.conn, self.state)
 
 
-class Ledger:
+class LogReads:
+    """The log's reads, each through ``reading()``: on the ``Ledger`` a connection of its own per read, on a
+    ``Snapshot`` the one read transaction of a request, so that everything a page shows is of one state."""
+
+    origin: str
+    log_verifier: NoteVerifier
+
+    def reading(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def size(self) -> int:
+        with self.reading() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(CHECKPOINTS.c.size), 0))).scalar_one())
+
+    def checkpoint(self, size: int | None = None) -> Checkpoint:
+        """The latest checkpoint (or the one of ``size``), verified under the log key before it is returned."""
+        query = select(CHECKPOINTS.c.note)
+        query = (
+            query.where(CHECKPOINTS.c.size == size)
+            if size is not None
+            else query.order_by(CHECKPOINTS.c.size.desc()).limit(1)
+        )
+        with self.reading() as conn:
+            note = conn.execute(query).scalar_one_or_none()
+        if note is None:
+            raise NotFound("no checkpoint has been signed" if size is None else f"no checkpoint of size {size}")
+        return open_checkpoint(note, self.log_verifier, self.origin)
+
+    def checkpoints(self) -> list[Checkpoint]:
+        with self.reading() as conn:
+            notes = conn.execute(select(CHECKPOINTS.c.note).order_by(CHECKPOINTS.c.size)).scalars().all()
+        return [open_checkpoint(note, self.log_verifier, self.origin) for note in notes]
+
+    def entry(self, leaf_index: int) -> StoredEntry:
+        with self.reading() as conn:
+            row = conn.execute(select(ENTRIES).where(ENTRIES.c.leaf_index == leaf_index)).one_or_none()
+        if row is None:
+            raise NotFound(f"no entry at index {leaf_index}")
+        return _row_to_entry(row)
+
+    def entry_by_event_id(self, event_id: str) -> StoredEntry:
+        with self.reading() as conn:
+            row = conn.execute(select(ENTRIES).where(ENTRIES.c.event_id == event_id)).one_or_none()
+        if row is None:
+            raise NotFound(f"no event with id {event_id}")
+        return _row_to_entry(row)
+
+    def entries(self, start: int, end: int) -> list[StoredEntry]:
+        with self.reading() as conn:
+            rows = conn.execute(
+                select(ENTRIES)
+                .where(ENTRIES.c.leaf_index >= start, ENTRIES.c.leaf_index < end)
+                .order_by(ENTRIES.c.leaf_index)
+            ).all()
+        return [_row_to_entry(row) for row in rows]
+
+    def entries_about(self, subjects: Sequence[str], under: str | None = None) -> list[StoredEntry]:
+        """Entries whose subject is one of ``subjects`` or, with ``under``, starts with ``under`` (in log order)."""
+        condition: ColumnElement[bool] = ENTRIES.c.subject.in_(list(subjects))
+        if under is not None:
+            condition = or_(condition, ENTRIES.c.subject.startswith(under, autoescape=True))
+        with self.reading() as conn:
+            rows = conn.execute(select(ENTRIES).where(condition).order_by(ENTRIES.c.leaf_index)).all()
+        return [_row_to_entry(row) for row in rows]
+
+    def node_hashes(self, level: int, start: int, end: int) -> list[bytes]:
+        """Hashes of the complete subtrees at ``level`` with indices [start, end), all of which must exist."""
+        with self.reading() as conn:
+            rows = conn.execute(
+                select(NODES.c.index, NODES.c.hash)
+                .where(NODES.c.level == level, NODES.c.index >= start, NODES.c.index < end)
+                .order_by(NODES.c.index)
+            ).all()
+        if [index for index, _ in rows] != list(range(start, end)):
+            raise NotFound(f"the tree has no complete nodes {start}..{end - 1} at level {level}")
+        return [bytes(h) for _, h in rows]
+
+    # A View is also its name: a typed view gives its row type, a name given as a plain string a plain dict.
+    @overload
+    def view(self, name: View[R], key: str) -> R | None: ...  # type: ignore[overload-overlap]
+
+    @overload
+    def view(self, name: str, key: str) -> dict[str, Any] | None: ...
+
+    def view(self, name: str, key: str) -> Any:
+        """One row of a derived view (see ``ledger.rules.views``), or None."""
+        with self.reading() as conn:
+            return ConnectionViewReader(conn).load(name, key)
+
+    def view_rows(self, view: View[R], keys: Iterable[str]) -> dict[str, R]:
+        """Many rows of one view at once, by key (absent ones are left out), in one query per 500 keys."""
+        with self.reading() as conn:
+            found: dict[ViewRow, Any] = ConnectionViewReader(conn).load_many((view, key) for key in keys)
+        return {key: row for (_, key), row in found.items()}
+
+    def entries_by_event_ids(self, event_ids: Iterable[str]) -> list[StoredEntry]:
+        """The entries of these events, in log order (unknown ids are left out)."""
+        ids = sorted(set(event_ids))
+        with self.reading() as conn:
+            rows = [
+                row
+                for start in range(0, len(ids), 500)
+                for row in conn.execute(select(ENTRIES).where(ENTRIES.c.event_id.in_(ids[start : start + 500])))
+            ]
+        return sorted((_row_to_entry(row) for row in rows), key=lambda e: e.leaf_index)
+
+    def _checked_size(self, size: int | None) -> int:
+        current = self.size()
+        if size is None:
+            return current
+        if not 0 <= size <= current:
+            raise NotFound(f"tree size {size} is beyond the latest checkpoint ({current})")
+        return size
+
+    def root(self, size: int | None = None) -> bytes:
+        size = self._checked_size(size)
+        with self.reading() as conn:
+            return root_from_nodes(size, _fetch_nodes(conn, root_nodes(size)))
+
+    def inclusion_proof(self, leaf_index: int, size: int | None = None) -> list[bytes]:
+        return self.inclusion_proofs([leaf_index], size)[leaf_index]
+
+    def inclusion_proofs(self, leaf_indices: Iterable[int], size: int | None = None) -> dict[int, list[bytes]]:
+        """Inclusion proofs of several entries in one tree, from one fetch of all the nodes they need."""
+        size = self._checked_size(size)
+        ranges: dict[int, list[tuple[int, int]]] = {}
+        for leaf_index in leaf_indices:
+            if not 0 <= leaf_index < size:
+                raise NotFound(f"no entry {leaf_index} in a tree of size {size}")
+            ranges[leaf_index] = inclusion_ranges(leaf_index, size)
+        with self.reading() as conn:
+            nodes = _fetch_nodes(conn, nodes_for(r for each in ranges.values() for r in each))
+        return {leaf_index: hash_ranges(each, nodes) for leaf_index, each in ranges.items()}
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+        new_size = self._checked_size(new_size)
+        if not 0 <= old_size <= new_size:
+            raise NotFound(f"no consistency proof from size {old_size} to size {new_size}")
+        ranges = consistency_ranges(old_size, new_size)
+        with self.reading() as conn:
+            return hash_ranges(ranges, _fetch_nodes(conn, nodes_for(ranges)))
+
+    def views(self) -> dict[tuple[str, str], str]:
+        """Every derived view row, as stored (canonical JSON), for comparisons."""
+        with self.reading() as conn:
+            return {(v, k): value for v, k, value in conn.execute(select(VIEWS.c.view, VIEWS.c.key, VIEWS.c.value))}
+
+
+class Snapshot(LogReads):
+    """One read-only transaction of the log (SQLite WAL's snapshot, PostgreSQL's REPEATABLE READ): every read sees
+    the state the first one saw, whatever is appended meanwhile. Made by ``Ledger.snapshot``.
+
+    Since that state cannot change, what a snapshot has read it keeps: the size, view rows (absent ones too) and
+    entries by event id, so a page and its bundle asking for the same key, the same actor, read it once.
+    """
+
+    def __init__(self, ledger: Ledger, conn: Connection) -> None:
+        self.ledger = ledger
+        self.origin = ledger.origin
+        self.log_verifier = ledger.log_verifier
+        self._conn = conn
+        self._size: int | None = None
+        self._rows: dict[ViewRow, Any] = {}  # None for a row known to be absent
+        self._entries: dict[str, StoredEntry | None] = {}
+
+    def reading(self) -> AbstractContextManager[Connection]:
+        return nullcontext(self._conn)
+
+    def size(self) -> int:
+        if self._size is None:
+            self._size = super().size()
+        return self._size
+
+    def view(self, name: str, key: str) -> Any:
+        return self.view_rows(View(name), [key]).get(key)
+
+    def view_rows(self, view: View[R], keys: Iterable[str]) -> dict[str, R]:
+        keys = list(keys)
+        missing = [key for key in dict.fromkeys(keys) if (view, key) not in self._rows]
+        if missing:
+            found = super().view_rows(view, missing)
+            self._rows.update(((view, key), found.get(key)) for key in missing)
+        return {key: row for key in keys if (row := self._rows[(view, key)]) is not None}
+
+    def entries_by_event_ids(self, event_ids: Iterable[str]) -> list[StoredEntry]:
+        ids = set(event_ids)
+        missing = ids - self._entries.keys()
+        if missing:
+            found = {entry.event_id: entry for entry in super().entries_by_event_ids(missing)}
+            self._entries.update((event_id, found.get(event_id)) for event_id in missing)
+        entries = (entry for event_id in ids if (entry := self._entries[event_id]) is not None)
+        return sorted(entries, key=lambda e: e.leaf_index)
+
+
+class Ledger(LogReads):
     """A transparency log of signed events over one database."""
 
     def __init__(
@@ -282,144 +488,19 @@ class Ledger:
         self._preparer.close()
         self.engine.dispose()
 
-    # ---- reads -------------------------------------------------------------------------------------------
+    def reading(self) -> AbstractContextManager[Connection]:
+        return self.engine.connect()
 
-    def size(self) -> int:
+    @contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """A read-only snapshot of the log for the block (see ``Snapshot``)."""
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.coalesce(func.max(CHECKPOINTS.c.size), 0))).scalar_one())
+            if conn.dialect.name == "postgresql":  # SQLite's read transaction is a snapshot already (WAL)
+                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            with conn.begin():
+                yield Snapshot(self, conn)
 
-    def checkpoint(self, size: int | None = None) -> Checkpoint:
-        """The latest checkpoint (or the one of ``size``), verified under the log key before it is returned."""
-        query = select(CHECKPOINTS.c.note)
-        query = (
-            query.where(CHECKPOINTS.c.size == size)
-            if size is not None
-            else query.order_by(CHECKPOINTS.c.size.desc()).limit(1)
-        )
-        with self.engine.connect() as conn:
-            note = conn.execute(query).scalar_one_or_none()
-        if note is None:
-            raise NotFound("no checkpoint has been signed" if size is None else f"no checkpoint of size {size}")
-        return open_checkpoint(note, self.log_verifier, self.origin)
-
-    def checkpoints(self) -> list[Checkpoint]:
-        with self.engine.connect() as conn:
-            notes = conn.execute(select(CHECKPOINTS.c.note).order_by(CHECKPOINTS.c.size)).scalars().all()
-        return [open_checkpoint(note, self.log_verifier, self.origin) for note in notes]
-
-    def entry(self, leaf_index: int) -> StoredEntry:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(ENTRIES).where(ENTRIES.c.leaf_index == leaf_index)).one_or_none()
-        if row is None:
-            raise NotFound(f"no entry at index {leaf_index}")
-        return _row_to_entry(row)
-
-    def entry_by_event_id(self, event_id: str) -> StoredEntry:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(ENTRIES).where(ENTRIES.c.event_id == event_id)).one_or_none()
-        if row is None:
-            raise NotFound(f"no event with id {event_id}")
-        return _row_to_entry(row)
-
-    def entries(self, start: int, end: int) -> list[StoredEntry]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(ENTRIES)
-                .where(ENTRIES.c.leaf_index >= start, ENTRIES.c.leaf_index < end)
-                .order_by(ENTRIES.c.leaf_index)
-            ).all()
-        return [_row_to_entry(row) for row in rows]
-
-    def entries_about(self, subjects: Sequence[str], under: str | None = None) -> list[StoredEntry]:
-        """Entries whose subject is one of ``subjects`` or, with ``under``, starts with ``under`` (in log order)."""
-        condition: ColumnElement[bool] = ENTRIES.c.subject.in_(list(subjects))
-        if under is not None:
-            condition = or_(condition, ENTRIES.c.subject.startswith(under, autoescape=True))
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(ENTRIES).where(condition).order_by(ENTRIES.c.leaf_index)).all()
-        return [_row_to_entry(row) for row in rows]
-
-    def node_hashes(self, level: int, start: int, end: int) -> list[bytes]:
-        """Hashes of the complete subtrees at ``level`` with indices [start, end), all of which must exist."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(NODES.c.index, NODES.c.hash)
-                .where(NODES.c.level == level, NODES.c.index >= start, NODES.c.index < end)
-                .order_by(NODES.c.index)
-            ).all()
-        if [index for index, _ in rows] != list(range(start, end)):
-            raise NotFound(f"the tree has no complete nodes {start}..{end - 1} at level {level}")
-        return [bytes(h) for _, h in rows]
-
-    # A View is also its name: a typed view gives its row type, a name given as a plain string a plain dict.
-    @overload
-    def view(self, name: View[R], key: str) -> R | None: ...  # type: ignore[overload-overlap]
-
-    @overload
-    def view(self, name: str, key: str) -> dict[str, Any] | None: ...
-
-    def view(self, name: str, key: str) -> Any:
-        """One row of a derived view (see ``ledger.rules.views``), or None."""
-        with self.engine.connect() as conn:
-            return ConnectionViewReader(conn).load(name, key)
-
-    def view_rows(self, view: View[R], keys: Iterable[str]) -> dict[str, R]:
-        """Many rows of one view at once, by key (absent ones are left out), in one query per 500 keys."""
-        with self.engine.connect() as conn:
-            found: dict[ViewRow, Any] = ConnectionViewReader(conn).load_many((view, key) for key in keys)
-        return {key: row for (_, key), row in found.items()}
-
-    def entries_by_event_ids(self, event_ids: Iterable[str]) -> list[StoredEntry]:
-        """The entries of these events, in log order (unknown ids are left out)."""
-        ids = sorted(set(event_ids))
-        with self.engine.connect() as conn:
-            rows = [
-                row
-                for start in range(0, len(ids), 500)
-                for row in conn.execute(select(ENTRIES).where(ENTRIES.c.event_id.in_(ids[start : start + 500])))
-            ]
-        return sorted((_row_to_entry(row) for row in rows), key=lambda e: e.leaf_index)
-
-    def _checked_size(self, size: int | None) -> int:
-        current = self.size()
-        if size is None:
-            return current
-        if not 0 <= size <= current:
-            raise NotFound(f"tree size {size} is beyond the latest checkpoint ({current})")
-        return size
-
-    def root(self, size: int | None = None) -> bytes:
-        size = self._checked_size(size)
-        with self.engine.connect() as conn:
-            return root_from_nodes(size, _fetch_nodes(conn, root_nodes(size)))
-
-    def inclusion_proof(self, leaf_index: int, size: int | None = None) -> list[bytes]:
-        return self.inclusion_proofs([leaf_index], size)[leaf_index]
-
-    def inclusion_proofs(self, leaf_indices: Iterable[int], size: int | None = None) -> dict[int, list[bytes]]:
-        """Inclusion proofs of several entries in one tree, from one fetch of all the nodes they need."""
-        size = self._checked_size(size)
-        ranges: dict[int, list[tuple[int, int]]] = {}
-        for leaf_index in leaf_indices:
-            if not 0 <= leaf_index < size:
-                raise NotFound(f"no entry {leaf_index} in a tree of size {size}")
-            ranges[leaf_index] = inclusion_ranges(leaf_index, size)
-        with self.engine.connect() as conn:
-            nodes = _fetch_nodes(conn, nodes_for(r for each in ranges.values() for r in each))
-        return {leaf_index: hash_ranges(each, nodes) for leaf_index, each in ranges.items()}
-
-    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
-        new_size = self._checked_size(new_size)
-        if not 0 <= old_size <= new_size:
-            raise NotFound(f"no consistency proof from size {old_size} to size {new_size}")
-        ranges = consistency_ranges(old_size, new_size)
-        with self.engine.connect() as conn:
-            return hash_ranges(ranges, _fetch_nodes(conn, nodes_for(ranges)))
-
-    def views(self) -> dict[tuple[str, str], str]:
-        """Every derived view row, as stored (canonical JSON), for comparisons."""
-        with self.engine.connect() as conn:
-            return {(v, k): value for v, k, value in conn.execute(select(VIEWS.c.view, VIEWS.c.key, VIEWS.c.value))}
+    # ---- derived views ---------------------------------------------------------------------------------
 
     def reindex(self) -> int:
         """Drop the derived views and rebuild them by replaying every entry through the rules; returns the count."""

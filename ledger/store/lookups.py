@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from ledger.rules.views import View
+from ledger.store.ledger import LogReads
 from ledger.store.tables import ENTRIES, VIEWS
 
 R = TypeVar("R")  # a view's row type
@@ -27,12 +28,12 @@ def json_member(name: str, value: str) -> str:
     return json.dumps(name, ensure_ascii=False) + ":" + json.dumps(value, ensure_ascii=False)
 
 
-def rows_mentioning(engine: Engine, view: View[R], fragment: str) -> dict[str, R]:
+def rows_mentioning(reads: LogReads, view: View[R], fragment: str) -> dict[str, R]:
     """The rows of ``view`` whose stored JSON contains ``fragment`` (a superset of the rows holding that value)."""
     query = select(VIEWS.c.key, VIEWS.c.value).where(
         VIEWS.c.view == view, VIEWS.c.value.contains(fragment, autoescape=True)
     )
-    with engine.connect() as conn:
+    with reads.reading() as conn:
         found: dict[str, Any] = {key: json.loads(value) for key, value in conn.execute(query)}
     return found
 
@@ -47,12 +48,12 @@ class Stamp:
     signer: str  # the primary signer's kid
 
 
-def stamps(engine: Engine, event_ids: Iterable[str]) -> dict[str, Stamp]:
+def stamps(reads: LogReads, event_ids: Iterable[str]) -> dict[str, Stamp]:
     """The stamps of the logged events among ``event_ids``, by event id."""
     ids = sorted(set(event_ids))
     columns = (ENTRIES.c.event_id, ENTRIES.c.leaf_index, ENTRIES.c.leaf_hash, ENTRIES.c.logged_at, ENTRIES.c.actor)
     found: dict[str, Stamp] = {}
-    with engine.connect() as conn:
+    with reads.reading() as conn:
         for start in range(0, len(ids), _CHUNK):
             rows = conn.execute(select(*columns).where(ENTRIES.c.event_id.in_(ids[start : start + _CHUNK])))
             found.update({e: Stamp(i, bytes(h), at, kid) for e, i, h, at, kid in rows})

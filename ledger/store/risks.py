@@ -19,7 +19,7 @@ from ledger.events import LogEntry, sign_event
 from ledger.events.builders import risk_finding_payload
 from ledger.risk import Finding, LogDigest, ScanTally, detect
 from ledger.rules.views import REVIEWS, RISK_EVIDENCE, RISK_FINGERPRINTS, RISKS, RiskRow
-from ledger.store.ledger import AppendResult, Ledger
+from ledger.store.ledger import AppendResult, Ledger, LogReads
 from ledger.store.scans import catch_up_scans
 from ledger.store.tables import VIEWS
 from signer.keys import SigningKey
@@ -84,7 +84,7 @@ def risk_queue(
     return sorted(wanted, key=lambda q: q.row["index"])
 
 
-def flagged_reviews(ledger: Ledger, reviews: Iterable[str]) -> set[str]:
+def flagged_reviews(ledger: LogReads, reviews: Iterable[str]) -> set[str]:
     """Those of ``reviews`` (event ids) that a finding cites, or whose receipt a finding cites: shown, but left
     out of averages."""
     wanted = list(reviews)

@@ -20,7 +20,7 @@ from ledger.events import format_time, parse_time
 from ledger.identifiers import parse_subject
 from ledger.risk.scans import ScanTally
 from ledger.store.engine import IMMEDIATE
-from ledger.store.ledger import Ledger
+from ledger.store.ledger import Ledger, LogReads
 from ledger.store.tables import ScanRow
 
 SCANS = ScanRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
@@ -80,17 +80,17 @@ def record_scan(ledger: Ledger, subject: str, place: str, agent: str, at: dateti
     return True
 
 
-def scan_count(ledger: Ledger, subject: str) -> int:
+def scan_count(ledger: LogReads, subject: str) -> int:
     """How many times ``subject`` was scanned: counted by the database, as a batch code on every pack piles up."""
     query = select(func.count()).select_from(SCANS).where(SCANS.c.subject == subject)
-    with ledger.engine.connect() as conn:
+    with ledger.reading() as conn:
         return int(conn.execute(query).scalar_one())
 
 
-def scans_of(ledger: Ledger, subject: str) -> list[Scan]:
+def scans_of(ledger: LogReads, subject: str) -> list[Scan]:
     """Every scan of ``subject``, oldest first (what the copy warning of one serialised item reads)."""
     query = select(SCANS.c.scanned_at, SCANS.c.place, SCANS.c.agent).where(SCANS.c.subject == subject)
-    with ledger.engine.connect() as conn:
+    with ledger.reading() as conn:
         rows = conn.execute(query.order_by(SCANS.c.scanned_at, SCANS.c.id)).all()
     return [Scan(parse_time(at, "scanned_at"), place, agent) for at, place, agent in rows]
 

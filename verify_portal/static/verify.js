@@ -106,8 +106,11 @@ function shownAsSigned(item, entry) {
   );
 }
 
+/** The bundle this page was drawn from (the page names it, proved against the page's tree size), else the
+ * latest one of this page's code. */
 async function fetchBundle() {
-  const response = await fetch(location.pathname + location.search, { headers: { Accept: "application/json" } });
+  const url = pinned("traceledger-bundle") || location.pathname + location.search;
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   return response.json();
 }
