@@ -32,6 +32,7 @@ from ledger.rules.views import (
     BATCHES,
     CREDIT,
     KEYS,
+    RATINGS,
     RECEIPTS,
     REVIEWS,
     RISKS,
@@ -225,6 +226,23 @@ def finding(ctx: Context) -> None:
     touch(ctx, data.actor, lambda s: {**s, "risk_findings": [*s.get("risk_findings", []), fact]})
 
 
+def rating(ctx: Context) -> None:
+    """A mutual rating of a courier or a sender goes in its file (a buyer is a consignee key, with no file)."""
+    row = ctx.state.get(RATINGS, ctx.event_id)
+    assert row is not None  # the rule recorded it
+    value = row["rating"]
+
+    def as_courier(s: CreditSections) -> CreditSections:
+        return {**s, "ratings_as_courier": rated(s.get("ratings_as_courier"), value, ctx.event_id)}
+
+    def as_sender(s: CreditSections) -> CreditSections:
+        return {**s, "ratings_as_sender": rated(s.get("ratings_as_sender"), value, ctx.event_id)}
+
+    update = {"courier": as_courier, "sender": as_sender}.get(row["role"])
+    if update is not None:
+        touch(ctx, row["ratee"], update)
+
+
 RECORDERS: dict[str, Callable[[Context], None]] = {
     "genesis": genesis,
     "actor.register": register,
@@ -235,6 +253,7 @@ RECORDERS: dict[str, Callable[[Context], None]] = {
     "complaint.resolution": resolution,
     "review": review,
     "risk.finding": finding,
+    "rating": rating,
 }
 
 

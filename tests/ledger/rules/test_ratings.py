@@ -57,3 +57,18 @@ def test_the_sender_rates_its_buyer_key_once(cast: Cast) -> None:
     cast.log.refuse(errors.NotAuthorized, rating_payload(cast.courier.key, parcel, receipt, rating=1), cast.courier.key)
     _, other, _ = cast.deliver(2)
     cast.log.refuse(errors.ReceiptRequired, rating_payload(producer, other, receipt, rating=1), producer)
+
+
+def test_ratings_received_go_in_the_courier_and_sender_credit_files(cast: Cast) -> None:
+    """The credit file's sections of ratings received as courier and as sender (a buyer is a key: no file)."""
+    consumer, parcel, receipt = cast.deliver(1)
+    first = cast.log.decide(rating_payload(consumer, cast.courier.subject, receipt, rating=2), consumer)
+    follow_up = cast.log.decide(rating_payload(consumer, cast.courier.subject, first, rating=5), consumer)
+    sender = cast.log.decide(rating_payload(consumer, cast.producer.subject, receipt, rating=4), consumer)
+    cast.log.decide(rating_payload(cast.producer.key, parcel, receipt, rating=1), cast.producer.key)
+    courier_file = cast.log.row("credit", cast.courier.id)["sections"]
+    assert courier_file["ratings_as_courier"] == {"count": 2, "sum": 7, "stars": [0, 1, 0, 0, 1], "latest": follow_up}
+    producer_file = cast.log.row("credit", cast.producer.id)["sections"]
+    assert producer_file["ratings_as_sender"] == {"count": 1, "sum": 4, "stars": [0, 0, 0, 1, 0], "latest": sender}
+    assert "ratings_as_buyer" not in producer_file
+    assert cast.log.absent("credit", consumer.kid)
