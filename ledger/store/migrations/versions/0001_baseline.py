@@ -16,14 +16,14 @@ revision = "0001"
 down_revision = None
 
 BASELINE = sa.MetaData()
-sa.Table(
+sa.Table(  # the one row locked to sequence appends, with the log's size
     "log_head",
     BASELINE,
     sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),  # the one row's id, not a sequence
     sa.Column("size", sa.Integer(), nullable=False),
     sa.Column("logged_at", sa.String(), nullable=True),
 )
-sa.Table(
+sa.Table(  # the log: each entry's exact bytes, by leaf index
     "entries",
     BASELINE,
     sa.Column("leaf_index", sa.Integer(), primary_key=True),
@@ -36,7 +36,7 @@ sa.Table(
     sa.Column("logged_at", sa.String(32), nullable=False),
     sa.Column("data", sa.LargeBinary(), nullable=False),
 )
-sa.Table(
+sa.Table(  # the hash of each complete subtree, by (level, index)
     "merkle_nodes",
     BASELINE,
     sa.Column("level", sa.Integer(), primary_key=True),
@@ -44,7 +44,7 @@ sa.Table(
     sa.Column("hash", sa.LargeBinary(), nullable=False),
     sqlite_with_rowid=False,
 )
-sa.Table(
+sa.Table(  # each signed checkpoint, by tree size
     "checkpoints",
     BASELINE,
     sa.Column("size", sa.Integer(), primary_key=True),
@@ -52,7 +52,7 @@ sa.Table(
     sa.Column("note", sa.String(), nullable=False),
     sa.Column("signed_at", sa.String(32), nullable=False),
 )
-sa.Table(
+sa.Table(  # attachments the entries committed to; content absent until uploaded or once erased
     "attachments",
     BASELINE,
     sa.Column("digest", sa.String(71), primary_key=True),
@@ -62,7 +62,7 @@ sa.Table(
     sa.Column("content", sa.LargeBinary(), nullable=True),
     sa.Column("erased_at", sa.String(), nullable=True),
 )
-sa.Table(
+sa.Table(  # the derived views, which reindex rebuilds
     "views",
     BASELINE,
     sa.Column("view", sa.String(32), primary_key=True),
@@ -70,7 +70,7 @@ sa.Table(
     sa.Column("value", sa.String(), nullable=False),
     sqlite_with_rowid=False,
 )
-sa.Table(
+sa.Table(  # views of product codes on the portal (no log data)
     "scans",
     BASELINE,
     sa.Column("id", sa.Integer(), primary_key=True),
@@ -79,7 +79,7 @@ sa.Table(
     sa.Column("place", sa.String(64), nullable=False),
     sa.Column("agent", sa.String(64), nullable=False),
 )
-sa.Table(
+sa.Table(  # witness cosignatures of checkpoints
     "cosignatures",
     BASELINE,
     sa.Column("size", sa.Integer(), sa.ForeignKey("checkpoints.size"), primary_key=True),
