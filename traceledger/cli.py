@@ -25,6 +25,7 @@ from signer.keys import PASSPHRASE_ENV, SigningKey, passphrase_from_env_or_promp
 from signer.note import NoteVerifier
 from traceledger.audit_command import audit
 from traceledger.credit_commands import consumer_rate, rate_buyer
+from traceledger.credit_export_command import export_credit, verify_credit
 from traceledger.export_command import export
 from traceledger.monitor_command import monitor_app, risks
 from traceledger.options import DatabaseOption, HomeOption, read_public_key_file, write_key_files
@@ -51,6 +52,8 @@ app.add_typer(witness_app, name="witness")
 app.add_typer(monitor_app, name="monitor")
 app.command()(audit)
 app.command()(export)
+app.command("export-credit")(export_credit)
+app.command("verify-credit")(verify_credit)
 app.command("trace")(trace_command)
 regulator_app.command("recall-scope")(recall_scope_command)
 consumer_app.command("rate")(consumer_rate)
