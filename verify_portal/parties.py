@@ -16,7 +16,7 @@ from ledger.events import ParsedEvent
 from ledger.events.schemas import Dispatch
 from ledger.rules.views import PARCELS, BatchRow
 from ledger.store.credit import CreditRecord, credit_records
-from ledger.store.ledger import Ledger
+from ledger.store.ledger import LogReads
 from verify_portal.i18n import Texts
 from verify_portal.shown import Shown
 
@@ -47,7 +47,7 @@ def _party(role: str, actor_id: str, records: dict[str, CreditRecord], texts: Te
     )  # fmt: skip
 
 
-def party_credit(ledger: Ledger, batch: BatchRow, events: Iterable[ParsedEvent], texts: Texts) -> list[PartyCredit]:
+def party_credit(ledger: LogReads, batch: BatchRow, events: Iterable[ParsedEvent], texts: Texts) -> list[PartyCredit]:
     """The producer, then the sellers (red-listed first), with their credit."""
     parcels = [e.payload.subject for e in events if isinstance(e.data, Dispatch) and e.data.consignee_key]
     senders = [row["sender"] for row in ledger.view_rows(PARCELS, parcels).values()]

@@ -27,7 +27,7 @@ from ledger.rules.views import (
     RegistrationFact,
     SanctionFact,
 )
-from ledger.store.ledger import Ledger
+from ledger.store.ledger import LogReads
 from ledger.store.tables import VIEWS
 
 
@@ -80,7 +80,7 @@ def record_of(actor: ActorRow | None, file: CreditRow, at: datetime) -> CreditRe
     )  # fmt: skip
 
 
-def credit_record(ledger: Ledger, actor_id: str, at: datetime) -> CreditRecord:
+def credit_record(ledger: LogReads, actor_id: str, at: datetime) -> CreditRecord:
     """The credit file of ``actor_id`` (a USCC, else ``InvalidIdentifier``) read at ``at``; ``NotFound`` when the
     log holds nothing about it."""
     actor_id = validate_uscc(actor_id)
@@ -90,7 +90,7 @@ def credit_record(ledger: Ledger, actor_id: str, at: datetime) -> CreditRecord:
     return record_of(ledger.view(ACTORS, actor_id), file, at)
 
 
-def credit_records(ledger: Ledger, actor_ids: list[str], at: datetime) -> dict[str, CreditRecord]:
+def credit_records(ledger: LogReads, actor_ids: list[str], at: datetime) -> dict[str, CreditRecord]:
     """The credit records of those of ``actor_ids`` that have one (for a page naming several actors)."""
     files = ledger.view_rows(CREDIT, actor_ids)
     actors = ledger.view_rows(ACTORS, list(files))
@@ -106,10 +106,10 @@ class Disclosed:
     sanction: SanctionStatus
 
 
-def disclosure(ledger: Ledger, list_: str | None, at: datetime) -> list[Disclosed]:
+def disclosure(ledger: LogReads, list_: str | None, at: datetime) -> list[Disclosed]:
     """Every sanction ever filed (of ``list_``, red or black, when given), lifted and expired ones too, each with
     its status at ``at``, newest (latest logged) first."""
-    with ledger.engine.connect() as conn:
+    with ledger.reading() as conn:
         rows = conn.execute(select(VIEWS.c.key, VIEWS.c.value).where(VIEWS.c.view == CREDIT)).all()
     files: dict[str, CreditRow] = {key: json.loads(value) for key, value in rows}
     sanctioned = [key for key, file in files.items() if file["sections"].get("sanctions")]
