@@ -42,6 +42,8 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         │   ├── InsufficientQuantity         shipping more than the sender holds
         │   ├── InsufficientInput            a production using more of an input batch than its producer holds
         │   ├── WrongCustodian               a handoff from someone who does not hold the parcel
+        │   ├── ParcelOnPallet               a case on a pallet moves only with it (nor can a pallet go on one)
+        │   ├── NotAPallet                   splitting a parcel that no aggregation made
         │   ├── ReceiptRequired              a review needs a receipt signed by the reviewer
         │   ├── SerialNotIssued              a serial its batch's labels never carried (outside 1 to its quantity)
         │   ├── NotAParty                    a rating of an actor that neither sent nor carried the parcel
@@ -289,6 +291,19 @@ class InsufficientInput(RuleViolation):
 class WrongCustodian(RuleViolation):
     slug = "wrong-custodian"
     title = "Handoff not from the parcel's current custodian"
+
+
+class ParcelOnPallet(RuleViolation):
+    """A case aggregated onto a pallet is handed off, signed for or loaded again only once the pallet is split
+    (on arrival, or by a disaggregation); a pallet does not travel on another pallet."""
+
+    slug = "parcel-on-pallet"
+    title = "Parcel travels on a pallet"
+
+
+class NotAPallet(RuleViolation):
+    slug = "not-a-pallet"
+    title = "Parcel is not a pallet"
 
 
 class ReceiptRequired(RuleViolation):

@@ -2,7 +2,8 @@
 
 "Source checkable, destination traceable": an item shows its batch and every parcel that carried it; a batch shows
 its production (and inputs, naming those now recalled), inspections, listings, recalls, reviews, complaints and
-resolutions, with a distribution summary; a parcel shows its dispatch, each handoff and the receipt. Every entry
+resolutions, with a distribution summary; a parcel shows its dispatch, each handoff and the receipt (and a case
+the events of the pallet it travelled on). Every entry
 comes with the registrations of the keys that signed it, so a verifier can check who each signer is.
 """
 
@@ -78,7 +79,8 @@ def subject_history(ledger: LogReads, path: str) -> History:
     elif subject.kind == "parcel":
         parcel = ledger.view(PARCELS, subject.path)
         parcels = [subject.path] if parcel else []
-        entries = ledger.entries_about([subject.path])
+        pallet = [parcel["pallet"]] if parcel and "pallet" in parcel else []  # a case: the pallet it travelled on
+        entries = ledger.entries_about([subject.path, *pallet])
     else:
         raise NotFound(f"{path} is not a product or parcel subject")
     if not entries:

@@ -19,9 +19,11 @@ from zoneinfo import ZoneInfo
 from ledger.credit_facts import average_tenths
 from ledger.events import ParsedEvent, parse_time
 from ledger.events.schemas import (
+    Aggregation,
     AttachmentErasure,
     Complaint,
     ComplaintResolution,
+    Disaggregation,
     Dispatch,
     EventData,
     Handoff,
@@ -210,6 +212,10 @@ def _details(eid: str, data: EventData, names: _Names, texts: Texts) -> list[Lin
         case Handoff():
             giver = names.named(eid, "data.from", data.from_)
             return [Line(texts.parts("handoff", place=at("data.location", data.location), from_=giver))]
+        case Aggregation():
+            return [Line(texts.parts("aggregation", place=at("data.location", data.location)))]
+        case Disaggregation():
+            return [Line(texts.parts("disaggregation", place=at("data.location", data.location)))]
         case Signature():
             line = texts.parts("signature", condition=texts(f"condition_{data.condition}"))
             return [Line(line, entry(eid, "data.condition", value=data.condition))]
@@ -244,6 +250,9 @@ def _event(ledger: LogReads, stored: StoredEntry, event: ParsedEvent, names: _Na
     eid = stored.event_id
     kind = payload.kind
     title_binding = entry(eid, "kind", value=payload.kind)
+    if isinstance(data, Aggregation | Disaggregation):
+        kind = data.type
+        title_binding = entry(eid, "data.type", value=data.type)
     if isinstance(data, Dispatch | Handoff):
         arrived = isinstance(data, Handoff) and names.actor_id(payload.actor) == destinations.get(payload.subject)
         kind = "arrival" if arrived else data.type

@@ -6,8 +6,9 @@ checked against the log:
 
 Production becomes an ObjectEvent ADD of the lot (a TransformationEvent when it has inputs), an inspection or a
 recall an ObjectEvent OBSERVE of the lot, a dispatch an AggregationEvent ADD of the parcel with its items and lots,
-each handoff and receipt an ObjectEvent OBSERVE of the parcel; README's table gives each one's bizStep and
-disposition.
+each handoff and receipt an ObjectEvent OBSERVE of the parcel, loading cases onto a pallet an AggregationEvent
+ADD (the pallet the parent, the cases its children) and splitting it an AggregationEvent DELETE; README's table
+gives each one's bizStep and disposition.
 Listings, reviews, complaints, sanctions, registrations and erasures move no goods: they are not EPCIS events.
 Places are the signer's GLN (its first GS1 company prefix with location reference 0), or ``urn:traceledger:actor:``
 and its USCC; the free-text place the event names is ``tl:location``. Consumers appear by no identifier at all.
@@ -25,7 +26,17 @@ from sqlalchemy import select
 from ledger.epcis.hashing import document_prefixes, event_hash_id
 from ledger.epcis.uris import location_uri, party_uri, subject_uri
 from ledger.events import LogEntry, ParsedEvent, parse_time
-from ledger.events.schemas import Dispatch, EventData, Handoff, Inspection, Production, Recall, Signature
+from ledger.events.schemas import (
+    Aggregation,
+    Disaggregation,
+    Dispatch,
+    EventData,
+    Handoff,
+    Inspection,
+    Production,
+    Recall,
+    Signature,
+)
 from ledger.history import subject_history
 from ledger.identifiers import item_subject, parse_subject
 from ledger.rules.views import ACTORS, BATCHES, EVENTS, KEYS, PARCELS, ActorRow, ParcelRow
@@ -65,7 +76,7 @@ class _Lookups:
 
     actor_of: Mapping[str, str]  # kid → USCC
     actors: Mapping[str, ActorRow]
-    parcels: Mapping[str, ParcelRow]
+    parcels: Mapping[str, ParcelRow]  # the parcels the events are about, and the cases of pallets among them
     subjects: Mapping[str, str]  # event id → subject (the input batches of productions)
     units: Mapping[str, str]  # batch path → unit, for the batches dispatched or used by quantity
 
@@ -86,6 +97,7 @@ def _lookups(ledger: Ledger, events: Sequence[ParsedEvent]) -> _Lookups:
     parcels = ledger.view_rows(
         PARCELS, {e.payload.subject for e in events if e.payload.kind in ("shipment", "signature")}
     )
+    parcels.update(ledger.view_rows(PARCELS, {case for row in list(parcels.values()) for case in row.get("cases", [])}))
     parties = set(actor_of.values()) | {row["sender"] for row in parcels.values()}
     for event in events:
         if isinstance(event.data, Dispatch) and event.data.to is not None:
@@ -194,7 +206,8 @@ def _handoff(entry: StoredEntry, event: ParsedEvent, data: Handoff, look: _Looku
     holder = look.actor_of.get(event.payload.actor)
     parcel = look.parcels.get(event.payload.subject)
     here = look.location(holder)
-    if parcel is not None and holder == parcel["to"]:
+    destinations = {parcel["to"], *(look.parcels[c]["to"] for c in parcel.get("cases", []))} if parcel else set()
+    if parcel is not None and holder in destinations - {None}:
         found.update(bizStep="receiving", disposition="in_progress")
         found["sourceList"] = [{"type": "owning_party", "source": look.party(parcel["sender"])}]
         _where(found, here, here)
@@ -205,6 +218,26 @@ def _handoff(entry: StoredEntry, event: ParsedEvent, data: Handoff, look: _Looku
         found.update(bizStep="accepting", disposition="in_transit")
         found["sourceList"] = [{"type": "possessing_party", "source": look.party(data.from_)}]
         _where(found, here)
+    found["tl:location"] = data.location
+    return found
+
+
+def _aggregation(entry: StoredEntry, event: ParsedEvent, data: Aggregation, look: _Lookups) -> dict[str, Any]:
+    found = _base(entry, event, "AggregationEvent")
+    found.update(parentID=subject_uri(event.payload.subject), childEPCs=[subject_uri(p) for p in data.parcels])
+    found.update(action="ADD", bizStep="packing", disposition="in_progress")
+    _where(found, look.location(look.actor_of.get(event.payload.actor)))
+    found["tl:location"] = data.location
+    return found
+
+
+def _disaggregation(entry: StoredEntry, event: ParsedEvent, data: Disaggregation, look: _Lookups
+                    ) -> dict[str, Any]:  # fmt: skip
+    """A DELETE without childEPCs: every child still aboard leaves the parent (EPCIS 2.0 §7.4.3)."""
+    found = _base(entry, event, "AggregationEvent")
+    found.update(parentID=subject_uri(event.payload.subject), action="DELETE", bizStep="unpacking")
+    found["disposition"] = "in_transit"
+    _where(found, look.location(look.actor_of.get(event.payload.actor)))
     found["tl:location"] = data.location
     return found
 
@@ -223,7 +256,7 @@ _Mapper = Callable[[StoredEntry, ParsedEvent, Any, _Lookups], dict[str, Any]]
 #: Each exported kind's data model, and how it becomes an EPCIS event.
 _MAPPERS: dict[type[EventData], _Mapper] = {
     Production: _production, Inspection: _inspection, Recall: _recall, Dispatch: _dispatch, Handoff: _handoff,
-    Signature: _receipt,
+    Signature: _receipt, Aggregation: _aggregation, Disaggregation: _disaggregation,
 }  # fmt: skip
 
 
@@ -244,12 +277,14 @@ def epcis_events(ledger: Ledger, entries: Iterable[StoredEntry]) -> list[dict[st
 
 
 def subject_entries(ledger: Ledger, path: str) -> list[StoredEntry]:
-    """A batch, item or parcel's history (``ledger.history``) with every event of the parcels that carried it, and
+    """A batch, item or parcel's history (``ledger.history``) with every event of the parcels that carried it (and
+    of the pallets they travelled on), and
     of a lot the productions that used it as an input: an export of a lot shows where it went, not only what
     happened to the lot itself. NotFound for an unknown subject."""
     history = subject_history(ledger, path)
     entries = {e.leaf_index: e for e in history.entries}
-    entries.update((e.leaf_index, e) for e in ledger.entries_about(history.parcels))
+    pallets = {row["pallet"] for row in ledger.view_rows(PARCELS, history.parcels).values() if "pallet" in row}
+    entries.update((e.leaf_index, e) for e in ledger.entries_about([*history.parcels, *sorted(pallets)]))
     if history.subject.kind == "batch" and history.batch is not None:  # the productions that used it, too
         used_in = [mark["event"] for mark in history.batch.get("used_in", [])]
         entries.update((e.leaf_index, e) for e in ledger.entries_by_event_ids(used_in))

@@ -6,9 +6,10 @@ input lots are its parents), or its *Initial packing* when an agricultural produ
 a production stating the quantity it used of an input lot is also a *Transformation* row of that input lot (its
 quantity the quantity used, ``new_traceability_lot_code`` the lot made of it);
 a dispatch is *Shipping*, and the arrival of a parcel at the actor it was sent to (or a refused one back at its
-sender) *Receiving*. Courier handoffs are not CTEs (transporters are excluded), nor are a consumer's receipt and
-the shipment to a consumer's key (sales to consumers are outside the rule), but the latter is listed as Shipping to
-"consumer", so that the lot's whole quantity is accounted for. The traceability lot code is the GS1 lot (AI 10),
+sender; for a case on a pallet, the pallet's arrival there) *Receiving*. Courier handoffs are not CTEs
+(transporters are excluded), nor are a consumer's receipt and the shipment to a consumer's key (sales to consumers
+are outside the rule), but the latter is listed as Shipping to "consumer", so that the lot's whole quantity is
+accounted for. The traceability lot code is the GS1 lot (AI 10),
 its source the producer; the reference document is the signed log entry itself (its event id).
 """
 
@@ -79,6 +80,8 @@ class _Sheet:
         kids = {event.payload.actor for _, event in events}
         self.actor_of = {kid: row["actor"] for kid, row in ledger.view_rows(KEYS, kids).items()}
         self.parcels: dict[str, ParcelRow] = ledger.view_rows(PARCELS, {e.payload.subject for _, e in events})
+        cases = {case for row in self.parcels.values() for case in row.get("cases", [])}
+        self.parcels.update(ledger.view_rows(PARCELS, cases))
         lots = {e.payload.subject for _, e in events if e.payload.kind == "production"}
         lots |= {i.batch for _, e in events if isinstance(e.data, Production) for i in e.data.inputs or ()}
         lots |= {c["batch"] for parcel in self.parcels.values() for c in parcel["contents"]}
@@ -110,15 +113,28 @@ class _Sheet:
                          c.batch), immediate_subsequent_recipient=recipient)
                 for c in data.contents
             ]  # fmt: skip
-        if isinstance(data, Handoff) and signer is not None and signer in (parcel["to"], parcel["sender"]):
-            previous = parcel["sender"] if signer == parcel["to"] else data.from_
-            return [
-                _row("Receiving", entry, event, c["batch"], self.batches.get(c["batch"]), quantity=str(c["quantity"]),
-                     location=self.parties.describe(signer, data.location), traceability_lot_code_source=self.source(
-                         c["batch"]), immediate_previous_source=self.parties.describe(previous))
-                for c in parcel["contents"]
-            ]  # fmt: skip
+        if not isinstance(data, Handoff) or signer is None:
+            return []
+        if "cases" in parcel:  # a pallet's arrival is the receiving of each case it delivered
+            arrived = [self.parcels[c] for c in parcel["cases"] if self._delivered_by(c, entry.event_id)]
+            return [row for case in arrived for row in self._receiving(entry, event, data, case, signer)]
+        if signer in (parcel["to"], parcel["sender"]):
+            return self._receiving(entry, event, data, parcel, signer)
         return []
+
+    def _delivered_by(self, case: str, event_id: str) -> bool:
+        row = self.parcels.get(case)
+        return row is not None and row["status"] == "delivered" and row["handoffs"][-1:] == [event_id]
+
+    def _receiving(self, entry: StoredEntry, event: ParsedEvent, data: Handoff, parcel: ParcelRow, signer: str
+                   ) -> list[dict[str, str]]:  # fmt: skip
+        previous = parcel["sender"] if signer == parcel["to"] else data.from_
+        return [
+            _row("Receiving", entry, event, c["batch"], self.batches.get(c["batch"]), quantity=str(c["quantity"]),
+                 location=self.parties.describe(signer, data.location), traceability_lot_code_source=self.source(
+                     c["batch"]), immediate_previous_source=self.parties.describe(previous))
+            for c in parcel["contents"]
+        ]  # fmt: skip
 
     def _production(self, entry: StoredEntry, event: ParsedEvent, data: Production, signer: str | None
                     ) -> list[dict[str, str]]:  # fmt: skip

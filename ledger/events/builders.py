@@ -236,6 +236,27 @@ def handoff_payload(
     return _payload("shipment", custodian, parcel_path, time, data, parents=[head])
 
 
+def aggregation_payload(
+    custodian: SigningKey,
+    pallet_path: str,
+    cases: Sequence[tuple[str, str]],
+    *,
+    location: str,
+    time: datetime | None = None,
+) -> EventPayload:
+    """A ``shipment`` aggregation: the custodian loads parcels (each ``(path, custody head)``) onto a new pallet."""
+    data = {"type": "aggregation", "parcels": [path for path, _ in cases], "location": location}
+    return _payload("shipment", custodian, pallet_path, time, data, parents=sorted({head for _, head in cases}))
+
+
+def disaggregation_payload(
+    custodian: SigningKey, pallet_path: str, head: str, *, location: str, time: datetime | None = None
+) -> EventPayload:
+    """A ``shipment`` disaggregation: the pallet's custodian splits it, and each case on it continues alone."""
+    data = {"type": "disaggregation", "location": location}
+    return _payload("shipment", custodian, pallet_path, time, data, parents=[head])
+
+
 def signature_payload(
     consignee: SigningKey, parcel_path: str, head: str, *, condition: str = "intact", time: datetime | None = None
 ) -> EventPayload:

@@ -108,6 +108,7 @@ PublicKey = Annotated[str, AfterValidator(_public_key)]
 ActorId = Annotated[str, AfterValidator(_identifier(_uscc))]
 BatchPath = Annotated[str, _subject_of(("batch",))]
 ProductPath = Annotated[str, _subject_of(("batch", "item"))]
+ParcelPath = Annotated[str, _subject_of(("parcel",))]
 Label = Annotated[str, Field(min_length=1, max_length=200)]
 Quantity = Annotated[int, Field(gt=0, le=MAX_QUANTITY)]
 EventId = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
@@ -249,6 +250,27 @@ class Handoff(_Schema):
     location: Label
 
 
+class Aggregation(_Schema):
+    """Parcels (cases) loaded onto a new parcel (a pallet) by their custodian: they travel as one until split."""
+
+    type: Literal["aggregation"]
+    parcels: Annotated[list[ParcelPath], Field(min_length=1, max_length=64)]
+    location: Label
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Aggregation:
+        if len(set(self.parcels)) != len(self.parcels):
+            raise ValueError("each parcel appears once on the pallet")
+        return self
+
+
+class Disaggregation(_Schema):
+    """A pallet split by its custodian: each case on it continues alone."""
+
+    type: Literal["disaggregation"]
+    location: Label
+
+
 class Signature(_Schema):
     condition: Literal["intact", "damaged", "refused"]
 
@@ -349,6 +371,8 @@ EventData = (
     | Listing
     | Dispatch
     | Handoff
+    | Aggregation
+    | Disaggregation
     | Signature
     | Review
     | Complaint
@@ -367,7 +391,7 @@ SCHEMAS: dict[str, type[EventData]] = {
     "production": Production,
     "inspection": Inspection,
     "listing": Listing,
-    "shipment": Dispatch,  # or Handoff: see SHIPMENT_TYPES
+    "shipment": Dispatch,  # or Handoff, Aggregation, Disaggregation: see SHIPMENT_TYPES
     "signature": Signature,
     "review": Review,
     "complaint": Complaint,
@@ -378,7 +402,9 @@ SCHEMAS: dict[str, type[EventData]] = {
     "risk.finding": RiskFinding,
     "rating": Rating,
 }
-SHIPMENT_TYPES: dict[str, type[Dispatch | Handoff]] = {"dispatch": Dispatch, "handoff": Handoff}
+SHIPMENT_TYPES: dict[str, type[Dispatch | Handoff | Aggregation | Disaggregation]] = {
+    "dispatch": Dispatch, "handoff": Handoff, "aggregation": Aggregation, "disaggregation": Disaggregation,
+}  # fmt: skip
 SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
     "genesis": ("log",),
     "actor.register": ("actor",),

@@ -16,6 +16,7 @@ from ledger.events import ParsedEvent, check_clock, verify_signatures
 from ledger.events.schemas import (
     ActorKeys,
     ActorRegister,
+    Aggregation,
     AttachmentErasure,
     Dispatch,
     Genesis,
@@ -25,7 +26,7 @@ from ledger.events.schemas import (
     Sanction,
 )
 from ledger.identifiers import parse_subject
-from ledger.rules import actors, credit_file, custody, erasure, feedback, goods, ratings, risk, serials
+from ledger.rules import actors, credit_file, erasure, feedback, goods, pallets, ratings, risk, serials
 from ledger.rules.conservation import check_conservation
 from ledger.rules.context import Context
 from ledger.rules.state import State, ViewRow
@@ -67,8 +68,8 @@ RULES: dict[str, Callable[[Context], None]] = {
     "inspection": goods.inspection,
     "listing": goods.listing,
     "recall": goods.recall,
-    "shipment": custody.shipment,
-    "signature": custody.signature,
+    "shipment": pallets.shipment,  # dispatch and handoff in custody, aggregation in pallets
+    "signature": pallets.signature,
     "review": feedback.review,
     "complaint": feedback.complaint,
     "complaint.resolution": feedback.resolution,
@@ -144,6 +145,8 @@ def rows_read_by(events: Sequence[ParsedEvent]) -> set[ViewRow]:
         if isinstance(data, Dispatch):
             for content in data.contents:
                 add((BATCHES, content.batch))
+        elif isinstance(data, Aggregation):
+            rows.update((PARCELS, path) for path in data.parcels)
         elif isinstance(data, Production) and data.inputs:
             rows.update((BATCHES, used.batch) for used in data.inputs)
         elif isinstance(data, ActorRegister):

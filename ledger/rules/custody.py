@@ -26,6 +26,7 @@ from ledger.rules.views import (
     PARCELS,
     RECEIPTS,
     SPENDS,
+    ActorRow,
     BatchRow,
     ContentRow,
     ItemRow,
@@ -37,7 +38,7 @@ from signer.encoding import b64decode_strict
 from signer.keys import kid_of
 
 
-def _move(
+def move_goods(
     ctx: Context,
     parcel: ParcelRow,
     *,
@@ -71,22 +72,31 @@ def _move(
         ctx.state.put(BATCHES, content["batch"], moved)
 
 
-def _spend_head(ctx: Context, parcel: ParcelRow) -> None:
+def spend_key(path: str, parcel: ParcelRow, head: str) -> str:
+    """The ``spends`` row of a parcel's custody head: the head itself, or for a case that travelled on a pallet
+    (whose events were the heads of all its cases at once) the head and the case's path."""
+    return f"{head} {path}" if "pallet" in parcel else head
+
+
+def spend_head(ctx: Context, parcel: ParcelRow) -> None:
     """The event's one parent must be the parcel's custody head; a head already spent means a fork."""
     parent = ctx.parents(1)[0]
+    key = spend_key(ctx.subject, parcel, parent)
     if parent != parcel["head"]:
-        spent = ctx.state.get(SPENDS, parent)
+        spent = ctx.state.get(SPENDS, key)
         if spent is not None:
             raise CustodyFork(f"custody head {parent} was already spent by {spent['by']}")
         raise WrongParents(f"the parent must be the parcel's custody head {parcel['head']}")
     spend: SpendRow = {"by": ctx.event_id}
-    ctx.state.put(SPENDS, parent, spend)
+    ctx.state.put(SPENDS, key, spend)
 
 
-def parcel_row(ctx: Context) -> ParcelRow:
-    parcel = ctx.state.get(PARCELS, ctx.subject)
+def parcel_row(ctx: Context, path: str | None = None) -> ParcelRow:
+    """The parcel the event is about (or the parcel at ``path``)."""
+    path = ctx.subject if path is None else path
+    parcel = ctx.state.get(PARCELS, path)
     if parcel is None:
-        raise UnknownParcel(f"parcel {ctx.subject} was never dispatched")
+        raise UnknownParcel(f"parcel {path} was never dispatched")
     return parcel
 
 
@@ -141,7 +151,7 @@ def dispatch(ctx: Context) -> None:
         "contents": [_content_row(c) for c in data.contents], "head": ctx.event_id, "custodian": sender["id"],
         "status": "in_transit", "items": items, "dispatch": ctx.event_id, "handoffs": [], "signature": None,
     }  # fmt: skip
-    _move(ctx, parcel, take_from=sender["id"], in_transit=1)
+    move_goods(ctx, parcel, take_from=sender["id"], in_transit=1)
     for item, known in carried.items():
         row = known or {"batch": item.rsplit("/21/", 1)[0], "parcels": []}
         loaded: ItemRow = {**row, "parcels": [*row["parcels"], ctx.subject]}
@@ -149,10 +159,9 @@ def dispatch(ctx: Context) -> None:
     ctx.state.put(PARCELS, ctx.subject, parcel)
 
 
-def handoff(ctx: Context) -> None:
-    """A courier takes the parcel from its custodian, or its destination receives it (crediting the goods)."""
-    parcel = parcel_row(ctx)
-    _spend_head(ctx, parcel)  # first: a second claim on one head is a fork, whoever makes it
+def take_over(ctx: Context, parcel: ParcelRow) -> ActorRow:
+    """The signer of a handoff, who takes ``parcel`` from its custodian (the handoff's ``from``, who may cosign)."""
+    spend_head(ctx, parcel)  # first: a second claim on one head is a fork, whoever makes it
     receiver = ctx.registered_signer()
     ctx.not_black_listed(receiver)
     giver = ctx.data(Handoff).from_
@@ -163,6 +172,13 @@ def handoff(ctx: Context) -> None:
     for signature in ctx.event.envelope.signatures:
         if signature.keyid != ctx.signer_kid and ctx.key_row(signature.keyid)["actor"] != giver:
             raise NotAuthorized(f"the second signature of a handoff must be by {giver}, the giver")
+    return receiver
+
+
+def handoff(ctx: Context) -> None:
+    """A courier takes the parcel from its custodian, or its destination receives it (crediting the goods)."""
+    parcel = parcel_row(ctx)
+    receiver = take_over(ctx, parcel)
     arriving = parcel["status"] == "in_transit" and receiver["id"] == parcel["to"]
     returning = parcel["status"] == "refused" and receiver["id"] == parcel["sender"]
     if parcel["status"] not in ("in_transit", "refused"):
@@ -170,7 +186,7 @@ def handoff(ctx: Context) -> None:
     if not (arriving or returning or "courier" in receiver["roles"]):
         raise NotAuthorized(f"actor {receiver['id']} is neither a courier nor the parcel's destination")
     if arriving or returning:
-        _move(ctx, parcel, give_to=receiver["id"], in_transit=-1)
+        move_goods(ctx, parcel, give_to=receiver["id"], in_transit=-1)
     handed: ParcelRow = {
         **parcel, "head": ctx.event_id, "custodian": receiver["id"],
         "status": "delivered" if arriving else "returned" if returning else parcel["status"],
@@ -188,11 +204,11 @@ def signature(ctx: Context) -> None:
     ctx.only_signed_by_actor()
     if parcel["signature"] is not None or parcel["status"] != "in_transit":
         raise AlreadySigned(f"parcel {ctx.subject} was already signed for")
-    _spend_head(ctx, parcel)
+    spend_head(ctx, parcel)
     refused = ctx.data(Signature).condition == "refused"
     if not refused:
         record_sale(ctx, parcel["items"])
-        _move(ctx, parcel, in_transit=-1, delivered=1)
+        move_goods(ctx, parcel, in_transit=-1, delivered=1)
     signed: ParcelRow = {
         **parcel, "head": ctx.event_id, "status": "refused" if refused else "signed", "signature": ctx.event_id,
     }  # fmt: skip

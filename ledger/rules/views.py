@@ -15,8 +15,10 @@ row, a ``TypedDict`` below, so the type checker knows every field the rules, the
                     included)
 - ``items``         item path → its batch, the parcels that carried it, the receipt that sold it and its own
                     reviews, if any
-- ``parcels``       parcel path → its contents, destination and custody
+- ``parcels``       parcel path → its contents, destination and custody; a pallet's cases, a case's pallet
 - ``spends``        custody head event id → the event that spent it: a head is spent once; a second spend is a fork
+                    (a case that travelled on a pallet spends "<head> <case path>": the pallet's events are the
+                    heads of all its cases)
 - ``receipts``      signature event id → what the consignee signed for, and its reviews
 - ``reviews``       review event id → its receipt and subject
 - ``complaints``    complaint event id → its subject, who filed it and how it was resolved
@@ -164,11 +166,14 @@ class ParcelRow(TypedDict):
     contents: list[ContentRow]
     head: str  # the custody head: the event the next custody move must spend
     custodian: str
-    status: str  # in_transit, delivered, refused, returned or signed
+    status: str  # in_transit, delivered, refused, returned or signed; a pallet's also split
     items: list[str]
     dispatch: str
-    handoffs: list[str]
+    handoffs: list[str]  # its handoffs, and those of the pallet it travelled on while aboard
     signature: str | None
+    cases: NotRequired[list[str]]  # a pallet: the parcels aggregated onto it (ledger.rules.pallets)
+    pallet: NotRequired[str]  # a case: the pallet it was last aggregated onto
+    aboard: NotRequired[bool]  # a case: on that pallet now (its custody moves with the pallet's)
 
 
 class SpendRow(TypedDict):
