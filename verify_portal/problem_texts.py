@@ -95,6 +95,11 @@ PROBLEM_TEXTS: dict[str, tuple[str, str]] = {
     "parcel-exists": ("这个包裹号已经用过了。", "This parcel number is already in use."),
     "unknown-parcel": ("没有这个包裹的记录，请检查包裹号或快递单号。", "No record of this parcel; check its number."),
     "wrong-custodian": ("交接方不是包裹现在的经手人。", "The handover is not from the parcel's current holder."),
+    "parcel-on-pallet": (
+        "这个包裹在托盘上，拆托后才能单独交接或签收。",
+        "This parcel is on a pallet; it moves alone once split.",
+    ),
+    "not-a-pallet": ("这个包裹不是托盘，无法拆托。", "This parcel is not a pallet, so it cannot be split."),
     "custody-fork": ("包裹状态已经变化，请刷新后重试。", "The parcel has moved on; reload and retry."),
     "already-signed": ("这个包裹已经签收过了。", "This parcel has already been signed for."),
     "not-consignee": ("这个包裹不是寄给您这把密钥的。", "This parcel was not sent to your key."),
