@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from litestar import Litestar
 from stdnum import ean
 from stdnum.cn import uscc
 
@@ -107,11 +108,14 @@ PHARMACY = Organisation(
 )  # fmt: skip
 COURIER = Organisation(_uscc("91530302MA6W4T5U6"), "曲靖速达快递有限公司", ("courier",))
 LAST_MILE = Organisation(_uscc("91530302MA6X2Y3H4"), "云南顺路同城配送有限公司", ("courier",))
-ORGANISATIONS = (REGULATOR, LAB, HAM_MAKER, VEGETABLE_GROWER, DRUG_MAKER, SHOP, GROCER, PHARMACY, COURIER, LAST_MILE)
+MONITOR = Organisation(_uscc("11530300MB0456789"), "曲靖市电子商务风险监测中心", ("monitor",))  # the server's detectors
+ORGANISATIONS = (
+    REGULATOR, LAB, HAM_MAKER, VEGETABLE_GROWER, DRUG_MAKER, SHOP, GROCER, PHARMACY, COURIER, LAST_MILE, MONITOR,
+)  # fmt: skip
 KEY_FILES = {  # HOME/keys/<name>.pem of each actor, kept so that a newcomer can act as any of them
     "registrar": REGISTRAR, "regulator": REGULATOR, "lab": LAB, "ham-maker": HAM_MAKER,
     "vegetable-grower": VEGETABLE_GROWER, "drug-maker": DRUG_MAKER, "shop": SHOP, "grocer": GROCER,
-    "pharmacy": PHARMACY, "courier": COURIER, "last-mile": LAST_MILE,
+    "pharmacy": PHARMACY, "courier": COURIER, "last-mile": LAST_MILE, "monitor": MONITOR,
 }  # fmt: skip
 
 HAM = batch_subject(_gtin("690123", 1), "XW2026-11")
@@ -362,6 +366,7 @@ def _create(home: Home, passphrase: str) -> list[DemoPage]:
     try:
         story = build_demo(ledger, registrar, scan_salt(home))
         save_actor_keys(home, ((name, org.key) for name, org in KEY_FILES.items()), passphrase)
+        home.use_monitor_key(home.keys_dir / "monitor.pem")  # the served demo runs the risk detectors
         _write_manifest(home, story)
         _report(home, ledger)
     finally:
@@ -408,6 +413,12 @@ def _appending_passphrase(home: Home, passphrase: str) -> str | None:
     return passphrase
 
 
+def served_app(home: Home, passphrase: str | None) -> Litestar:
+    """The API and portal over the demo's home; with its passphrase, appending and running the risk detectors
+    with the demo's monitor key."""
+    return api_and_portal(home, lambda: home.open(passphrase), home.monitor_key(passphrase))
+
+
 def run_demo(home_dir: Path | None, *, serve: bool = True, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Build the demo ledger in ``home_dir`` (or reuse the one a previous run built there), then serve it."""
     home = Home(home_dir or DEFAULT_HOME)
@@ -434,5 +445,8 @@ def run_demo(home_dir: Path | None, *, serve: bool = True, host: str = "127.0.0.
     import uvicorn  # imported here so that building without serving does not load the server
 
     print(f"\nserving the API and the verify portal at {base_url}/ (Ctrl-C to stop)")
-    app = api_and_portal(home, lambda: home.open(passphrase))
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=UVICORN_PROXY_HEADERS)
+    if passphrase is not None and home.monitor_key_file() is not None:
+        print(f"the server runs the risk detectors, signing findings with {home.monitor_key_file()}")
+    uvicorn.run(
+        served_app(home, passphrase), host=host, port=port, log_level="warning", proxy_headers=UVICORN_PROXY_HEADERS
+    )

@@ -39,19 +39,20 @@ class RiskMonitor:
         self.tally = ScanTally()
 
     def scan(self) -> int:
-        """One pass: read the new entries and scans and, if there were any, log the new findings; how many were
-        logged."""
-        if not catch_up(self.ledger, self.digest) + catch_up_scans(self.ledger, self.tally):
+        """One pass: read the new entries and scans and, if there were any, log the new findings (and say so in
+        the server log); how many were logged."""
+        entries, scans = catch_up(self.ledger, self.digest), catch_up_scans(self.ledger, self.tally)
+        if not entries + scans:
             return 0
-        return len(log_findings(self.ledger, self.key, unlogged_findings(self.ledger, self.digest, self.tally)))
+        logged = len(log_findings(self.ledger, self.key, unlogged_findings(self.ledger, self.digest, self.tally)))
+        log.info("the risk monitor read %d new entries and %d new scans: %d new finding(s)", entries, scans, logged)
+        return logged
 
     async def run(self) -> None:
         """Scan forever, a pass every ``POLL_SECONDS``; a failing pass is logged, never fatal."""
         while True:
             try:
-                logged = await anyio.to_thread.run_sync(self.scan)
-                if logged:
-                    log.info("the risk monitor logged %d new finding(s)", logged)
+                await anyio.to_thread.run_sync(self.scan)
             except Exception:  # a database hiccup must not end the task: the next pass retries
                 log.exception("a pass of the risk monitor failed")
             await anyio.sleep(POLL_SECONDS)
@@ -66,6 +67,7 @@ def monitoring_lifespan(key: SigningKey | None) -> Lifespan:
             log.warning("no monitor key is configured (traceledger monitor use --key FILE): risk detectors do not run")
             yield
             return
+        log.info("the risk monitor runs every %g s, signing findings with key %s", POLL_SECONDS, key.kid)
         async with anyio.create_task_group() as group:
             group.start_soon(RiskMonitor(app_ledger(app), key).run)
             try:
