@@ -28,8 +28,8 @@ SVG = "image/svg+xml"
 _TEXTS: dict[str, tuple[str, str]] = {
     "title": ("我的签收与评价", "My receipts and reviews"),
     "intro": (
-        "您的签收密钥只保存在这部手机的浏览器里，不含姓名、电话或地址。下单时把公钥交给商家，"
-        "收到包裹后用它签收，再写评价：每一步都由您的手机签名并写入公开日志。",
+        "您的签收密钥只保存在这部手机的浏览器里，不含姓名、电话或地址。下单时把收货码交给商家，"
+        "收到包裹后用它签收，再写评价：每一步都由您的手机签名，并写入人人可查、不能篡改的公开记录。",
         "Your receipt key lives only in this phone's browser and holds no name, phone number or address. Give its "
         "public key to the shop at checkout; when the parcel arrives, sign for it and review it: your phone signs "
         "each step and it goes into the public log.",
@@ -37,11 +37,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "key_heading": ("我的签收密钥", "My receipt key"),
     "key_none": ("这部手机上还没有签收密钥。", "This phone has no receipt key yet."),
     "key_create": ("创建签收密钥", "Create a receipt key"),
-    "key_public": ("公钥（下单时交给商家）", "Public key (give it to the shop at checkout)"),
-    "key_id": ("密钥编号", "Key id"),
-    "key_qr": ("公钥二维码", "QR code of the public key"),
-    "key_copy": ("复制公钥", "Copy the key"),
-    "key_share": ("分享公钥", "Share the key"),
+    "key_public": ("我的收货码（下单时交给商家）", "Public key (give it to the shop at checkout)"),
+    "key_id": ("编号", "Key id"),
+    "key_qr": ("收货码的二维码", "QR code of the public key"),
+    "key_copy": ("复制收货码", "Copy the key"),
+    "key_share": ("分享收货码", "Share the key"),
     "key_warning": (
         "重要：签收密钥只保存在这个浏览器里。清除浏览器数据、卸载浏览器或换手机，密钥就会永久丢失，"
         "寄给它的包裹将无法签收。请用下面的“导出备份文件”保存一份备份。",
@@ -71,7 +71,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "review_heading": ("写评价", "Write a review"),
     "review_subject": ("评价的商品", "Product"),
     "rating": ("评分", "Rating"),
-    "review_text": ("评价内容（可选，存放在日志之外，可删除）", "Review (optional; kept outside the log, erasable)"),
+    "review_text": ("评价内容（可选，单独保存，可以删除）", "Review (optional; kept outside the log, erasable)"),
     "review_submit": ("提交评价", "Submit the review"),
     "your_review": ("您的评价", "Your review"),
     "msg_key_created": ("已创建签收密钥。", "Your receipt key was created."),
@@ -91,9 +91,9 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "msg_not_found": ("查不到这个包裹。", "No such parcel was found."),
     "msg_parcel_ready": ("包裹记录已验证，是发给您的。", "The parcel's history is verified and it was sent to you."),
-    "msg_signed": ("已签收，记录已写入日志。", "Signed for: the receipt is in the log."),
-    "msg_already_logged": ("这条记录已经在日志中。", "This record was already in the log."),
-    "msg_reviewed": ("评价已写入日志。", "Your review is in the log."),
+    "msg_signed": ("已签收，已写入公开记录。", "Signed for: the receipt is in the log."),
+    "msg_already_logged": ("这条记录之前已经写入。", "This record was already in the log."),
+    "msg_reviewed": ("评价已写入公开记录。", "Your review is in the log."),
     "msg_text_failed": ("评价已记录，但内容上传失败：", "The review is logged, but its text failed to upload: "),
     "msg_no_receipt": ("请先签收包裹再评价。", "Sign for the parcel before reviewing it."),
     "msg_rejected": ("被拒绝：", "Refused: "),
@@ -107,8 +107,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "无法打开相机：可以改用“从照片识别”或手动输入。",
         "The camera cannot be opened: read a photo or type the number instead.",
     ),
-    "msg_copied": ("公钥已复制，可以粘贴给商家。", "The key is copied: paste it to the shop."),
-    "msg_copy_failed": ("无法自动复制，请长按公钥手动复制。", "It could not be copied: select the key and copy it."),
+    "msg_copied": ("收货码已复制，可以粘贴给商家。", "The key is copied: paste it to the shop."),
+    "msg_copy_failed": ("无法自动复制，请长按收货码手动复制。", "It could not be copied: select the key and copy it."),
     "msg_backup_saved": ("备份文件已生成，请保存到安全的地方。", "The backup file is ready: keep it somewhere safe."),
     "msg_backup_short": ("备份密码至少 8 个字符。", "The backup passphrase needs at least 8 characters."),
     "msg_backup_unavailable": (

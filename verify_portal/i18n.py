@@ -25,8 +25,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "brand": ("溯源链", "TraceLedger"),
     "other_language": ("English", "中文"),
     "footer": (
-        "每条记录都由经手方签名，并写入公开、只可追加的透明日志。本页面会在您的手机上重新计算每条记录的哈希、"
-        "包含证明和签名，不需要信任本网站。",
+        "每条记录都由经手方签名，并写入公开、只能追加、无法篡改的记录。本页面会在您的手机上重新核对每条记录的"
+        "签名和证明，不需要信任本网站。",
         "Every record is signed by whoever handled the goods and written to a public, append-only transparency log. "
         "Your phone recomputes each record's hash, inclusion proof and signatures: you need not trust this website.",
     ),

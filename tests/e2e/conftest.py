@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from tests.api.conftest import make_api
 from tests.scenarios.world import World
-from tests.servers import free_port
+from tests.servers import demo_process, free_port
 from tests.verify_portal.conftest import Story, tell
 from verify_portal import PortalSettings, portal_route_handlers
 
@@ -93,3 +93,13 @@ def ham_url(world: World, ham: Story) -> Iterator[str]:
     """The ham story's portal, served live."""
     with live_server(portal_app(world)) as url:
         yield url
+
+
+@pytest.fixture(scope="package")
+def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A fresh demo home, built and served by ``traceledger demo`` in its own process (what ``./dev demo`` runs);
+    its base URL and the log of what it printed."""
+    folder = tmp_path_factory.mktemp("demo")
+    log = folder / "demo.log"
+    with demo_process(folder / "traceledger-demo", log) as (base_url, _):
+        yield base_url, folder / "traceledger-demo"

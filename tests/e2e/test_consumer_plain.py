@@ -25,9 +25,9 @@ def assert_fits_the_phone(page: Page) -> None:
 
 def test_contents_by_product_name_a_waybill_number_and_one_chinese_line_per_refusal(
     world: World,
-    shop: Shop,
-    base_url: str,
-    page: Page,  # noqa: F811
+    shop: Shop,  # noqa: F811 -- the fixture imported above
+    base_url: str,  # noqa: F811
+    page: Page,
 ) -> None:
     public_key = create_key(page, base_url)
     waybill = "SF1234567890123"
@@ -58,10 +58,10 @@ def test_contents_by_product_name_a_waybill_number_and_one_chinese_line_per_refu
 
 def test_a_parcels_qr_code_is_read_from_a_photo(
     world: World,
-    shop: Shop,
-    base_url: str,
+    shop: Shop,  # noqa: F811 -- the fixture imported above
+    base_url: str,  # noqa: F811
     page: Page,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     page.add_init_script("delete window.BarcodeDetector")  # as in WeChat or iOS: the vendored decoder reads it
     loaded: list[str] = []
@@ -85,10 +85,10 @@ def test_a_parcels_qr_code_is_read_from_a_photo(
 
 def test_the_key_is_copied_backed_up_and_restored_in_another_browser(
     world: World,
-    shop: Shop,
-    base_url: str,
+    shop: Shop,  # noqa: F811 -- the fixture imported above
+    base_url: str,  # noqa: F811
     browser: Browser,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     phone = browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN")
     phone.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
@@ -96,7 +96,7 @@ def test_the_key_is_copied_backed_up_and_restored_in_another_browser(
     public_key = create_key(page, base_url)
     expect(page.locator("#key-warning")).to_contain_text("清除浏览器数据")
     page.click("#copy-key")
-    expect(page.locator("#key-result")).to_have_text("公钥已复制，可以粘贴给商家。")
+    expect(page.locator("#key-result")).to_have_text("收货码已复制，可以粘贴给商家。")
     assert page.evaluate("() => navigator.clipboard.readText()") == base64.b64encode(public_key).decode()
     page.fill("#backup-passphrase", "short")
     page.click("#export-key")

@@ -36,3 +36,13 @@ def test_the_consumer_page_carries_the_lines_of_its_language(portal: Portal) -> 
         assert lines == problem_texts("zh-CN" if lang == "zh" else "en")
         assert lines["already-signed"] == PROBLEM_TEXTS["already-signed"][column]
         assert lines["status:5xx"] == STATUS_TEXTS["5xx"][column]
+
+
+def test_the_consumer_page_speaks_plain_chinese(portal: Portal) -> None:
+    html = portal.client.get("/consumer").text
+    page = re.sub(r'<script type="application/json".*?</script>', "", html, flags=re.S)
+    shown = re.sub(r"<[^>]+>", " ", re.sub(r"<(head|footer)>.*?</\1>", "", page, flags=re.S))
+    attributes = " ".join(re.findall(r'data-msg-[\w-]+="([^"]*)"', page))
+    for word in ("SSCC", "GTIN", "日志", "公钥", "哈希"):
+        assert word not in shown, word
+        assert word not in attributes, word

@@ -264,13 +264,17 @@ async function loadParcel(code) {
   const receipt = entries.find(
     (e) => e.payload.kind === "signature" && e.payload.actor === identity.kid && e.payload.data.condition !== "refused",
   );
-  const contents = [];
+  const contents = []; // what may be reviewed: each batch, and each item by serial
+  const shown = []; // what the parcel holds: its items, or the batch where it names none
   for (const line of dispatch.payload.data.contents) {
     contents.push(line.batch);
-    for (const serial of line.serials ?? []) contents.push(`${line.batch}/21/${serial}`);
+    const items = (line.serials ?? []).map((serial) => `${line.batch}/21/${serial}`);
+    contents.push(...items);
+    shown.push(...(items.length > 0 ? items : [line.batch]));
   }
   const names = await productNames([...new Set(dispatch.payload.data.contents.map((line) => line.batch))], keys);
-  parcel = { path: bundle.subject, head: custody.at(-1).eventId, contents, names, receipt: receipt?.eventId ?? null };
+  const receiptId = receipt?.eventId ?? null;
+  parcel = { path: bundle.subject, head: custody.at(-1).eventId, contents, shown, names, receipt: receiptId };
   showParcel();
   say(status, "ready", message("msgParcelReady"));
 }
@@ -284,7 +288,7 @@ function logKeys() {
 function showParcel() {
   const list = $("parcel-contents");
   list.replaceChildren(
-    ...parcel.contents.map((path) => {
+    ...parcel.shown.map((path) => {
       const item = document.createElement("li");
       item.textContent = describe(path);
       item.dataset.subject = path;

@@ -1,0 +1,71 @@
+"""The whole story of issue 15 as a newcomer lives it, from a fresh ``traceledger demo`` home (the process the
+quick start's ``./dev demo`` runs): the browser makes its key on /consumer, the shop dispatches a ham item to it and
+the courier delivers it with the commands the demo printed, and the browser signs for it and reviews it, all in
+Chinese. Screenshots of each step at 390×844 go to build/screenshots/story-*.png."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.test_consumer import create_key, load_parcel, posted
+from tests.e2e.test_verification import open_page
+from tests.servers import cli
+from traceledger.demo_walkthrough import DEMO_PASSPHRASE, KEY_PLACEHOLDER
+from verify_portal.problem_texts import PROBLEM_TEXTS
+
+REVIEW = "火腿咸香，切片蒸着吃很好。"
+
+
+def walkthrough_commands(printed: str) -> list[list[str]]:
+    lines = [line.strip() for line in printed.splitlines()]
+    return [shlex.split(line)[2:] for line in lines if line.startswith("./dev traceledger ")]
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"story-{name}.png"), full_page=True)
+
+
+def test_a_newcomer_receives_signs_for_and_reviews_a_ham_in_chinese(served_demo: tuple[str, Path], page: Page) -> None:
+    base_url, home = served_demo
+    printed = (home.parent / "demo.log").read_text("utf-8")
+    create_key(page, base_url)
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    shot(page, "1-key")
+
+    dispatch, handoff = walkthrough_commands(printed)  # as printed, with the key the page shows pasted in
+    assert dispatch[-1] == KEY_PLACEHOLDER
+    shown_key = page.text_content("#public-key") or ""
+    for command in ([*dispatch[:-1], shown_key], handoff):
+        ran = cli(*command, passphrase=DEMO_PASSPHRASE)
+        assert ran.returncode == 0, ran.stderr
+    parcel = dispatch[dispatch.index("--parcel") + 1]
+    item = dispatch[dispatch.index("--item") + 1]
+
+    assert load_parcel(page, parcel) == "ready"
+    expect(page.locator("#parcel-status")).to_have_text("包裹记录已验证，是发给您的。")
+    expect(page.locator("#parcel-contents li")).to_have_text([f"宣威火腿（500克） · 单品 {item.rsplit('/', 1)[1]}"])
+    shot(page, "2-parcel")
+    assert posted(page, "#sign-receipt").status == 201
+    expect(page.locator("#receipt-result")).to_have_text("已签收，已写入公开记录。")
+    shot(page, "3-signed")
+
+    page.select_option("#review-subject", item)
+    page.select_option("#review-rating", "5")
+    page.fill("#review-text", REVIEW)
+    assert posted(page, "#submit-review").status == 201
+    page.wait_for_selector("#review-result[data-state='ok'][data-attachment='stored']")
+    shot(page, "4-reviewed")
+    for _ in range(2):  # the one follow-up, then a third review the log refuses: one line of plain Chinese
+        posted(page, "#submit-review")
+    expect(page.locator("#review-result .problem-line")).to_have_text(PROBLEM_TEXTS["review-limit"][0])
+    shot(page, "5-refused")
+
+    assert open_page(page, f"{base_url}/{item}").overall == "verified"  # the browser's own events verify too
+    expect(page.locator("body")).to_contain_text(REVIEW)
+    expect(page.locator("body")).to_contain_text("签收")
+    shot(page, "6-item-page")
