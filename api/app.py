@@ -19,6 +19,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.types import Middleware
 
 from api.controllers import CONTROLLERS
+from api.controllers.subjects import PRECOMPRESSED
 from api.openapi import openapi_config
 from api.ping import ping
 from api.problems import problem_response
@@ -88,7 +89,9 @@ def create_app(settings: ApiSettings) -> Litestar:
         middleware=_middleware(settings),
         request_max_body_size=settings.max_request_bytes,
         # Entry bundles (the spec asks for gzip) and JSON compress well; tiles of random hashes do not.
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=["^/tile/[0-9]"]),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, exclude=["^/tile/[0-9]"], exclude_opt_key=PRECOMPRESSED
+        ),
         openapi_config=openapi_config(),
         logging_config=None,
     )

@@ -10,6 +10,7 @@ tree size (the URL a page names, ``pinned_url``) is the same bytes for ever, whi
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 from collections import OrderedDict
@@ -109,13 +110,16 @@ def bundle_of(ledger: LogReads, history: History, checkpoint: Checkpoint) -> His
 
 @dataclass(frozen=True)
 class EncodedBundle:
-    """A history bundle as sent: its JSON and a strong validator of exactly those bytes."""
+    """A history bundle as sent: its JSON, gzipped once too (most clients accept it; compressing it for each
+    request cost more than serving it), and a strong validator of each."""
 
     subject: str
     tree_size: int
     cosignatures: int  # the witnesses' cosignatures of its checkpoint it carries
     body: bytes
     etag: str
+    gzipped: bytes
+    gzipped_etag: str
 
     @property
     def pinned_url(self) -> str:
@@ -125,8 +129,9 @@ class EncodedBundle:
 
 def encode_bundle(bundle: HistoryBundle, cosignatures: int) -> EncodedBundle:
     body = msgspec.json.encode(bundle)
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    return EncodedBundle(bundle.subject, bundle.tree_size, cosignatures, body, etag)
+    tag = hashlib.sha256(body).hexdigest()[:32]
+    gzipped = gzip.compress(body, compresslevel=9, mtime=0)  # mtime 0: the same bytes whenever it is built
+    return EncodedBundle(bundle.subject, bundle.tree_size, cosignatures, body, f'"{tag}"', gzipped, f'"{tag}-gzip"')
 
 
 class BundleCache:

@@ -21,6 +21,7 @@ from api.schemas import HistoryBundle
 from ledger.store.ledger import Ledger
 
 _PREFIX = "/v1/subjects/"
+PRECOMPRESSED = "precompressed"  # a route handler's opt: its answers are compressed already (api.app's middleware)
 JSON = "application/json"
 LATEST = "no-cache"  # the latest bundle changes as the log grows: ask again, with the ETag
 PINNED = "public, max-age=31536000, immutable"  # a year: the bundle of one tree size is the same bytes for ever
@@ -39,13 +40,25 @@ def _matches(request: Request[Any, Any, Any], etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
+def _accepts_gzip(request: Request[Any, Any, Any]) -> bool:
+    return "gzip" in request.headers.get("accept-encoding", "")  # as the app's compression middleware decides
+
+
 def bundle_response(request: Request[Any, Any, Any], bundle: bundles.EncodedBundle, cache_control: str,
-                    headers: dict[str, str] | None = None) -> Response[bytes]:  # fmt: skip
-    """``bundle`` as JSON with its ETag, or 304 Not Modified when the client holds these bytes already."""
-    sent = {**(headers or {}), "ETag": bundle.etag, "Cache-Control": cache_control}
-    if _matches(request, bundle.etag):
+                    headers: dict[str, str] | None = None, *, gzipped: bool = False) -> Response[bytes]:  # fmt: skip
+    """``bundle`` as JSON with its ETag, or 304 Not Modified when the client holds these bytes already; with
+    ``gzipped`` (a route the compression middleware leaves alone) the bundle gzipped once, to a client taking it."""
+    body, etag, sent = bundle.body, bundle.etag, dict(headers or {})
+    if gzipped:
+        sent["Vary"] = "Accept-Encoding"
+        if _accepts_gzip(request):
+            body, etag = bundle.gzipped, bundle.gzipped_etag
+            sent["Content-Encoding"] = "gzip"
+    sent.update({"ETag": etag, "Cache-Control": cache_control})
+    if _matches(request, etag):
+        sent.pop("Content-Encoding", None)
         return Response(b"", status_code=304, headers=sent)
-    return Response(bundle.body, media_type=JSON, headers=sent)
+    return Response(body, media_type=JSON, headers=sent)
 
 
 class SubjectsController(Controller):
@@ -55,6 +68,7 @@ class SubjectsController(Controller):
     @get(
         "/{path:path}",
         sync_to_thread=True,
+        opt={PRECOMPRESSED: True},
         summary="The history bundle of a batch, item or parcel",
         description=(
             "For `01/<gtin>/10/<lot>`, `01/<gtin>/10/<lot>/21/<serial>` or `00/<sscc>`: the latest checkpoint "
@@ -82,4 +96,4 @@ class SubjectsController(Controller):
             return Response(
                 b"", status_code=307, headers={"Location": stale.current.pinned_url, "Cache-Control": LATEST}
             )
-        return bundle_response(request, bundle, LATEST if size is None else PINNED)
+        return bundle_response(request, bundle, LATEST if size is None else PINNED, gzipped=True)
