@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from ledger.identifiers import batch_subject
 from ledger.store.risks import risk_queue
+from ledger.store.scans import record_scan
 from tests.ledger.conftest import PASSPHRASE, create_ledger
 from tests.scenarios.risky import empty_parcels, shop_with_stock
-from tests.scenarios.world import Party, World
+from tests.scenarios.world import Party, World, gtin
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -96,3 +98,20 @@ def test_a_key_that_is_not_a_monitors_logs_nothing(
     assert bad.returncode == 1
     assert bad.stderr.startswith("error: ")
     assert shop.id not in bad.stderr
+
+
+def test_monitor_scan_logs_scans_of_a_code_never_issued(tmp_path: Path) -> None:
+    world = World(create_ledger(tmp_path / "home"))
+    producer = world.register("宣威市老浦火腿有限公司", "producer", licences=("food_production",), prefixes=("690123",))
+    monitor = world.register("平台风险监测中心", "monitor")
+    world.produce(producer, gtin("690123", 1), "XW2026-11", 200)
+    batch = batch_subject(gtin("690123", 1), "XW2026-11").path
+    record_scan(world.ledger, f"{batch}/21/0201", "广州市", "a" * 32)
+    world.ledger.close()
+    scanned = cli("monitor", "scan", "--key", _key_file(tmp_path, monitor), "--home", str(tmp_path / "home"))
+    assert scanned.returncode == 0, scanned.stderr
+    lines = scanned.stdout.splitlines()
+    assert lines[0].endswith(f" risk.finding {batch} never_issued_scan")
+    assert lines[1:] == ["1 new finding(s)"]
+    listed = cli("risks", "--detector", "never_issued_scan", "--csv", "--home", str(tmp_path / "home"))
+    assert [(r["subject"], r["actor"]) for r in csv.DictReader(io.StringIO(listed.stdout))] == [(batch, producer.id)]
