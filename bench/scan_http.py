@@ -173,7 +173,9 @@ def build_story(ledger: Ledger, registrar: SigningKey) -> str:
         story.log(review_payload(consumer, batch, first, rating=4), consumer)
     for consumer, receipt in receipts[:2]:
         complaint = story.log(complaint_payload(consumer, batch, category="quality", parents=[receipt]), consumer)
-        resolution = resolution_payload(regulator.key, batch, complaint, outcome="compensated", compensation=500)
+        resolution = resolution_payload(
+            regulator.key, batch, complaint, outcome="compensated", reason="mediation_agreement", compensation=500
+        )
         story.log(resolution, regulator.key)
     story.log(recall_payload(producer.key, batch, production, reason="quality", level=3), producer.key)
     return batch

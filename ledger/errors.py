@@ -47,6 +47,8 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         │   ├── ReceiptRequired              a review needs a receipt signed by the reviewer
         │   ├── SerialNotIssued              a serial its batch's labels never carried (outside 1 to its quantity)
         │   ├── NotAParty                    a rating of an actor that neither sent nor carried the parcel
+        │   ├── ChannelNotAllowed            a consumer's own complaint comes through the consumer channel only
+        │   ├── ReasonRequired               a complaint's resolution names its reason
         │   └── conflicts (409): ActorExists, PrefixTaken, BatchExists, ParcelExists, CustodyFork,
         │       AlreadySigned, ReviewLimit, ComplaintClosed, StaleUpdate, AlreadyErased,
         │       FindingExists, SerialAlreadySold, RatingExists
@@ -324,6 +326,22 @@ class NotAParty(RuleViolation):
 
     slug = "not-a-party"
     title = "Not a party to the parcel"
+
+
+class ChannelNotAllowed(RuleViolation):
+    """A consignee key files its own complaint through the ``consumer`` channel; a hotline complaint (12315, 12312,
+    ...) is imported by the registered actor who took the call."""
+
+    slug = "channel-not-allowed"
+    title = "Complaint channel not open to this signer"
+
+
+class ReasonRequired(RuleViolation):
+    """A ``complaint.resolution`` logged from 2026-12-04 on names its reason (``data.reason``, one of a fixed
+    list); resolutions logged before then replay without one."""
+
+    slug = "reason-required"
+    title = "A resolution needs its reason"
 
 
 class RuleConflict(RuleViolation):

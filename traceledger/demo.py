@@ -282,7 +282,8 @@ def _vegetables(teller: _Teller, story: DemoStory, regulator: Organisation) -> N
     complaint = teller.append(complaint_payload(consumer, VEGETABLES.path, category="quality", parents=[receipt],
                                                 time=teller.at(2)), consumer)  # fmt: skip
     teller.append(resolution_payload(VEGETABLE_GROWER.key, VEGETABLES.path, complaint, outcome="compensated",
-                                     compensation=6800, time=teller.at(10)), VEGETABLE_GROWER.key)  # fmt: skip
+                                     reason="mediation_agreement", compensation=6800, time=teller.at(10)),
+                  VEGETABLE_GROWER.key)  # fmt: skip
     teller.append(sanction_payload(regulator.key, GROCER.uscc, list_="black", reason="多次销售变质蔬菜，拒不整改",
                                    time=teller.at(6)), regulator.key)  # fmt: skip
     story.pages.append(

@@ -66,7 +66,7 @@ from ledger.events.builders import (
     sanction_payload,
     signature_payload,
 )
-from ledger.events.schemas import ERASURE_REASONS
+from ledger.events.schemas import ERASURE_REASONS, HOTLINES, RESOLUTION_REASONS
 from ledger.identifiers import batch_subject, expiry_date, parse_subject, validate_uscc
 from ledger.rules.serials import serial_width
 from ledger.rules.views import BATCHES
@@ -777,7 +777,7 @@ def regulator_complaint(
     key: KeyOption,
     subject: Annotated[str, typer.Option("--subject", help="Batch, item, parcel or actor subject path")],
     category: Annotated[str, typer.Option("--category", help="counterfeit, quality, mismatch, ...")],
-    channel: Annotated[str, typer.Option("--channel", help="12315, platform or inspection")] = "12315",
+    channel: Annotated[str, typer.Option("--channel", help="The hotline: " + ", ".join(HOTLINES))] = "12315",
     text: TextOption = None,
     home: HomeOption = None,
     database_url: DatabaseOption = None,
@@ -793,16 +793,23 @@ def regulator_resolve(
     subject: Annotated[str, typer.Option("--subject", help="The complaint's subject path")],
     complaint: Annotated[str, typer.Option("--complaint", help="Event id of the complaint")],
     outcome: Annotated[str, typer.Option("--outcome", help="upheld, rejected, compensated or withdrawn")],
+    reason: Annotated[str, typer.Option("--reason", help="Why, one of: " + ", ".join(RESOLUTION_REASONS))],
     compensation: Annotated[int, typer.Option("--compensation", help="Compensation in fen")] = 0,
+    text: TextOption = None,
     home: HomeOption = None,
     database_url: DatabaseOption = None,
     url: UrlOption = None,
 ) -> None:
-    """Resolve a complaint."""
+    """Resolve a complaint, with the reason for its outcome (details, if any, as an attachment)."""
     subject = _subject(subject, "--subject", *COMPLAINT_SUBJECTS)
     with _session(key, home, database_url, url) as session:
         complaint = session.chain.logged(complaint, "complaint", "--complaint")
-        session.log(resolution_payload(session.key, subject, complaint, outcome=outcome, compensation=compensation))
+        details = _text_attachment(text)
+        payload = resolution_payload(
+            session.key, subject, complaint, outcome=outcome, reason=reason, compensation=compensation,
+            details=_ref(details),
+        )  # fmt: skip
+        session.log(payload, [details])
 
 
 @registrar_app.command("erase-attachment")

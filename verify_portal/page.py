@@ -227,6 +227,9 @@ def _details(eid: str, data: EventData, names: _Names, texts: Texts) -> list[Lin
         case ComplaintResolution():
             outcome = _label(texts, "outcome", eid, "data.outcome", data.outcome)
             lines = [Line(texts.parts("resolution_outcome", outcome=outcome))]
+            if data.reason is not None:  # a resolution logged before reasons were required has none
+                reason = _label(texts, "settled", eid, "data.reason", data.reason)
+                lines.append(Line(texts.parts("resolution_reason", reason=reason)))
             if data.compensation:
                 lines.append(
                     Line(texts.parts("compensation", amount=at("data.compensation", data.compensation, "money")))

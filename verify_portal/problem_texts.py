@@ -122,6 +122,11 @@ PROBLEM_TEXTS: dict[str, tuple[str, str]] = {
     # complaints, attachments, risk findings
     "unknown-complaint": ("没有这条投诉。", "There is no such complaint."),
     "complaint-closed": ("这条投诉已经处理完了。", "This complaint is already resolved."),
+    "channel-not-allowed": (
+        "您的投诉请在本页提交；热线投诉由受理部门录入。",
+        "File your complaint on this page; hotlines enter theirs.",
+    ),
+    "reason-required": ("处理结果需要写明理由。", "A resolution needs its reason."),
     "unknown-attachment": ("没有记录用到这段内容。", "No record refers to this text."),
     "already-erased": ("这段内容已经删除了。", "This text was already removed."),
     "unknown-evidence": ("引用的证据记录不存在。", "The evidence it cites is not in the log."),

@@ -306,12 +306,17 @@ def resolution_payload(
     complaint_id: str,
     *,
     outcome: str,
+    reason: str,
     compensation: int = 0,
+    details: AttachmentRef | None = None,
     time: datetime | None = None,
 ) -> EventPayload:
-    """A ``complaint.resolution`` payload; the compensation is omitted when it is zero."""
-    data = _present(outcome=outcome, compensation=compensation or None)
-    return _payload("complaint.resolution", signer, subject_path, time, data, parents=[complaint_id])
+    """A ``complaint.resolution`` payload with its reason (details as an attachment); the compensation is omitted
+    when it is zero."""
+    data = _present(outcome=outcome, reason=reason, compensation=compensation or None)
+    return _payload(
+        "complaint.resolution", signer, subject_path, time, data, parents=[complaint_id], attachments=[details]
+    )
 
 
 def recall_payload(

@@ -27,6 +27,19 @@ COMPLAINT_CATEGORIES = (
     "counterfeit", "quality", "mismatch", "price_fraud", "false_advertising",
     "service_breach", "privacy", "fake_review", "logistics", "other",
 )  # fmt: skip
+#: The hotlines whose complaints a regulator (or another registered actor) imports: SAMR's consumer line 12315, the
+#: commerce ministry's 12312, the culture market's 12318, the price line 12358, the central bank's financial consumer
+#: line 12363 and the quality supervision line 12365.
+HOTLINES = ("12312", "12315", "12318", "12358", "12363", "12365")
+#: Where a complaint came in. ``consumer`` (the default, so it is left out of the data) is a consignee key's own
+#: complaint, from the consumer page or ``consumer complain``; ``platform`` and ``inspection`` were logged before the
+#: hotlines were listed and still replay.
+COMPLAINT_CHANNELS = ("consumer", *HOTLINES, "platform", "inspection")
+#: Why a complaint was resolved as it was; a fixed list, so no free text enters the log (details go in an attachment).
+RESOLUTION_REASONS = (
+    "violation_found", "no_violation", "insufficient_evidence", "mediation_agreement", "complainant_withdrew",
+    "outside_scope", "duplicate", "other",
+)  # fmt: skip
 #: Why an attachment's content is erased; a fixed list, so no personal data or free text enters the log.
 ERASURE_REASONS = ("pipl_request", "court_order", "unlawful_content", "never_uploaded", "other")
 #: The risk detectors whose findings a monitor logs (``ledger.risk`` states each one's rule and thresholds).
@@ -287,12 +300,14 @@ class Rating(_Schema):
 
 class Complaint(_Schema):
     category: Literal[COMPLAINT_CATEGORIES]  # type: ignore[valid-type]
-    channel: Literal["consumer", "12315", "platform", "inspection"] = "consumer"
+    channel: Literal[COMPLAINT_CHANNELS] = "consumer"  # type: ignore[valid-type]
 
 
 class ComplaintResolution(_Schema):
     outcome: Literal["upheld", "rejected", "compensated", "withdrawn"]
     compensation: Annotated[int, Field(ge=0, le=MAX_QUANTITY)] = 0  # minor units (fen)
+    # Required of resolutions logged from ledger.rules.feedback.REASON_REQUIRED_FROM on; older ones replay without.
+    reason: Literal[RESOLUTION_REASONS] | None = None  # type: ignore[valid-type]
 
     @model_validator(mode="after")
     def _amount_when_compensated(self) -> ComplaintResolution:

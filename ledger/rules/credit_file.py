@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ledger.events import parse_time
 from ledger.events.schemas import (
     ActorRegister,
     Complaint,
-    ComplaintResolution,
     Genesis,
     Inspection,
     Recall,
@@ -30,6 +28,7 @@ from ledger.rules.feedback import complained_about
 from ledger.rules.views import (
     ACTORS,
     BATCHES,
+    COMPLAINTS,
     CREDIT,
     KEYS,
     RATINGS,
@@ -179,7 +178,8 @@ def complaint(ctx: Context) -> None:
     data = ctx.data(Complaint)
     fact: ComplaintFact = {
         "event": ctx.event_id, "at": ctx.stamp, "subject": ctx.subject, "category": data.category,
-        "channel": data.channel, "outcome": None, "resolution": None, "resolved_at": None, "resolution_seconds": None,
+        "channel": data.channel, "outcome": None, "reason": None, "resolution": None, "resolved_at": None,
+        "resolution_seconds": None,
     }  # fmt: skip
     touch(ctx, about, lambda s: {**s, "complaints": [*s.get("complaints", []), fact]})
 
@@ -188,13 +188,14 @@ def resolution(ctx: Context) -> None:
     about = complained_about(ctx, ctx.subject)
     if about is None:
         return
-    complaint_id, outcome = ctx.parents()[0], ctx.data(ComplaintResolution).outcome
+    complaint_id = ctx.parents()[0]
+    row = ctx.state.get(COMPLAINTS, complaint_id)  # as ledger.rules.feedback.resolution has just resolved it
+    assert row is not None
 
     def resolve(fact: ComplaintFact) -> ComplaintFact:
-        seconds = int((ctx.logged_at - parse_time(fact["at"], "at")).total_seconds())
         return {
-            **fact, "outcome": outcome, "resolution": ctx.event_id, "resolved_at": ctx.stamp,
-            "resolution_seconds": seconds,
+            **fact, "outcome": row["outcome"], "reason": row["reason"], "resolution": ctx.event_id,
+            "resolved_at": ctx.stamp, "resolution_seconds": row["resolution_seconds"],
         }  # fmt: skip
 
     def resolved(s: CreditSections) -> CreditSections:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from ledger.errors import (
+    ChannelNotAllowed,
     ComplaintClosed,
     NotAuthorized,
     NotConsignee,
+    ReasonRequired,
     ReceiptRequired,
     ReviewLimit,
     UnknownComplaint,
     UnknownKey,
     WrongParents,
 )
+from ledger.events import parse_time
 from ledger.events.schemas import Complaint, ComplaintResolution, Review
 from ledger.identifiers import parse_subject
 from ledger.rules.context import Context
@@ -37,6 +41,9 @@ from ledger.rules.views import (
 )
 
 F = TypeVar("F", bound=Mapping[str, Any])  # a first review's or rating's row: it names its receipt
+
+#: From this log time on a resolution names its reason; the log's earlier resolutions replay without one.
+REASON_REQUIRED_FROM = datetime(2026, 12, 4, tzinfo=UTC)
 
 
 def _receipt_covers(receipt: ReceiptRow, subject: str) -> bool:
@@ -99,6 +106,7 @@ def add_rating(totals: Ratings | None, rating: int) -> Ratings:
 def complaint(ctx: Context) -> None:
     """A consignee with a receipt (a verified purchase), or any registered actor, files a complaint."""
     ctx.only_signed_by_actor()
+    data = ctx.data(Complaint)
     if ctx.state.get(KEYS, ctx.signer_kid) is not None:
         ctx.registered_signer()
         parents = ctx.parents()
@@ -113,9 +121,15 @@ def complaint(ctx: Context) -> None:
             raise NotConsignee("only the consignee who signed the receipt may complain with it")
         if not _receipt_covers(receipt, ctx.subject):
             raise ReceiptRequired(f"the receipt {receipt_id} does not cover {ctx.subject}")
+        if data.channel != "consumer":
+            raise ChannelNotAllowed(
+                f"data.channel {data.channel}: a consumer's key complains through channel consumer; hotline "
+                "complaints are imported by the registered actor who took them"
+            )
     filed: ComplaintRow = {
-        "subject": ctx.subject, "by": ctx.signer_kid, "category": ctx.data(Complaint).category, "status": "open",
-        "resolution": None, "outcome": None,
+        "subject": ctx.subject, "by": ctx.signer_kid, "category": data.category, "channel": data.channel,
+        "against": complained_about(ctx, ctx.subject), "index": ctx.index, "filed_at": ctx.stamp, "status": "open",
+        "resolution": None, "outcome": None, "reason": None, "resolved_at": None, "resolution_seconds": None,
     }  # fmt: skip
     ctx.state.put(COMPLAINTS, ctx.event_id, filed)
 
@@ -146,7 +160,14 @@ def resolution(ctx: Context) -> None:
         raise NotAuthorized("only a regulator or the party complained about may resolve a complaint")
     if row["status"] != "open":
         raise ComplaintClosed(f"complaint {complaint_id} was already resolved by {row['resolution']}")
+    data = ctx.data(ComplaintResolution)
+    if data.reason is None and ctx.logged_at >= REASON_REQUIRED_FROM:
+        raise ReasonRequired(f"data.reason: a resolution of complaint {complaint_id} names its reason")
+    filed_at = row.get("filed_at")  # absent from a row stored before filing times were kept (until a reindex)
+    now = parse_time(ctx.stamp, "logged_at")  # both to the second, as the view keeps them
+    took = None if filed_at is None else int((now - parse_time(filed_at, "filed_at")).total_seconds())
     resolved: ComplaintRow = {
-        **row, "status": "resolved", "resolution": ctx.event_id, "outcome": ctx.data(ComplaintResolution).outcome,
+        **row, "status": "resolved", "resolution": ctx.event_id, "outcome": data.outcome, "reason": data.reason,
+        "resolved_at": ctx.stamp, "resolution_seconds": took,
     }  # fmt: skip
     ctx.state.put(COMPLAINTS, complaint_id, resolved)

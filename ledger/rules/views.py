@@ -198,9 +198,16 @@ class ComplaintRow(TypedDict):
     subject: str
     by: str  # the complainant's kid
     category: str
+    channel: str  # consumer (a consignee key's own) or the hotline it was imported from (ledger.events.schemas)
+    against: str | None  # USCC of the actor complained about: the actor, a batch's producer, a parcel's sender
+    index: int  # the complaint's log position (the queue's order)
+    filed_at: str  # log time of the complaint (RFC 3339, seconds)
     status: str  # open or resolved
     resolution: str | None
     outcome: str | None
+    reason: str | None  # the resolution's reason (None for one logged before reasons were required)
+    resolved_at: str | None
+    resolution_seconds: int | None  # filed_at to resolved_at
 
 
 class AttachedRow(TypedDict):
@@ -286,6 +293,7 @@ class ComplaintFact(TypedDict):
     category: str
     channel: str
     outcome: str | None
+    reason: str | None  # the resolution's (see ComplaintRow)
     resolution: str | None  # the complaint.resolution event
     resolved_at: str | None
     resolution_seconds: int | None

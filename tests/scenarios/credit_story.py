@@ -49,7 +49,8 @@ def credit_story(world: World) -> CreditStory:
     complaint = world.append(
         complaint_payload(consumer, shop.subject, category="counterfeit", parents=[receipt]), consumer
     ).event_id
-    world.append(resolution_payload(regulator.key, shop.subject, complaint, outcome="upheld"), regulator.key)
+    resolution = resolution_payload(regulator.key, shop.subject, complaint, outcome="upheld", reason="violation_found")
+    world.append(resolution, regulator.key)
     levels["upheld"] = level_of(world, shop.id)
     until = format_time(datetime.now(UTC) + timedelta(days=30))
     black = world.append(

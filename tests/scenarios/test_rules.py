@@ -1136,19 +1136,25 @@ class TestResolution:
             "regulator resolves": (ham.merchant.subject, ham.regulator),
         }[about]
         complaint = file_complaint(world, ham, subject)
-        payload = resolution_payload(resolver.key, subject, complaint, outcome="compensated", compensation=5000)
+        payload = resolution_payload(
+            resolver.key, subject, complaint, outcome="compensated", reason="mediation_agreement", compensation=5000
+        )
         event = world.append(payload, resolver.key).event_id
         row = view(world, "complaints", complaint)
         assert (row["status"], row["resolution"], row["outcome"]) == ("resolved", event, "compensated")
 
     def test_the_parent_must_be_a_complaint(self, world: World, ham: Ham) -> None:
-        payload = resolution_payload(ham.producer.key, ham.batch, ham.production, outcome="rejected")
+        payload = resolution_payload(
+            ham.producer.key, ham.batch, ham.production, outcome="rejected", reason="no_violation"
+        )
         with world.rejected(UnknownComplaint):
             world.append(payload, ham.producer.key)
 
     def test_a_resolution_is_about_the_complaints_subject(self, world: World, ham: Ham) -> None:
         complaint = file_complaint(world, ham, ham.batch)
-        payload = resolution_payload(ham.producer.key, ham.producer.subject, complaint, outcome="rejected")
+        payload = resolution_payload(
+            ham.producer.key, ham.producer.subject, complaint, outcome="rejected", reason="no_violation"
+        )
         with world.rejected(WrongParents):
             world.append(payload, ham.producer.key)
 
@@ -1156,14 +1162,17 @@ class TestResolution:
     def test_a_third_party_cannot_resolve(self, world: World, ham: Ham, about: str) -> None:
         subject = ham.batch if about == "batch" else ham.producer.subject
         complaint = file_complaint(world, ham, subject)
-        payload = resolution_payload(ham.merchant.key, subject, complaint, outcome="rejected")
+        payload = resolution_payload(ham.merchant.key, subject, complaint, outcome="rejected", reason="no_violation")
         with world.rejected(NotAuthorized):
             world.append(payload, ham.merchant.key)
 
     def test_a_complaint_is_resolved_once(self, world: World, ham: Ham) -> None:
         complaint = file_complaint(world, ham, ham.batch)
-        world.append(resolution_payload(ham.producer.key, ham.batch, complaint, outcome="rejected"), ham.producer.key)
-        again = resolution_payload(ham.regulator.key, ham.batch, complaint, outcome="upheld")
+        world.append(
+            resolution_payload(ham.producer.key, ham.batch, complaint, outcome="rejected", reason="no_violation"),
+            ham.producer.key,
+        )
+        again = resolution_payload(ham.regulator.key, ham.batch, complaint, outcome="upheld", reason="violation_found")
         with world.rejected(ComplaintClosed):
             world.append(again, ham.regulator.key)
 

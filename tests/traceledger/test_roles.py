@@ -247,9 +247,11 @@ def test_goods_reach_a_consumer_through_a_merchant_who_reviews_and_complains(hom
     assert attached_texts(home, complaint) == ["有异味"]
     resolution = logged(
         home, "regulator", "resolve", "--key", str(regulator), "--subject", BATCH, "--complaint", complaint,
-        "--outcome", "compensated", "--compensation", "500", index=16, kind="complaint.resolution", subject=BATCH,
+        "--outcome", "compensated", "--reason", "mediation_agreement", "--compensation", "500", "--text", "已退款",
+        index=16, kind="complaint.resolution", subject=BATCH,
     )  # fmt: skip
     assert parents_of(home, resolution) == (complaint,)
+    assert attached_texts(home, resolution) == ["已退款"]
     logged(
         home, "regulator", "recall", "--key", str(regulator), "--batch", BATCH, "--reason", "safety", "--level", "1",
         index=17, kind="recall", subject=BATCH,

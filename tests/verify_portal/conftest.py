@@ -106,8 +106,8 @@ def tell(world: World) -> Story:
     complaint = world.append(
         complaint_payload(regulator.key, HAM.path, category="quality", channel="12315"), regulator.key
     ).event_id
-    world.append(resolution_payload(producer.key, HAM.path, complaint, outcome="compensated", compensation=5000),
-                 producer.key)  # fmt: skip
+    world.append(resolution_payload(producer.key, HAM.path, complaint, outcome="compensated",
+                                    reason="mediation_agreement", compensation=5000), producer.key)  # fmt: skip
     recalled = world.produce(producer, RECALLED.gtin or "", RECALLED.lot or "", 50)
     world.append(recall_payload(regulator.key, RECALLED.path, recalled, reason="safety", level=1), regulator.key)
     return Story(world, producer, shop, bad_shop, courier, consumer, receipt, review, sealed.ref.digest)

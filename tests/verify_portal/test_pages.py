@@ -127,6 +127,7 @@ def test_the_batch_page_shows_the_black_listed_shop_complaint_and_resolution(por
     assert ZH("complaint_category", category=ZH("complaint_quality")) in page
     assert ZH("complaint_channel", channel=ZH("channel_12315")) in page
     assert ZH("resolution_outcome", outcome=ZH("outcome_compensated")) in page
+    assert ZH("resolution_reason", reason=ZH("settled_mediation_agreement")) in page
     assert ZH("compensation", amount="50.00") in page
     assert ZH("banner_recall") not in page
     assert ZH("receive_action") not in page  # only a serialised item is signed for and reviewed from its page

@@ -184,10 +184,18 @@ def test_complaint_omits_the_default_channel() -> None:
 
 
 def test_resolution_omits_zero_compensation() -> None:
-    rejected = resolution_payload(KEY, BATCH, OTHER_ID, outcome="rejected", time=TIME)
-    check(rejected, "complaint.resolution", BATCH, [OTHER_ID], {"outcome": "rejected"})
-    paid = resolution_payload(KEY, BATCH, OTHER_ID, outcome="compensated", compensation=5000, time=TIME)
-    check(paid, "complaint.resolution", BATCH, [OTHER_ID], {"outcome": "compensated", "compensation": 5000})
+    rejected = resolution_payload(KEY, BATCH, OTHER_ID, outcome="rejected", reason="no_violation", time=TIME)
+    check(rejected, "complaint.resolution", BATCH, [OTHER_ID], {"outcome": "rejected", "reason": "no_violation"})
+    paid = resolution_payload(
+        KEY, BATCH, OTHER_ID, outcome="compensated", reason="mediation_agreement", compensation=5000, time=TIME
+    )
+    check(
+        paid,
+        "complaint.resolution",
+        BATCH,
+        [OTHER_ID],
+        {"outcome": "compensated", "reason": "mediation_agreement", "compensation": 5000},
+    )
 
 
 def test_recall_follows_the_production() -> None:

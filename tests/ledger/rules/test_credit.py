@@ -91,10 +91,13 @@ class TestTheFile:
         assert level(cast, cast.producer) == "B"
         [fact] = credit(cast, cast.producer)["sections"]["complaints"]  # type: ignore[index]
         assert (fact["category"], fact["outcome"], fact["resolution_seconds"]) == ("quality", None, None)
-        resolution = resolution_payload(cast.regulator.key, parcel, complaint, outcome="upheld", time=NOW)
+        resolution = resolution_payload(
+            cast.regulator.key, parcel, complaint, outcome="upheld", reason="violation_found", time=NOW
+        )
         resolved = cast.log.decide(resolution, cast.regulator.key, at=NOW)
         [fact] = credit(cast, cast.producer)["sections"]["complaints"]  # type: ignore[index]
         assert (fact["outcome"], fact["resolution"], fact["resolution_seconds"]) == ("upheld", resolved, 3 * 3600)
+        assert (fact["channel"], fact["reason"]) == ("consumer", "violation_found")
         assert level(cast, cast.producer) == "C"
         assert reasons(cast, cast.producer) == {"upheld_complaints": [complaint]}
 
@@ -104,7 +107,11 @@ class TestTheFile:
             cast.regulator.key,
         )
         resolution = resolution_payload(
-            cast.regulator.key, actor_subject(cast.merchant.id).path, complaint, outcome="rejected"
+            cast.regulator.key,
+            actor_subject(cast.merchant.id).path,
+            complaint,
+            outcome="rejected",
+            reason="no_violation",
         )
         cast.log.decide(resolution, cast.regulator.key)
         assert credit(cast, cast.merchant)["sections"]["complaints"][0]["outcome"] == "rejected"  # type: ignore[index]
@@ -206,8 +213,8 @@ class TestTheRule:
     def test_every_lowering_reason_counts_once(self) -> None:
         complaint = {
             "at": "2026-01-01T00:00:00Z", "subject": "actor/x", "category": "quality", "channel": "consumer",
-            "outcome": "upheld", "resolution": "r" * 64, "resolved_at": "2026-01-02T00:00:00Z",
-            "resolution_seconds": 86400,
+            "outcome": "upheld", "reason": "violation_found", "resolution": "r" * 64,
+            "resolved_at": "2026-01-02T00:00:00Z", "resolution_seconds": 86400,
         }  # fmt: skip
         sections: CreditSections = {
             "complaints": [{**complaint, "event": str(n) * 64} for n in range(3)],  # type: ignore[typeddict-item]

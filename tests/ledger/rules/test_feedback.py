@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import timedelta
+
 import pytest
 
 from ledger import errors
+from ledger.events import EventPayload
 from ledger.events.builders import complaint_payload, resolution_payload, review_payload
+from ledger.events.schemas import HOTLINES
 from ledger.identifiers import item_subject
+from ledger.rules.feedback import REASON_REQUIRED_FROM
 from signer.keys import SigningKey
 from tests.ledger.rules.conftest import LOT, PREFIX, Cast
+from tests.ledger.rules.memory import at_time
 from tests.scenarios.world import gtin, sscc
 
 
@@ -111,6 +118,32 @@ class TestComplaint:
         payload = complaint_payload(consumer, other_batch(cast), category="mismatch", parents=[receipt])
         cast.log.refuse(errors.ReceiptRequired, payload, consumer)
 
+    @pytest.mark.parametrize("channel", HOTLINES)
+    def test_a_hotline_complaint_keeps_its_channel_and_the_actor_complained_about(
+        self, cast: Cast, channel: str
+    ) -> None:
+        _, parcel, _ = cast.deliver(1)
+        filed = REASON_REQUIRED_FROM + timedelta(days=1)
+        for subject in (cast.batch, parcel, cast.producer.subject):
+            payload = at_time(
+                complaint_payload(cast.regulator.key, subject, category="quality", channel=channel), filed
+            )
+            row = cast.log.row("complaints", cast.log.decide(payload, cast.regulator.key, at=filed))
+            assert (row["channel"], row["against"], row["status"]) == (channel, cast.producer.id, "open")
+            assert row["filed_at"] == "2026-12-05T00:00:00Z"
+            assert row["resolution_seconds"] is None
+
+    def test_a_complaint_without_a_channel_came_from_a_consumer(self, cast: Cast) -> None:
+        consumer, _, receipt = cast.deliver(1)
+        payload = complaint_payload(consumer, cast.batch, category="quality", parents=[receipt])
+        assert "channel" not in payload.data  # as every complaint logged before channels were listed
+        assert cast.log.row("complaints", cast.log.decide(payload, consumer))["channel"] == "consumer"
+
+    def test_a_consumer_does_not_file_a_hotline_complaint(self, cast: Cast) -> None:
+        consumer, _, receipt = cast.deliver(1)
+        payload = complaint_payload(consumer, cast.batch, category="quality", channel="12315", parents=[receipt])
+        assert "data.channel 12315" in cast.log.refuse(errors.ChannelNotAllowed, payload, consumer)
+
     def test_an_actors_complaint_follows_a_receipt_or_nothing(self, cast: Cast) -> None:
         payload = complaint_payload(cast.regulator.key, cast.batch, category="quality", parents=[cast.production])
         cast.log.refuse(errors.WrongParents, payload, cast.regulator.key)
@@ -124,7 +157,9 @@ def open_complaint(cast: Cast, subject: str | None = None) -> str:
 class TestResolution:
     def test_a_regulator_resolves_a_complaint(self, cast: Cast) -> None:
         complaint = open_complaint(cast)
-        payload = resolution_payload(cast.regulator.key, cast.batch, complaint, outcome="upheld")
+        payload = resolution_payload(
+            cast.regulator.key, cast.batch, complaint, outcome="upheld", reason="violation_found"
+        )
         resolution = cast.log.decide(payload, cast.regulator.key)
         row = cast.log.row("complaints", complaint)
         assert (row["status"], row["resolution"], row["outcome"]) == ("resolved", resolution, "upheld")
@@ -134,28 +169,76 @@ class TestResolution:
         _, parcel, _ = cast.deliver(1)
         subject = {"batch": cast.batch, "parcel": parcel, "actor": cast.producer.subject}[about]
         complaint = open_complaint(cast, subject)
-        payload = resolution_payload(cast.producer.key, subject, complaint, outcome="compensated", compensation=500)
+        payload = resolution_payload(
+            cast.producer.key, subject, complaint, outcome="compensated", reason="mediation_agreement", compensation=500
+        )
         cast.log.decide(payload, cast.producer.key)
         assert cast.log.row("complaints", complaint)["outcome"] == "compensated"
 
     def test_no_one_else_resolves_it(self, cast: Cast) -> None:
         complaint = open_complaint(cast)
-        payload = resolution_payload(cast.merchant.key, cast.batch, complaint, outcome="rejected")
+        payload = resolution_payload(
+            cast.merchant.key, cast.batch, complaint, outcome="rejected", reason="no_violation"
+        )
         cast.log.refuse(errors.NotAuthorized, payload, cast.merchant.key)
 
     def test_a_resolution_follows_a_complaint(self, cast: Cast) -> None:
-        payload = resolution_payload(cast.regulator.key, cast.batch, cast.production, outcome="upheld")
+        payload = resolution_payload(
+            cast.regulator.key, cast.batch, cast.production, outcome="upheld", reason="violation_found"
+        )
         cast.log.refuse(errors.UnknownComplaint, payload, cast.regulator.key)
 
     def test_a_resolution_is_about_the_complaints_subject(self, cast: Cast) -> None:
         complaint = open_complaint(cast)
-        payload = resolution_payload(cast.regulator.key, cast.producer.subject, complaint, outcome="upheld")
+        payload = resolution_payload(
+            cast.regulator.key, cast.producer.subject, complaint, outcome="upheld", reason="violation_found"
+        )
         cast.log.refuse(errors.WrongParents, payload, cast.regulator.key)
 
     def test_a_complaint_is_resolved_once(self, cast: Cast) -> None:
         complaint = open_complaint(cast)
         cast.log.decide(
-            resolution_payload(cast.producer.key, cast.batch, complaint, outcome="withdrawn"), cast.producer.key
+            resolution_payload(
+                cast.producer.key, cast.batch, complaint, outcome="withdrawn", reason="complainant_withdrew"
+            ),
+            cast.producer.key,
         )
-        again = resolution_payload(cast.regulator.key, cast.batch, complaint, outcome="upheld")
+        again = resolution_payload(
+            cast.regulator.key, cast.batch, complaint, outcome="upheld", reason="violation_found"
+        )
         cast.log.refuse(errors.ComplaintClosed, again, cast.regulator.key)
+
+    def test_the_resolution_time_is_kept(self, cast: Cast) -> None:
+        filed = REASON_REQUIRED_FROM + timedelta(days=3)
+        payload = complaint_payload(cast.regulator.key, cast.batch, category="quality", channel="12365")
+        complaint = cast.log.decide(at_time(payload, filed), cast.regulator.key, at=filed)
+        resolved = filed + timedelta(days=2, hours=5)
+        payload = resolution_payload(cast.regulator.key, cast.batch, complaint, outcome="upheld", reason="duplicate")
+        cast.log.decide(at_time(payload, resolved), cast.regulator.key, at=resolved)
+        row = cast.log.row("complaints", complaint)
+        assert (row["reason"], row["resolved_at"]) == ("duplicate", "2026-12-09T05:00:00Z")
+        assert row["resolution_seconds"] == (2 * 24 + 5) * 3600
+
+
+class TestReason:
+    @staticmethod
+    def without_reason(cast: Cast, complaint: str) -> EventPayload:
+        payload = resolution_payload(cast.regulator.key, cast.batch, complaint, outcome="upheld", reason="other")
+        return dataclasses.replace(payload, data={"outcome": "upheld"})
+
+    def test_a_resolution_names_its_reason(self, cast: Cast) -> None:
+        complaint = open_complaint(cast)
+        detail = cast.log.refuse(errors.ReasonRequired, self.without_reason(cast, complaint), cast.regulator.key)
+        assert detail.startswith("data.reason")
+        assert complaint in detail
+        assert cast.log.row("complaints", complaint)["status"] == "open"
+
+    def test_a_resolution_logged_before_reasons_were_required_stands_without_one(self, cast: Cast) -> None:
+        before = REASON_REQUIRED_FROM - timedelta(seconds=1)
+        filed = before - timedelta(days=1)
+        payload = complaint_payload(cast.regulator.key, cast.batch, category="quality", channel="12315")
+        complaint = cast.log.decide(at_time(payload, filed), cast.regulator.key, at=filed)
+        cast.log.decide(at_time(self.without_reason(cast, complaint), before), cast.regulator.key, at=before)
+        row = cast.log.row("complaints", complaint)
+        assert (row["status"], row["outcome"], row["reason"]) == ("resolved", "upheld", None)
+        assert row["resolution_seconds"] == 24 * 3600

@@ -120,7 +120,10 @@ def build_varied_ledger(world: World) -> dict[str, str]:
         complaint_payload(consumer, merchant.subject, category="quality", parents=[receipt]), consumer
     ).event_id
     world.append(
-        resolution_payload(new_key, merchant.subject, complaint, outcome="compensated", compensation=500), new_key
+        resolution_payload(
+            new_key, merchant.subject, complaint, outcome="compensated", reason="mediation_agreement", compensation=500
+        ),
+        new_key,
     )
     world.append(complaint_payload(regulator.key, ham, category="quality", channel="12315"), regulator.key)
 
