@@ -27,7 +27,7 @@ from ledger.events import LogEntry, log_time, parse_time
 from ledger.log.checkpoint import Checkpoint, open_checkpoint
 from ledger.log.merkle import Frontier, leaf_hash
 from ledger.rules import State, apply_event
-from ledger.rules.credit import UPHELD
+from ledger.rules.credit import UPHELD, ratings_received
 from ledger.rules.views import ACTORS, CREDIT, ActorRow, CreditRow
 from ledger.store.credit import record_of
 from ledger.store.ledger import Ledger
@@ -109,8 +109,7 @@ def _summary(export: CreditExport, file: CreditRow, actor: ActorRow | None) -> d
     sections, level = file["sections"], file["level"]
     complaints = sections.get("complaints", [])
     times = [c["resolution_seconds"] for c in complaints if c["resolution_seconds"] is not None]
-    ratings = [t for t in (sections.get("ratings"),) if t is not None]
-    rated, total = sum(t["count"] for t in ratings), sum(t["sum"] for t in ratings)
+    rated, average, _ = ratings_received(sections)
     return {
         "day": export.day.isoformat(), "uscc": file["actor"], "name": record.name or "", "level": level["level"],
         "rule": level["rule"], "as_of": file["as_of"], "touched_by": file["touched_by"],
@@ -126,7 +125,7 @@ def _summary(export: CreditExport, file: CreditRow, actor: ActorRow | None) -> d
         "recalls": str(len(sections.get("recalls", []))),
         "recalls_ordered": str(sum(1 for r in sections.get("recalls", []) if r["ordered"])),
         "inspections_failed": str(len(sections.get("inspections_failed", []))),
-        "ratings": str(rated), "ratings_average": f"{total / rated:.2f}" if rated else "",
+        "ratings": str(rated), "ratings_average": f"{average:.2f}" if rated else "",
         "risk_findings_open": str(sum(1 for r in sections.get("risk_findings", []) if r["status"] == "open")),
         "reasons": ";".join(f"{r['reason']}:{','.join(r['events'])}" for r in level["because"]),
     }  # fmt: skip

@@ -56,7 +56,8 @@ def _tallies(sections: CreditSections) -> list[RatingTally]:
     return [tally for tally in found if tally is not None and tally["count"]]
 
 
-def _ratings(sections: CreditSections) -> tuple[int, float, list[str]]:
+def ratings_received(sections: CreditSections) -> tuple[int, float, list[str]]:
+    """How many ratings the actor received in every role, their average, and the latest of each section."""
     tallies = _tallies(sections)
     count = sum(t["count"] for t in tallies)
     average = sum(t["sum"] for t in tallies) / count if count else 0.0
@@ -74,7 +75,7 @@ def level_reasons(sections: CreditSections, at: datetime) -> list[LevelReason]:
     red = [s["event"] for s in sanctions if s["list"] == "red"]
     registrations = sections.get("registrations", [])
     licences = registrations[-1]["licences"] if registrations else []
-    count, average, latest = _ratings(sections)
+    count, average, latest = ratings_received(sections)
     expired = any(not licence_valid(licence["valid_until"], at) for licence in licences)
     lowers = {
         "upheld_complaints": [c["event"] for c in sections.get("complaints", []) if c["outcome"] in UPHELD],

@@ -10,13 +10,15 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
-from ledger.events import canonical_json
+from ledger.events import canonical_json, format_time
+from ledger.events.builders import listing_payload, sanction_payload
 from ledger.store.tables import VIEWS
 from tests.api.conftest import Api, make_api, problem
 from tests.ledger.audit.tampering import set_column
@@ -122,6 +124,50 @@ def test_the_disclosure_lists_show_lifting_and_expiry(api: Api, story: CreditSto
     assert BLACK_REASON in page
     assert RED_REASON not in page
     assert "Red and black lists" in html(api, "/disclosure?lang=en")
+
+
+def test_lifted_and_expired_sanctions_stay_on_the_disclosure_list(api: Api, story: CreditStory) -> None:
+    world, regulator = api.world, story.regulator
+    courier = world.register("曲靖快运", "courier")
+    past = format_time(datetime.now(UTC) - timedelta(days=1))
+    expired = world.append(
+        sanction_payload(regulator.key, courier.id, list_="black", reason="虚假签收", until=past), regulator.key
+    ).event_id
+    lifted = world.append(
+        sanction_payload(regulator.key, story.shop.id, list_="black", reason="整改完成", lifts=story.black),
+        regulator.key,
+    ).event_id
+    black = {
+        s["sanction"]["event"]: s["sanction"] for s in api.client.get("/v1/sanctions?list=black").json()["sanctions"]
+    }
+    assert {event: s["status"] for event, s in black.items()} == {expired: "expired", story.black: "lifted"}
+    assert black[story.black]["lifted"]["event"] == lifted
+    assert black[story.black]["lifted"]["by"] == regulator.id
+    assert record(api, courier.id)["level"]["level"] == "B"  # an expired black listing no longer sets D
+    assert record(api, story.shop.id)["level"]["level"] == "C"  # lifted: the upheld complaint still counts
+    page = text_of(html(api, "/disclosure?list=black"))
+    assert "已到期" in page
+    assert "已移出" in page
+    assert "由 曲靖市市场监督管理局 移出" in page
+    assert "Lifted on" in text_of(html(api, f"/actor/{story.shop.id}?lang=en"))
+
+
+def test_red_listed_sellers_are_listed_first_on_a_product_page(api: Api, story: CreditStory) -> None:
+    world, regulator = api.world, story.regulator
+    production = str(world.batch(story.batch)["production"])
+    plain = world.register("曲靖普通网店", "merchant", licences=("food_business",))
+    honoured = world.register("曲靖诚信网店", "merchant", licences=("food_business",))
+    for shop in (plain, honoured):
+        world.append(listing_payload(shop.key, story.batch, production, price=25800), shop.key)
+    page = html(api, f"/{story.batch}")
+    order = [page.index(f'href="/actor/{shop.id}?') for shop in (plain, honoured)]
+    assert order == sorted(order)  # in the order the log met them
+    world.append(sanction_payload(regulator.key, honoured.id, list_="red", reason="守信"), regulator.key)
+    page = html(api, f"/{story.batch}")
+    producer, honoured_at, plain_at = (
+        page.index(f'href="/actor/{a}?') for a in (story.producer, honoured.id, plain.id)
+    )
+    assert producer < honoured_at < plain_at
 
 
 def test_bad_and_unknown_actors_are_problems(api: Api) -> None:
