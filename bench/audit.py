@@ -1,9 +1,10 @@
 """Audit benchmark: a full audit of a ledger of N entries (dispatches and courier handoffs, as bench.ingest makes).
 
-The ledger is built once (ingest runs at a few thousand events/s) and kept under ``build/bench-audit/<N>`` for
-later runs. Prints entries/s and the ratio to a bare single-core libsodium (pynacl) verify loop over the same
-signed messages, measured in the same run, so the figure means something on a shared, noisy machine; and the CPU
-time the audit took per entry (its process and its workers), the figure to compare between runs there.
+The ledger is built once (ingest runs at a few thousand events/s) and kept for later runs, as bench.ingest keeps
+its ledgers (``build/bench-ledgers/<N>-<code version>``). Prints entries/s and the ratio to a bare single-core
+libsodium (pynacl) verify loop over the same signed messages, measured in the same run, so the figure means
+something on a shared, noisy machine; and the CPU time the audit took per entry (its process and its workers),
+the figure to compare between runs there.
 
     .venv/bin/python -m bench.audit [--entries 100000] [--processes 2] [--rebuild]
 """
@@ -12,63 +13,17 @@ from __future__ import annotations
 
 import argparse
 import resource
-import shutil
 import time
-from pathlib import Path
 from typing import Any
 
-from bench.ingest import (
-    COURIERS,
-    PREFIX,
-    REGISTRAR,
-    Actor,
-    bare_verify_rate,
-    create_ledger,
-    parcel_chains,
-    setup,
-)
+from bench.ingest import actors, bare_verify_rate, cached_home
 from ledger.audit import audit_log
 from ledger.audit.database import DatabaseSource
 from ledger.events import LogEntry
-from ledger.events.builders import Licence
 from ledger.store.engine import make_engine
 from ledger.store.tables import ENTRIES
 from signer.note import NoteVerifier
 from traceledger.settings import Home
-
-CACHE = Path(__file__).resolve().parents[1] / "build" / "bench-audit"
-BATCH = 1000
-
-
-def actors() -> tuple[Actor, Actor, list[Actor]]:
-    """bench.ingest's producer, merchant and couriers (deterministic keys)."""
-    producer = Actor(
-        1, "宣威火腿厂", ["producer"], licences=[Licence("food_production", "SC1", "2099-01-01T00:00:00Z")],
-        gs1_prefixes=[PREFIX],
-    )  # fmt: skip
-    return (
-        producer,
-        Actor(2, "曲靖商店", ["merchant"]),
-        [Actor(10 + i, f"快递{i}", ["courier"]) for i in range(COURIERS)],
-    )
-
-
-def build(home: Home, entries: int) -> None:
-    """A ledger of exactly ``entries`` entries: genesis, registrations, productions, then parcel chains."""
-    producer, merchant, couriers = actors()
-    ledger = create_ledger(home)
-    try:
-        productions = setup(ledger, REGISTRAR, producer, [merchant, *couriers], batches=20)
-        envelopes = parcel_chains(producer, merchant, couriers, productions, entries - ledger.size())
-        started = time.perf_counter()
-        for done, _ in enumerate(
-            ledger.append_batches(envelopes[i : i + BATCH] for i in range(0, len(envelopes), BATCH))
-        ):
-            if done % 10 == 9:
-                print(f"  built {ledger.size():,} entries ({time.perf_counter() - started:.0f} s)", flush=True)
-        assert ledger.size() == entries
-    finally:
-        ledger.close()
 
 
 def signed_envelopes(home: Home) -> list[dict[str, Any]]:
@@ -94,13 +49,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=None, help="worker processes [default: one per core]")
     parser.add_argument("--rebuild", action="store_true", help="build the ledger again even if it is cached")
     args = parser.parse_args()
-    home = Home(CACHE / str(args.entries))
-    if args.rebuild and home.path.exists():
-        shutil.rmtree(home.path)
-    if not home.settings_file.exists():
-        print(f"building a ledger of {args.entries:,} entries in {home.path} (kept for later runs)", flush=True)
-        shutil.rmtree(home.path, ignore_errors=True)
-        build(home, args.entries)
+    home = cached_home(args.entries, rebuild=args.rebuild)
     verifier = NoteVerifier.from_vkey(home.settings()["log_vkey"])
     before = cpu_seconds()
     started = time.perf_counter()

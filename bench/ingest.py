@@ -1,18 +1,24 @@
-"""Ingest benchmark: N signed events appended in batches to a fresh SQLite ledger.
+"""Ingest benchmark: signed events appended in batches to a SQLite ledger already holding ``--size`` entries.
 
 The events are the product's bulk traffic: parcels of a produced batch dispatched from a producer to a merchant,
 each scanned by three couriers and received at the shop (five events a parcel, each spending the custody head
 of the one before). Registrations and productions are set up before the clock starts.
 
-Prints events/s and the ratio to a bare single-core libsodium (pynacl) verify loop over the same signed
-messages, measured in the same run, so the figure means something on a shared, noisy machine.
+A ledger of ``--size`` entries (and one of ``--reference`` entries) is built once of those same events and kept in
+``build/bench-ledgers/<entries>-<code version>`` (the version hashes the sources that decide what a ledger holds,
+so a changed rule builds it anew); each run appends ``--events`` more to a copy. Prints events/s at each size,
+their ratio (how ingest holds up as the log grows), and the ratio to a bare single-core libsodium (pynacl) verify
+loop over the same signed messages, measured in the same run, so the figures mean something on a shared, noisy
+machine.
 
-    .venv/bin/python -m bench.ingest [--events 20000] [--batch 1000]
+    .venv/bin/python -m bench.ingest [--size 1000000] [--reference 100000] [--events 20000] [--batch 1000]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import shutil
 import tempfile
 import time
 from collections.abc import Sequence
@@ -20,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import nacl.bindings
+from sqlalchemy import func, select
 from stdnum import ean
 from stdnum.cn import uscc
 
@@ -34,12 +41,15 @@ from ledger.events.builders import (
     registration_payload,
 )
 from ledger.store.ledger import Ledger
+from ledger.store.tables import ENTRIES
 from signer.keys import SigningKey
 from traceledger.settings import Home
 
 PREFIX = "690123"
 EVENTS_PER_PARCEL = 5
 COURIERS = 3
+BATCHES = 20  # produced batches the parcels draw from, in turn
+CACHE = Path(__file__).resolve().parents[1] / "build" / "bench-ledgers"
 
 
 def organisation_id(n: int) -> str:
@@ -95,11 +105,12 @@ def setup(ledger: Ledger, registrar: SigningKey, producer: Actor, others: Sequen
 
 
 def parcel_chains(
-    producer: Actor, merchant: Actor, couriers: Sequence[Actor], productions: list[str], count: int
+    producer: Actor, merchant: Actor, couriers: Sequence[Actor], productions: list[str], count: int, first: int = 0
 ) -> list[dict[str, Any]]:
-    """``count`` events: each parcel's dispatch, three courier scans and the shop's receipt, in order."""
+    """``count`` events: each parcel's dispatch, three courier scans and the shop's receipt, in order, the parcels
+    numbered from ``first``."""
     envelopes: list[dict[str, Any]] = []
-    parcel = 0
+    parcel = first
     while len(envelopes) < count:
         batch_number = parcel % len(productions)
         batch = f"01/{gs1(f'0{PREFIX}{batch_number:06d}')}/10/LOT{batch_number}"
@@ -133,41 +144,114 @@ def bare_verify_rate(envelopes: list[dict[str, Any]], keys: dict[str, bytes]) ->
     return len(checks) / (time.perf_counter() - start)
 
 
+def actors() -> tuple[Actor, Actor, list[Actor]]:
+    """The producer, merchant and couriers of every benchmark ledger of parcel chains (deterministic keys)."""
+    producer = Actor(
+        1, "宣威火腿厂", ["producer"], licences=[Licence("food_production", "SC1", "2099-01-01T00:00:00Z")],
+        gs1_prefixes=[PREFIX],
+    )  # fmt: skip
+    return (
+        producer,
+        Actor(2, "曲靖商店", ["merchant"]),
+        [Actor(10 + i, f"快递{i}", ["courier"]) for i in range(COURIERS)],
+    )
+
+
+def append_all(ledger: Ledger, envelopes: list[dict[str, Any]], batch: int, progress: bool = False) -> float:
+    """Append ``envelopes`` in batches (the next prepared while one commits); returns the seconds it took."""
+    started = time.perf_counter()
+    batches = (envelopes[i : i + batch] for i in range(0, len(envelopes), batch))
+    for done, _ in enumerate(ledger.append_batches(batches)):
+        if progress and done % 50 == 49:
+            print(f"  built {ledger.size():,} entries ({time.perf_counter() - started:.0f} s)", flush=True)
+    return time.perf_counter() - started
+
+
+def build(home: Home, entries: int) -> None:
+    """A ledger of exactly ``entries`` entries: genesis, registrations, productions, then parcel chains."""
+    producer, merchant, couriers = actors()
+    ledger = create_ledger(home)
+    try:
+        productions = setup(ledger, REGISTRAR, producer, [merchant, *couriers], batches=BATCHES)
+        append_all(
+            ledger, parcel_chains(producer, merchant, couriers, productions, entries - ledger.size()), 1000, True
+        )
+        assert ledger.size() == entries
+    finally:
+        ledger.close()
+
+
+def code_version() -> str:
+    """A hash of the sources that decide what a benchmark ledger holds: the ledger, the signer and this module."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted([*(root / "ledger").rglob("*.py"), *(root / "signer").rglob("*.py"), Path(__file__)]):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def cached_home(entries: int, *, rebuild: bool = False) -> Home:
+    """The home of a benchmark ledger of ``entries`` entries, built the first time this code version asks."""
+    home = Home(CACHE / f"{entries}-{code_version()}")
+    if rebuild or not home.settings_file.exists():
+        print(f"building a ledger of {entries:,} entries in {home.path} (kept for later runs)", flush=True)
+        shutil.rmtree(home.path, ignore_errors=True)
+        build(home, entries)
+    return home
+
+
+def _continuation(ledger: Ledger) -> tuple[list[str], int]:
+    """What the next parcel chains of a built ledger need: its productions' event ids and the next parcel."""
+    with ledger.engine.connect() as conn:
+        productions = conn.execute(
+            select(ENTRIES.c.event_id).where(ENTRIES.c.kind == "production").order_by(ENTRIES.c.leaf_index)
+        ).scalars()
+        parcels = conn.execute(select(func.count(ENTRIES.c.subject.distinct())).where(ENTRIES.c.kind == "shipment"))
+        return list(productions), int(parcels.scalar_one())
+
+
+def ingest_rate(cached: Home, events: int, batch: int, workdir: Path) -> tuple[float, list[dict[str, Any]]]:
+    """Events/s appending ``events`` parcel-chain events to a copy of the ``cached`` ledger, and those events."""
+    home = Home(workdir / cached.path.name)
+    shutil.copytree(cached.path, home.path)
+    ledger = home.open(PASSPHRASE)
+    try:
+        productions, next_parcel = _continuation(ledger)
+        producer, merchant, couriers = actors()
+        envelopes = parcel_chains(producer, merchant, couriers, productions, events, first=next_parcel)
+        size = ledger.size()
+        seconds = append_all(ledger, envelopes, batch)
+        assert ledger.size() == size + events
+    finally:
+        ledger.close()
+        shutil.rmtree(home.path)
+    return events / seconds, envelopes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--size", type=int, default=1_000_000, help="entries in the ledger appended to")
+    parser.add_argument("--reference", type=int, default=100_000, help="entries in the ledger of the reference rate")
+    parser.add_argument("--events", type=int, default=20_000, help="events appended and timed at each size")
     parser.add_argument("--batch", type=int, default=1_000)
+    parser.add_argument("--rebuild", action="store_true", help="build the ledgers again even if they are cached")
     args = parser.parse_args()
-    producer = Actor(
-        1,
-        "宣威火腿厂",
-        ["producer"],
-        licences=[Licence("food_production", "SC1", "2099-01-01T00:00:00Z")],
-        gs1_prefixes=[PREFIX],
-    )
-    merchant = Actor(2, "曲靖商店", ["merchant"])
-    couriers = [Actor(10 + i, f"快递{i}", ["courier"]) for i in range(COURIERS)]
-    with tempfile.TemporaryDirectory(prefix="traceledger-bench-") as tmp:
-        home = Home(Path(tmp) / "home")
-        ledger = create_ledger(home)
-        try:
-            productions = setup(ledger, REGISTRAR, producer, [merchant, *couriers], batches=20)
-            envelopes = parcel_chains(producer, merchant, couriers, productions, args.events)
-            start_size = ledger.size()
-            start = time.perf_counter()
-            batches = (envelopes[i : i + args.batch] for i in range(0, len(envelopes), args.batch))
-            for _ in ledger.append_batches(batches):  # the next batch is prepared while one commits
-                pass
-            rate = len(envelopes) / (time.perf_counter() - start)
-            assert ledger.size() == start_size + len(envelopes)
-        finally:
-            ledger.close()
+    sizes = {
+        "reference": cached_home(args.reference, rebuild=args.rebuild),
+        "size": cached_home(args.size, rebuild=args.rebuild),
+    }
+    with tempfile.TemporaryDirectory(prefix="traceledger-bench-", dir=CACHE) as tmp:
+        reference, _ = ingest_rate(sizes["reference"], args.events, args.batch, Path(tmp))
+        rate, envelopes = ingest_rate(sizes["size"], args.events, args.batch, Path(tmp))
+    producer, merchant, couriers = actors()
     keys = {a.key.kid: a.key.public_key for a in (producer, merchant, *couriers)}
     baseline = bare_verify_rate(envelopes, keys)
-    print(f"events: {len(envelopes)} (dispatches and custody handoffs) in batches of {args.batch}, SQLite WAL FULL")
-    print(f"ingest: {rate:,.0f} events/s")
+    print(f"events: {args.events:,} (dispatches and custody handoffs) in batches of {args.batch}, SQLite WAL FULL")
+    print(f"ingest at {args.reference:,} entries: {reference:,.0f} events/s")
+    print(f"ingest at {args.size:,} entries: {rate:,.0f} events/s")
+    print(f"ratio ingest at {args.size:,} / at {args.reference:,}: {rate / reference:.2f}")
     print(f"baseline (bare single-core libsodium verify): {baseline:,.0f} verifies/s")
-    print(f"ratio ingest/baseline: {rate / baseline:.2f}")
+    print(f"ratio ingest/baseline (at {args.size:,} entries): {rate / baseline:.2f}")
 
 
 if __name__ == "__main__":
