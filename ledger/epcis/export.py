@@ -16,7 +16,7 @@ and its USCC; the free-text place the event names is ``tl:location``. Consumers 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -321,10 +321,13 @@ def epcis_query_document(events: list[dict[str, Any]], created: str) -> dict[str
 
 
 def entries_logged(ledger: Ledger, since: str | None, until: str | None, after: int = -1,
-                   limit: int | None = None) -> list[StoredEntry]:  # fmt: skip
+                   limit: int | None = None, subjects: Collection[str] | None = None) -> list[StoredEntry]:  # fmt: skip
     """The entries of exported kinds logged in [since, until) (``logged_at`` strings, as the log writes them),
-    past leaf ``after``, in log order. ``logged_at`` never decreases along the log, so this is a range of it."""
+    past leaf ``after``, in log order (only those about ``subjects``, when given: read by the subject index).
+    ``logged_at`` never decreases along the log, so this is a range of it."""
     query = select(ENTRIES).where(ENTRIES.c.kind.in_(EXPORTED_KINDS), ENTRIES.c.leaf_index > after)
+    if subjects is not None:
+        query = query.where(ENTRIES.c.subject.in_(sorted(subjects)))
     if since is not None:
         query = query.where(ENTRIES.c.logged_at >= since)
     if until is not None:

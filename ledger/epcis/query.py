@@ -1,5 +1,7 @@
 """The EPCIS 2.0 query parameters that fit the ledger (SimpleEventQuery, EPCIS 2.0 §8.2.7.1, as the REST binding
-passes them in the query string), run over the exported events in log order, a page at a time.
+passes them in the query string), run over the exported events in log order, a page at a time. A query naming
+parcels by EPC (``MATCH_epc``, ``MATCH_parentID``, ``MATCH_anyEPC``) reads only their entries, by the entries'
+subject index.
 
 A parameter's values are repeated or separated by ``|``; an identifier is compared in its constrained canonical
 Digital Link form, so an EPC URN and a Digital Link of one thing match alike, and a CBV term bare or as its URI.
@@ -16,9 +18,10 @@ from typing import Any
 
 from ledger.epcis.export import entries_logged, epcis_events
 from ledger.epcis.hashing import CBV
-from ledger.epcis.uris import canonical_gs1_uri
+from ledger.epcis.uris import GS1_RESOLVER, WAYBILL_URN, canonical_gs1_uri
 from ledger.errors import InvalidQuery
 from ledger.events import log_time
+from ledger.rules.views import PARCELS
 from ledger.store.ledger import Ledger
 
 DEFAULT_PER_PAGE = 100
@@ -157,6 +160,32 @@ def _logged_bound(parameters: Mapping[str, Sequence[str]], name: str) -> str | N
     return log_time(moment + timedelta(milliseconds=1) if name.startswith("LT_") else moment)
 
 
+def _parcel_path(identifier: str) -> str | None:
+    """The parcel subject path an EPC names (an SSCC, or a waybill's URN), or None for another identifier."""
+    canonical = _identifier(identifier)
+    if canonical.startswith(f"{GS1_RESOLVER}/00/"):
+        return canonical.removeprefix(f"{GS1_RESOLVER}/")
+    carrier, _, waybill = canonical.removeprefix(WAYBILL_URN).partition(":")
+    return f"parcel/{carrier}/{waybill}" if canonical.startswith(WAYBILL_URN) and waybill else None
+
+
+def _subjects(ledger: Ledger, parameters: Mapping[str, Sequence[str]]) -> set[str] | None:
+    """The subjects whose entries hold every event an EPC parameter can match, where the log tells them without a
+    scan: each event naming a parcel or pallet (in ``epcList``, ``parentID`` or ``childEPCs``) is about it, except
+    a case's loading onto a pallet (about the pallet), so a case that travelled on one is left to the scan, as
+    are items (an SGTIN names no lot, so no subject path). None: scan the log."""
+    for name in _EPC_FIELDS:
+        if name in parameters:
+            paths = {_parcel_path(value) for value in _values(parameters[name], name)}
+            if None in paths:
+                return None
+            wanted = {path for path in paths if path is not None}
+            if any("pallet" in row for row in ledger.view_rows(PARCELS, wanted).values()):
+                return None
+            return wanted
+    return None
+
+
 def query_events(ledger: Ledger, parameters: Mapping[str, Sequence[str]]) -> EventPage:
     """The exported events that match every parameter, in log order, one page of them."""
     unknown = sorted(set(parameters) - PARAMETERS)
@@ -167,9 +196,10 @@ def query_events(ledger: Ledger, parameters: Mapping[str, Sequence[str]]) -> Eve
     tests = [_predicate(name, _values(raw, name)) for name, raw in parameters.items()
              if name not in ("perPage", "nextPageToken")]  # fmt: skip
     since, until = _logged_bound(parameters, "GE_recordTime"), _logged_bound(parameters, "LT_recordTime")
+    subjects = _subjects(ledger, parameters)
     found: list[dict[str, Any]] = []
     while True:
-        entries = entries_logged(ledger, since, until, after=after, limit=_CHUNK)
+        entries = entries_logged(ledger, since, until, after=after, limit=_CHUNK, subjects=subjects)
         for event in epcis_events(ledger, entries):
             if all(test(event) for test in tests):
                 found.append(event)
