@@ -177,3 +177,30 @@ class RiskResponse(msgspec.Struct):
 
 class RiskQueue(msgspec.Struct):
     risks: list[RiskResponse]
+
+
+class ComplaintResponse(msgspec.Struct):
+    """A logged complaint in the complaint queue (``GET /v1/complaints``): its ``complaints`` view row, its due
+    time and whether it is overdue."""
+
+    complaint: str  # the complaint event id
+    index: int
+    subject: str
+    by: str  # the complainant's key id
+    category: str
+    channel: str  # consumer, or the hotline it was imported from
+    against: str | None  # USCC of the actor complained about
+    filed_at: str
+    due: str | None  # filed_at + 7 days: the answer is due
+    overdue: bool  # still open at the time asked about (default now), past its due time
+    status: str  # open or resolved
+    resolution: str | None
+    outcome: str | None
+    reason: str | None
+    resolved_at: str | None
+    resolution_seconds: int | None
+
+
+class ComplaintQueue(msgspec.Struct):
+    at: str  # the time the overdue flags were judged at
+    complaints: list[ComplaintResponse]

@@ -24,6 +24,7 @@ from signer.errors import TraceledgerError
 from signer.keys import PASSPHRASE_ENV, SigningKey, passphrase_from_env_or_prompt
 from signer.note import NoteVerifier
 from traceledger.audit_command import audit
+from traceledger.complaints_command import complaints
 from traceledger.credit_commands import consumer_rate, rate_buyer
 from traceledger.credit_export_command import export_credit, verify_credit
 from traceledger.export_command import export
@@ -60,6 +61,7 @@ consumer_app.command("rate")(consumer_rate)
 merchant_app.command("rate-buyer")(rate_buyer)
 producer_app.command("rate-buyer")(rate_buyer)
 app.command()(risks)
+app.command()(complaints)
 out = Console(highlight=False, soft_wrap=True)
 
 

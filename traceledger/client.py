@@ -148,6 +148,31 @@ class _RiskQueue(msgspec.Struct):
     risks: list[RiskRecord]
 
 
+class ComplaintRecord(msgspec.Struct):
+    """A complaint of the server's queue: the fields of ``ComplaintRow``, its event id, due time and overdue flag."""
+
+    complaint: str
+    index: int
+    subject: str
+    by: str
+    category: str
+    channel: str
+    against: str | None
+    filed_at: str
+    due: str | None
+    overdue: bool
+    status: str
+    resolution: str | None
+    outcome: str | None
+    reason: str | None
+    resolved_at: str | None
+    resolution_seconds: int | None
+
+
+class _ComplaintQueue(msgspec.Struct):
+    complaints: list[ComplaintRecord]
+
+
 class Appended(msgspec.Struct):
     index: int
     event_id: str
@@ -310,11 +335,18 @@ class LedgerClient:
 
     def risks(self, query: Mapping[str, str]) -> list[RiskRecord]:
         """The server's queue of risk findings (``GET /v1/risks``) matching the filters of ``query``."""
-        path = "/v1/risks" + (f"?{urlencode(query)}" if query else "")
-        queue = self._read(path, _RiskQueue)
+        return self._queue("/v1/risks", query, _RiskQueue, "risk queue").risks
+
+    def complaints(self, query: Mapping[str, str]) -> list[ComplaintRecord]:
+        """The server's complaint queue (``GET /v1/complaints``) matching the filters of ``query``."""
+        return self._queue("/v1/complaints", query, _ComplaintQueue, "complaint queue").complaints
+
+    def _queue(self, path: str, query: Mapping[str, str], kind: type[_T], what: str) -> _T:
+        """A queue the server serves at ``path``, filtered by ``query``."""
+        queue = self._read(path + (f"?{urlencode(query)}" if query else ""), kind)
         if queue is None:
-            raise RemoteError(f"{self.url} serves no risk queue at /v1/risks")
-        return queue.risks
+            raise RemoteError(f"{self.url} serves no {what} at {path}")
+        return queue
 
     def origin(self) -> str:
         """The log's origin, the first line of its latest checkpoint."""

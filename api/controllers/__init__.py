@@ -2,6 +2,7 @@
 
 from api.controllers.actors import ActorsController
 from api.controllers.attachments import AttachmentsController
+from api.controllers.complaints import ComplaintsController
 from api.controllers.epcis import EpcisController
 from api.controllers.events import EventsController
 from api.controllers.problems import ProblemsController
@@ -22,6 +23,7 @@ CONTROLLERS = (
     ProofsController,
     TilesController,
     RisksController,
+    ComplaintsController,
     RatingsController,
     SanctionsController,
     EpcisController,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from ledger.errors import (
@@ -44,6 +44,21 @@ F = TypeVar("F", bound=Mapping[str, Any])  # a first review's or rating's row: i
 
 #: From this log time on a resolution names its reason; the log's earlier resolutions replay without one.
 REASON_REQUIRED_FROM = datetime(2026, 12, 4, tzinfo=UTC)
+#: A complaint still open this long after it was logged is overdue: 7 days, the simple form of the rule that a
+#: market regulator decides within 7 working days whether it takes up a complaint (SAMR order 20 of 2019, art. 18).
+ANSWER_WITHIN = timedelta(days=7)
+
+
+def complaint_due(row: ComplaintRow) -> datetime | None:
+    """When a complaint's answer is due (None for a row stored before filing times were kept, until a reindex)."""
+    filed_at = row.get("filed_at")
+    return None if filed_at is None else parse_time(filed_at, "filed_at") + ANSWER_WITHIN
+
+
+def overdue(row: ComplaintRow, at: datetime) -> bool:
+    """Whether a complaint is still open at ``at``, past its due time."""
+    due = complaint_due(row)
+    return row["status"] == "open" and due is not None and at >= due
 
 
 def _receipt_covers(receipt: ReceiptRow, subject: str) -> bool:

@@ -69,6 +69,14 @@ def signed(payload: EventPayload, *keys: SigningKey) -> dict[str, Any]:
     return sign_event(payload, list(keys)).to_json()
 
 
+def listed(api: Api, path: str, field: str) -> list[dict[str, object]]:
+    """The ``field`` list of a successful GET of ``path`` (a queue such as /v1/risks)."""
+    response = api.client.get(path)
+    assert response.status_code == 200, response.text
+    rows: list[dict[str, object]] = response.json()[field]
+    return rows
+
+
 def problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
     """Check that ``response`` is the RFC 9457 problem ``slug`` with ``status``, and return it."""
     assert response.status_code == status, response.text

@@ -5,16 +5,13 @@ from __future__ import annotations
 from ledger.events.builders import recall_payload, sanction_payload
 from ledger.identifiers import batch_subject
 from ledger.store.risks import risk_queue
-from tests.api.conftest import Api, problem, signed
+from tests.api.conftest import Api, listed, problem, signed
 from tests.scenarios.risky import empty_parcels, scan, shop_with_stock
 from tests.scenarios.world import gtin
 
 
 def _queue(api: Api, query: str = "") -> list[dict[str, object]]:
-    response = api.client.get(f"/v1/risks{query}")
-    assert response.status_code == 200, response.text
-    risks: list[dict[str, object]] = response.json()["risks"]
-    return risks
+    return listed(api, f"/v1/risks{query}", "risks")
 
 
 def test_the_queue_lists_findings_by_status_actor_and_detector(api: Api) -> None:

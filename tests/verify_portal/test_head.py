@@ -25,6 +25,7 @@ def _examples(portal: Portal) -> dict[str, list[str]]:
         "/actor/{actor_id:str}": [f"/actor/{portal.story.producer.id}", "/actor/nobody"],
         "/disclosure": ["/disclosure", "/disclosure?list=red&lang=en"],
         "/v1/risks": ["/v1/risks", "/v1/risks?status=open", "/v1/risks?status=closed"],
+        "/v1/complaints": ["/v1/complaints", "/v1/complaints?channel=12315", "/v1/complaints?status=closed"],
         "/v1/ratings/{party:str}": [f"/v1/ratings/{portal.story.courier.id}", "/v1/ratings/nobody"],
         "/v1/attachments/{digest:str}": [f"/v1/attachments/{portal.story.review_digest}"],
         "/v1/attachments/{digest:str}/commitment": [f"/v1/attachments/{portal.story.review_digest}/commitment"],
