@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ledger.errors import LedgerError, LedgerStateError, NotFound
+from ledger.errors import CheckpointError, LedgerError, LedgerStateError, NotFound
 from ledger.events import LogEntry, log_time, parse_time
 from ledger.log.checkpoint import Checkpoint, open_checkpoint
 from ledger.log.merkle import Frontier, leaf_hash
@@ -166,25 +166,22 @@ def companion(export: CreditExport, name: str, content: bytes, log_signer: NoteS
     return (json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
 
 
-class ExportMismatch(LedgerStateError):
-    """An export file that is not the one its companion binds to its checkpoint."""
-
-
 def verify_export(name: str, content: bytes, companion_bytes: bytes, verifier: NoteVerifier, origin: str) -> Checkpoint:
-    """Check an export file against its companion under the log's verifier key; the checkpoint it is bound to."""
+    """Check an export file against its companion under the log's verifier key; the checkpoint it is bound to
+    (``CheckpointError`` when the file is not the one the log key bound to it)."""
     try:
         document = json.loads(companion_bytes)
         checkpoint = open_checkpoint(str(document["checkpoint"]), verifier, origin)
         binding, _ = open_note(str(document["binding"]), [verifier])
     except (ValueError, KeyError, TypeError) as exc:
-        raise ExportMismatch(f"the companion file is malformed: {exc}") from None
+        raise CheckpointError(f"the companion file is malformed: {exc}") from None
     except NoteError as exc:
-        raise ExportMismatch(f"the binding is not signed by the log key: {exc.detail}") from None
+        raise CheckpointError(f"the binding is not signed by the log key: {exc.detail}") from None
     digest = hashlib.sha256(content).hexdigest()
     expected = _binding_text(name, digest, str(document.get("day")), int(document.get("entries", -1)), checkpoint)
     if binding.text != expected:
         signed = dict(line.split(" ", 1) for line in binding.text.splitlines() if line.startswith("sha256 "))
         if signed.get("sha256") != digest:
-            raise ExportMismatch(f"{name} has SHA-256 {digest}, not the {signed.get('sha256')} the log key signed")
-        raise ExportMismatch(f"the binding signed by the log key does not name {name}, its day and its checkpoint")
+            raise CheckpointError(f"{name} has SHA-256 {digest}, not the {signed.get('sha256')} the log key signed")
+        raise CheckpointError(f"the binding signed by the log key does not name {name}, its day and its checkpoint")
     return checkpoint
