@@ -51,7 +51,9 @@ from ledger.events import (
 from ledger.events.builders import (
     Content,
     Licence,
+    aggregation_payload,
     complaint_payload,
+    disaggregation_payload,
     dispatch_payload,
     erasure_payload,
     handoff_payload,
@@ -690,6 +692,47 @@ def courier_handoff(
     with _session(key, home, database_url, url) as session:
         head, custodian = session.chain.custody(parcel)
         session.log(handoff_payload(session.key, parcel, head, from_actor=custodian, location=location))
+
+
+PalletOption = Annotated[str, typer.Option("--pallet", help="The pallet's parcel subject path, 00/<SSCC>")]
+
+
+@producer_app.command("aggregate")
+@merchant_app.command("aggregate")
+@courier_app.command("aggregate")
+def aggregate(
+    key: KeyOption,
+    pallet: PalletOption,
+    parcels: Annotated[list[str], typer.Option("--parcel", help="A parcel you hold, to load onto it (repeatable)")],
+    location: Annotated[str, typer.Option("--location", help="Where the pallet is loaded")],
+    home: HomeOption = None,
+    database_url: DatabaseOption = None,
+    url: UrlOption = None,
+) -> None:
+    """Load parcels you hold onto a new pallet: one handoff of the pallet moves them all, until it is split."""
+    pallet = _subject(pallet, "--pallet", "parcel")
+    cases = [_subject(case, "--parcel", "parcel") for case in parcels]
+    with _session(key, home, database_url, url) as session:
+        heads = [(case, session.chain.custody(case)[0]) for case in cases]
+        session.log(aggregation_payload(session.key, pallet, heads, location=location))
+
+
+@producer_app.command("split")
+@merchant_app.command("split")
+@courier_app.command("split")
+def split(
+    key: KeyOption,
+    pallet: PalletOption,
+    location: Annotated[str, typer.Option("--location", help="Where the pallet is split")],
+    home: HomeOption = None,
+    database_url: DatabaseOption = None,
+    url: UrlOption = None,
+) -> None:
+    """Split a pallet you hold: each parcel on it continues alone."""
+    pallet = _subject(pallet, "--pallet", "parcel")
+    with _session(key, home, database_url, url) as session:
+        head, _ = session.chain.custody(pallet)
+        session.log(disaggregation_payload(session.key, pallet, head, location=location))
 
 
 @consumer_app.command("receipt")

@@ -335,3 +335,41 @@ def test_a_batch_made_from_a_quantity_of_another(home: Path) -> None:
         ledger.close()
     assert batch is not None
     assert (batch["holdings"], batch["consumed"]) == ({PRODUCER: 40}, 60)
+
+
+def test_parcels_loaded_onto_a_pallet_travel_with_it_until_it_is_split(home: Path) -> None:
+    """``aggregate`` loads parcels the signer holds onto a pallet; ``courier handoff`` of the pallet moves them all,
+    of one of them alone is refused in one line; ``split`` lets each continue alone."""
+    producer, producer_pub = keypair(home, "producer")
+    merchant, merchant_pub = keypair(home, "merchant")
+    courier, courier_pub = keypair(home, "courier")
+    register(home, 1, PRODUCER, "producer", producer_pub, "--licence", LICENCE, "--gs1-prefix", "690123")
+    register(home, 2, MERCHANT, "merchant", merchant_pub, "--licence", "food_business:JY1:2030-12-31T00:00:00Z")
+    register(home, 3, COURIER, "courier", courier_pub)
+    produce(home, 4, producer)
+    cases, pallet = (PARCEL, TO_CONSUMER), "00/069012340000000030"
+    for index, case in enumerate(cases, start=5):
+        logged(home, "producer", "dispatch", "--key", str(producer), "--parcel", case, "--content", f"{BATCH}:10",
+               "--to", MERCHANT, "--location", "宣威", index=index, kind="shipment", subject=case)  # fmt: skip
+    loading = ("producer", "aggregate", "--key", str(producer), "--pallet", pallet, "--location", "宣威物流园")
+    loaded = logged(home, *loading, "--parcel", cases[0], "--parcel", cases[1], index=7, kind="shipment",
+                    subject=pallet)  # fmt: skip
+    assert len(set(parents_of(home, loaded))) == 2  # the two parcels' dispatches, their custody heads
+    refused(home, "courier", "handoff", "--key", str(courier), "--parcel", cases[0], "--location", "宣威",
+            says=f"is on pallet {pallet}")  # fmt: skip
+    logged(home, "courier", "handoff", "--key", str(courier), "--parcel", pallet, "--location", "宣威",
+           index=8, kind="shipment", subject=pallet)  # fmt: skip
+    logged(home, "courier", "split", "--key", str(courier), "--pallet", pallet, "--location", "曲靖",
+           index=9, kind="shipment", subject=pallet)  # fmt: skip
+    logged(home, "courier", "handoff", "--key", str(merchant), "--parcel", cases[1], "--location", "昆明",
+           index=10, kind="shipment", subject=cases[1])  # fmt: skip
+    ledger = Home(home).open()
+    try:
+        batch = ledger.view("batches", BATCH)
+        first = ledger.view("parcels", cases[0])
+    finally:
+        ledger.close()
+    assert batch is not None
+    assert first is not None
+    assert (batch["holdings"], batch["in_transit"]) == ({PRODUCER: 80, MERCHANT: 10}, 10)
+    assert (first["custodian"], first["status"], first["aboard"]) == (COURIER, "in_transit", False)
