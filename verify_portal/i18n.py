@@ -66,6 +66,14 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Records verified, but this code was never issued: its batch never sent out this serial; do not trust "
         "this product",
     ),
+    "verdict_verified_warned_one": (
+        "记录真实有效，但本页有 1 条警告：请先阅读上方提示",
+        "Records genuine — but this page has a warning: read it above",
+    ),
+    "verdict_verified_warned": (
+        "记录真实有效，但本页有 {count} 条警告：请先阅读上方提示",
+        "Records genuine — but this page has {count} warnings: read them above",
+    ),
     "verdict_unsupported": (
         "此浏览器无法验证本页记录：请用较新的浏览器或在电脑上打开本页。这并不表示商品有问题。",
         "This browser cannot verify these records: open this page in a newer browser or on a computer. This says "

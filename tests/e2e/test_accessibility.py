@@ -65,3 +65,40 @@ def test_no_page_has_a_serious_accessibility_violation(
         if serious:
             found[path] = serious
     assert not found, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+CONTRAST = """(selector) => {
+    const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    const channel = (v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+    const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+    const clear = (e) => /rgba\\(.*, 0\\)$|transparent/.test(getComputedStyle(e).backgroundColor);
+    return [...document.querySelectorAll(selector)].map((element) => {
+        let back = element;
+        while (back.parentElement && clear(back)) back = back.parentElement;
+        const ink = luminance(rgb(getComputedStyle(element).color));
+        const paper = luminance(rgb(getComputedStyle(back).backgroundColor));
+        return (Math.max(ink, paper) + 0.05) / (Math.min(ink, paper) + 0.05);
+    });
+}"""
+TARGETS = "button, select, input:not([type=radio]):not([type=file]), .action, .switch, summary, .file-button"
+SMALL_TARGETS = """(selector) => [...document.querySelectorAll(selector)]
+    .filter((e) => e.offsetParent !== null && !e.classList.contains("visually-hidden"))
+    .map((e) => [e.id || e.className || e.tagName, e.getBoundingClientRect().height])
+    .filter(([, height]) => height < 44)"""
+
+
+def test_stars_are_readable_and_targets_are_big_enough(served_demo: tuple[str, Path], browser: Browser) -> None:
+    base_url, _ = served_demo
+    context = browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN")
+    try:
+        page = context.new_page()
+        for path in ("/01/06901230000010/10/XW2026-11", "/consumer"):
+            page.goto(base_url + path)
+            page.wait_for_load_state("networkidle")
+            ratios = page.evaluate(CONTRAST, ".stars")
+            assert all(ratio >= 4.5 for ratio in ratios), (path, ratios)
+            assert page.evaluate(SMALL_TARGETS, TARGETS) == [], path
+        page.goto(base_url + "/01/06901230000010/10/XW2026-11")
+        assert page.evaluate(CONTRAST, ".stars"), "the batch page shows its reviews' stars"
+    finally:
+        context.close()

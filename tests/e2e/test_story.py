@@ -14,8 +14,12 @@ from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.test_consumer import create_key, load_parcel, posted
 from tests.e2e.test_verification import open_page
 from tests.servers import cli
+from traceledger.demo import DRUG, HAM, VEGETABLES
 from traceledger.demo_walkthrough import DEMO_PASSPHRASE, KEY_PLACEHOLDER
+from verify_portal.i18n import Texts
 from verify_portal.problem_texts import PROBLEM_TEXTS
+
+ZH, EN = Texts("zh-CN"), Texts("en")
 
 REVIEW = "火腿咸香，切片蒸着吃很好。"
 
@@ -69,3 +73,21 @@ def test_a_newcomer_receives_signs_for_and_reviews_a_ham_in_chinese(served_demo:
     expect(page.locator("body")).to_contain_text(REVIEW)
     expect(page.locator("body")).to_contain_text("签收")
     shot(page, "6-item-page")
+
+
+def test_genuine_records_of_recalled_goods_are_not_an_all_clear(served_demo: tuple[str, Path], page: Page) -> None:
+    base_url, _ = served_demo
+    for path, lang, texts in ((DRUG.path, "zh", ZH), (f"{DRUG.path}/21/0007", "en", EN), (VEGETABLES.path, "zh", ZH)):
+        result = open_page(page, f"{base_url}/{path}?lang={lang}")
+        assert result.overall == "verified"  # every record is genuine ...
+        verdict = page.locator("#verdict")
+        expect(verdict).to_have_attribute("data-warned", "true")  # ... but the page does not say all is well
+        expect(verdict).to_have_attribute("aria-live", "polite")
+        warnings = page.locator(".banner").count()
+        assert warnings >= 1
+        one, many = texts("verdict_verified_warned_one"), texts("verdict_verified_warned", count=warnings)
+        expect(verdict).to_have_text(one if warnings == 1 else many)
+    result = open_page(page, f"{base_url}/{HAM.path}/21/0001")  # nothing to warn of: the plain verdict
+    assert result.overall == "verified"
+    expect(page.locator("#verdict")).to_have_text(ZH("verdict_verified"))
+    expect(page.locator("#verdict")).not_to_have_attribute("data-warned", "true")

@@ -163,6 +163,10 @@ async function run(verdict) {
   const ok = result.ok && firstFailure === null;
   if (ok && result.issuance !== null && result.issuance !== "issued") markNotIssued(verdict);
   else mark(verdict, ok, firstFailure ?? "fetch");
+  if (ok && verdict.dataset.state === "verified" && verdict.hasAttribute("data-text-verified-warned")) {
+    verdict.dataset.warned = "true"; // genuine records of goods the page warns about: never a green "all fine"
+    verdict.textContent = verdict.getAttribute("data-text-verified-warned");
+  }
 }
 
 const verdict = document.getElementById("verdict");
