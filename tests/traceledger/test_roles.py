@@ -200,15 +200,21 @@ def test_an_attachment_is_erased_for_good_and_the_log_stays_as_it_was(home: Path
     refused(home, *unknown, says="error: Not found: no logged entry commits to attachment sha256:")
 
 
-def test_goods_reach_a_consumer_through_a_merchant_who_reviews_and_complains(home: Path) -> None:
+def register_trade(home: Path) -> tuple[Path, Path, Path]:
+    """Register the producer (index 1), the merchant (2) and the courier (3); their private key files."""
     producer, producer_pub = keypair(home, "producer")
     merchant, merchant_pub = keypair(home, "merchant")
     courier, courier_pub = keypair(home, "courier")
-    consumer, consumer_pub = keypair(home, "consumer")
-    regulator, regulator_pub = keypair(home, "regulator")
     register(home, 1, PRODUCER, "producer", producer_pub, "--licence", LICENCE, "--gs1-prefix", "690123")
     register(home, 2, MERCHANT, "merchant", merchant_pub, "--licence", "food_business:JY1:2030-12-31T00:00:00Z")
     register(home, 3, COURIER, "courier", courier_pub)
+    return producer, merchant, courier
+
+
+def test_goods_reach_a_consumer_through_a_merchant_who_reviews_and_complains(home: Path) -> None:
+    producer, merchant, courier = register_trade(home)
+    consumer, consumer_pub = keypair(home, "consumer")
+    regulator, regulator_pub = keypair(home, "regulator")
     register(home, 4, REGULATOR, "regulator", regulator_pub)
     production = produce(home, 5, producer)
 
@@ -340,12 +346,7 @@ def test_a_batch_made_from_a_quantity_of_another(home: Path) -> None:
 def test_parcels_loaded_onto_a_pallet_travel_with_it_until_it_is_split(home: Path) -> None:
     """``aggregate`` loads parcels the signer holds onto a pallet; ``courier handoff`` of the pallet moves them all,
     of one of them alone is refused in one line; ``split`` lets each continue alone."""
-    producer, producer_pub = keypair(home, "producer")
-    merchant, merchant_pub = keypair(home, "merchant")
-    courier, courier_pub = keypair(home, "courier")
-    register(home, 1, PRODUCER, "producer", producer_pub, "--licence", LICENCE, "--gs1-prefix", "690123")
-    register(home, 2, MERCHANT, "merchant", merchant_pub, "--licence", "food_business:JY1:2030-12-31T00:00:00Z")
-    register(home, 3, COURIER, "courier", courier_pub)
+    producer, merchant, courier = register_trade(home)
     produce(home, 4, producer)
     cases, pallet = (PARCEL, TO_CONSUMER), "00/069012340000000030"
     for index, case in enumerate(cases, start=5):
