@@ -2,9 +2,10 @@
 
 ``LogDigest.add`` takes each entry in log order and keeps only the facts the detectors read: who holds each key,
 each batch's production and quantity, who holds each GS1 company prefix, each parcel's sender, consignee and
-custody moves with their places and claimed times, receipts, first reviews and consumer sales of serialised
-items. It is pure (no database): the server feeds it the entries it has not seen yet, the CLI and the benchmark
-feed it a whole log. Entries already passed the rules, so the digest trusts them.
+custody moves with their places and claimed times (a case's include its pallet's while aboard), receipts, first
+reviews and consumer sales of serialised items. It is pure (no database): the server feeds it the entries it has
+not seen yet, the CLI and the benchmark feed it a whole log. Entries already passed the rules, so the digest
+trusts them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ledger.events import LogEntry, parse_time
-from ledger.events.schemas import ActorKeys, ActorRegister, Dispatch, Genesis, Handoff, Production, Signature
+from ledger.events.schemas import (
+    ActorKeys,
+    ActorRegister,
+    Aggregation,
+    Disaggregation,
+    Dispatch,
+    Genesis,
+    Handoff,
+    Production,
+    Signature,
+)
 from ledger.identifiers import item_subject, parse_subject
 from signer.keys import kid_of
 
@@ -38,6 +49,7 @@ class Parcel:
     items: list[str]
     moves: list[Move] = field(default_factory=list)
     handlers: set[str] = field(default_factory=set)  # actors that took custody by a handoff
+    to: str | None = None  # the actor it was sent to
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,7 @@ class LogDigest:
     reviews: list[Review] = field(default_factory=list)  # first reviews, in log order
     declared: dict[str, list[str]] = field(default_factory=dict)  # consignee kid → the parcels declaring it
     sales: dict[str, list[str]] = field(default_factory=dict)  # item path → the consumer parcels carrying it
+    pallets: dict[str, list[str]] = field(default_factory=dict)  # pallet path → the cases aboard it now
 
     def add(self, entry: LogEntry) -> None:
         """Take in the next entry of the log."""
@@ -107,6 +120,10 @@ class LogDigest:
             self._dispatch(entry, data)
         elif isinstance(data, Handoff):
             self._handoff(entry, data)
+        elif isinstance(data, Aggregation):
+            self.pallets[event.payload.subject] = list(data.parcels)
+        elif isinstance(data, Disaggregation):
+            self.pallets.pop(event.payload.subject, None)
         elif isinstance(data, Signature) and data.condition != "refused":
             self._receipt(entry)
         elif event.payload.kind == "review":
@@ -141,7 +158,7 @@ class LogDigest:
                 batch = parse_subject(content.batch)
                 gtin, lot = batch.gtin or "", batch.lot or ""
                 items += [item_subject(gtin, lot, serial).path for serial in content.serials]
-        parcel = Parcel(entry.event.event_id, sender, consignee, [c.batch for c in data.contents], items)
+        parcel = Parcel(entry.event.event_id, sender, consignee, [c.batch for c in data.contents], items, to=data.to)
         parcel.moves.append(Move(entry.event.event_id, parse_time(payload.time, "time"), data.location, sender))
         self.parcels[payload.subject] = parcel
         if consignee is not None:
@@ -150,14 +167,21 @@ class LogDigest:
                 self.sales.setdefault(item, []).append(payload.subject)
 
     def _handoff(self, entry: LogEntry, data: Handoff) -> None:
+        """A handoff moves its parcel; a pallet's moves each case aboard (a case leaves it at its destination)."""
         payload = entry.event.payload
-        parcel = self.parcels.get(payload.subject)
-        if parcel is None:
-            return
         receiver = self.actor_of_kid.get(payload.actor)
-        parcel.moves.append(Move(entry.event.event_id, parse_time(payload.time, "time"), data.location, receiver))
-        if receiver is not None:
-            parcel.handlers.add(receiver)
+        move = Move(entry.event.event_id, parse_time(payload.time, "time"), data.location, receiver)
+        aboard = self.pallets.get(payload.subject, [])
+        for path in [payload.subject, *aboard]:
+            parcel = self.parcels.get(path)
+            if parcel is not None:
+                parcel.moves.append(move)
+                if receiver is not None:
+                    parcel.handlers.add(receiver)
+        if aboard:
+            self.pallets[payload.subject] = [
+                c for c in aboard if c not in self.parcels or self.parcels[c].to != receiver
+            ]
 
     def _receipt(self, entry: LogEntry) -> None:
         payload = entry.event.payload

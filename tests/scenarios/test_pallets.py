@@ -183,3 +183,27 @@ def test_the_portal_shows_a_pallet_and_its_cases(world: World) -> None:
                 page = client.get(f"/{path}?lang={lang}")
                 assert page.status_code == 200, page.text
                 assert "曲靖麒麟分拨中心" in page_text(page.text)
+
+
+def test_cases_a_courier_carried_on_a_pallet_are_not_empty_parcels(world: World) -> None:
+    """The risk digest follows a pallet's handoffs to its cases: a consumer's case that only a courier's handoff of
+    its pallet moved had independent custody (no 空包裹 finding), and those moves are the case's own."""
+    from ledger.events import LogEntry
+    from ledger.risk import detect, digest_of
+
+    producer = _producer(world)
+    courier = world.register("曲靖速达快递", "courier")
+    consumers = [SigningKey.generate() for _ in CASES]
+    for case, consumer in zip(CASES, consumers, strict=True):
+        world.dispatch(producer, case, [(LOT, 1)], consignee=consumer)
+    _load(world, producer, PALLET, CASES)
+    taken = world.handoff(courier, PALLET)
+    head = str(world.parcel(PALLET)["head"])
+    world.append(disaggregation_payload(courier.key, PALLET, head, location="曲靖分拨中心"), courier.key)
+    for case, consumer in zip(CASES, consumers, strict=True):
+        world.sign_for(consumer, case)
+    digest = digest_of(LogEntry.parse(world.ledger.entry(index).data) for index in range(world.ledger.size()))
+    assert [f for f in detect(digest) if f.detector == "no_independent_custody"] == []
+    for case in CASES:
+        assert digest.parcels[case].handlers == {courier.id}
+        assert taken in [move.event for move in digest.parcels[case].moves]
