@@ -28,6 +28,7 @@ from traceledger.complaints_command import complaints
 from traceledger.credit_commands import consumer_rate, rate_buyer
 from traceledger.credit_export_command import export_credit, verify_credit
 from traceledger.export_command import export
+from traceledger.lists_command import batches, sanctions
 from traceledger.monitor_command import monitor_app, risks
 from traceledger.options import DatabaseOption, HomeOption, read_public_key_file, write_key_files
 from traceledger.roles import consumer_app, courier_app, merchant_app, producer_app, registrar_app, regulator_app
@@ -61,6 +62,8 @@ consumer_app.command("rate")(consumer_rate)
 merchant_app.command("rate-buyer")(rate_buyer)
 producer_app.command("rate-buyer")(rate_buyer)
 app.command()(risks)
+app.command()(sanctions)
+app.command()(batches)
 app.command()(complaints)
 out = Console(highlight=False, soft_wrap=True)
 

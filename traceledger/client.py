@@ -27,6 +27,7 @@ import httpx
 import msgspec
 
 import ledger.errors
+from api.credit import SanctionList
 from ledger.events import EventPayload, LogEntry, ParsedEvent
 from ledger.trace import Direction, Trace
 from signer.encoding import b64decode_strict
@@ -340,6 +341,10 @@ class LedgerClient:
     def complaints(self, query: Mapping[str, str]) -> list[ComplaintRecord]:
         """The server's complaint queue (``GET /v1/complaints``) matching the filters of ``query``."""
         return self._queue("/v1/complaints", query, _ComplaintQueue, "complaint queue").complaints
+
+    def sanctions(self, query: Mapping[str, str]) -> SanctionList:
+        """The server's public disclosure list of sanctions (``GET /v1/sanctions``)."""
+        return self._queue("/v1/sanctions", query, SanctionList, "sanction list")
 
     def _queue(self, path: str, query: Mapping[str, str], kind: type[_T], what: str) -> _T:
         """A queue the server serves at ``path``, filtered by ``query``."""
