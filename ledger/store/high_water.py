@@ -42,21 +42,35 @@ class HighWater:
         self.path = path
         self.verifier = verifier
         self.origin = origin
+        self._known: tuple[tuple[int, int, int], Checkpoint] | None = None  # the file as last read, and its mark
 
     def read(self) -> Checkpoint | None:
-        """The recorded checkpoint, verified under the log key; None when the home has none yet."""
+        """The recorded checkpoint, verified under the log key; None when the home has none yet.
+
+        Each append reads the mark twice, and it changes only when a file replaces it (``record``, here or in
+        another process: a new inode), so the file verified last is known by its inode, mtime and size. (An edit in
+        place within one tick of the file clock that keeps the size goes unseen until the file changes again: what
+        is returned meanwhile is the mark verified before, never an unverified one.)
+        """
         try:
-            note = self.path.read_text(encoding="utf-8")
+            with self.path.open("rb") as file:
+                stat = os.fstat(file.fileno())
+                seen = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+                if self._known is not None and self._known[0] == seen:
+                    return self._known[1]
+                note = file.read().decode("utf-8")
         except FileNotFoundError:
             return None
         except (OSError, UnicodeDecodeError) as exc:
             raise LedgerStateError(f"cannot read the high-water checkpoint {self.path}: {exc}") from None
         try:
-            return open_checkpoint(note, self.verifier, self.origin)
+            mark = open_checkpoint(note, self.verifier, self.origin)
         except CheckpointError as exc:
             raise LedgerStateError(
                 f"the high-water file {self.path} is not a checkpoint of this log: {exc.detail}"
             ) from None
+        self._known = (seen, mark)
+        return mark
 
     def require_extended(self, size: int, root: bytes, proof_from: Callable[[int], Sequence[bytes]]) -> None:
         """Refuse the tree (``size``, ``root``) unless it extends the mark; ``proof_from(m)`` proves size m to it."""

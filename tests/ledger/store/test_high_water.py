@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import delete
 
 from ledger.errors import BehindHighWater, LedgerStateError
+from ledger.store.high_water import HighWater
 from ledger.store.tables import ATTACHMENTS, CHECKPOINTS, ENTRIES, LOG_HEAD, NODES, VIEWS
 from tests.ledger.conftest import PASSPHRASE, LedgerFixture
 from traceledger.settings import HIGH_WATER_FILE
@@ -84,3 +85,16 @@ def test_a_forged_high_water_file_is_refused(ledger_fixture: LedgerFixture) -> N
     path.write_text(path.read_text(encoding="utf-8").replace("\n1\n", "\n7\n", 1), encoding="utf-8")
     with pytest.raises(LedgerStateError, match="high-water"):
         ledger_fixture.home.open(PASSPHRASE).close()
+
+
+def test_a_mark_another_process_records_is_the_one_read_next(ledger_fixture: LedgerFixture) -> None:
+    """The mark is kept between reads while its file is unchanged; another process's record replaces the file."""
+    ledger = ledger_fixture.ledger
+    path = ledger_fixture.home.path / HIGH_WATER_FILE
+    ours = HighWater(path, ledger.log_verifier, ledger.origin)
+    assert ours.read() == ours.read() == ledger.checkpoint()
+    ledger.append([ledger_fixture.registration(1)])  # this ledger's own HighWater, as another process's would be
+    assert ours.read() == ledger.checkpoint(2)
+    path.write_text(path.read_text(encoding="utf-8").replace("\n2\n", "\n29\n", 1), encoding="utf-8")
+    with pytest.raises(LedgerStateError, match="not a checkpoint of this log"):
+        ours.read()  # a file changed in place (its size with it) is read again, and refused
