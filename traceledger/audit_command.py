@@ -16,10 +16,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ledger.audit import AuditReport, LogSource, audit_log
-from ledger.audit.auditor import Progress as ProgressCallback
 from ledger.audit.database import DatabaseSource
 from ledger.errors import CheckpointError, LedgerStateError
 from ledger.files import write_atomically
@@ -27,6 +25,7 @@ from signer.encoding import b64
 from signer.errors import TraceledgerError
 from signer.note import NoteVerifier
 from traceledger.options import DatabaseOption, HomeOption
+from traceledger.progress import progress_bar
 from traceledger.settings import HIGH_WATER_FILE, Home
 
 SHOWN_FINDINGS = 10
@@ -48,22 +47,6 @@ def _source(url: str | None, where: Home) -> Iterator[LogSource]:
 
     with TilesSource(url) as remote:
         yield remote
-
-
-@contextmanager
-def _progress(shown: bool) -> Iterator[ProgressCallback | None]:
-    """A progress bar on stderr for a person watching a terminal; nothing for pipes and files."""
-    if not shown:
-        yield None
-        return
-    columns = (TextColumn("auditing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("entries", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 def _verifier(vkey: str | None, where: Home, remote: bool) -> NoteVerifier:
@@ -149,7 +132,7 @@ def audit(
     high_water = where.path / HIGH_WATER_FILE
     mark = _read_saved(high_water) if url is None and high_water.is_file() else None
     out = Console(highlight=False, soft_wrap=True)
-    with _source(url, where) as source, _progress(sys.stderr.isatty() and not json_report) as progress:
+    with _source(url, where) as source, progress_bar(sys.stderr.isatty() and not json_report, "auditing") as progress:
         report = audit_log(
             source, verifier, verifier.name, since=saved, high_water=mark, processes=processes, progress=progress
         )

@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from types import TracebackType
 from typing import Any, TypeVar, cast
@@ -317,14 +317,21 @@ class LedgerClient:
 
     def submit(self, envelope: Mapping[str, Any]) -> Appended:
         """Append one signed envelope; its entry (also when it was already logged)."""
-        body = json.dumps(envelope, ensure_ascii=False).encode("utf-8")
-        response = self._send("POST", "/v1/events", content=body, headers={"Content-Type": "application/json"})
+        return self._post_events(envelope, 1)[0]
+
+    def submit_batch(self, envelopes: Sequence[Mapping[str, Any]]) -> list[Appended]:
+        """Append signed envelopes as one atomic batch; their entries, in order."""
+        return self._post_events(list(envelopes), len(envelopes))
+
+    def _post_events(self, body: object, count: int) -> list[Appended]:
+        content = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        response = self._send("POST", "/v1/events", content=content, headers={"Content-Type": "application/json"})
         if response.status_code not in (200, 201):
             raise self._refusal(response)
         entries = self._decode(response, _AppendResponse).entries
-        if len(entries) != 1:
-            raise RemoteError(f"the server answered {len(entries)} entries for one envelope")
-        return entries[0]
+        if len(entries) != count:
+            raise RemoteError(f"the server answered {len(entries)} entries for {count} envelope(s)")
+        return entries
 
     def put_attachment(self, digest: str, stored: bytes) -> bool:
         """Upload an attachment's ``salt || content``; True if the server stored it now, False if it already had it."""

@@ -17,6 +17,7 @@ same one-line errors. Only the signer's key is needed then, never the log key.
 from __future__ import annotations
 
 import mimetypes
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -75,6 +76,7 @@ from ledger.rules.views import BATCHES
 from ledger.store.attachments import committed_attachment, store_attachment
 from ledger.store.ledger import Ledger
 from signer.keys import SigningKey, passphrase_from_env_or_prompt
+from traceledger.complaint_import import read_complaints
 from traceledger.options import (
     DatabaseOption,
     HomeOption,
@@ -83,6 +85,7 @@ from traceledger.options import (
     read_consignee_key,
     read_public_key_file,
 )
+from traceledger.progress import progress_bar
 from traceledger.settings import Home
 
 if TYPE_CHECKING:
@@ -146,6 +149,10 @@ class _Chain(Protocol):
 
     def append(self, envelope: dict[str, Any], event_id: str) -> int:
         """Append a signed envelope whose event id is ``event_id``; its leaf index."""
+        ...
+
+    def append_batch(self, envelopes: Sequence[dict[str, Any]]) -> list[int]:
+        """Append signed envelopes as one atomic batch; their leaf indices."""
         ...
 
     def store_attachment(self, sealed: SealedAttachment) -> bool:
@@ -276,6 +283,9 @@ class _LocalChain:
         assert result.event_id == event_id
         return result.leaf_index
 
+    def append_batch(self, envelopes: Sequence[dict[str, Any]]) -> list[int]:
+        return [result.leaf_index for result in self.ledger.append(envelopes)]
+
 
 class _RemoteChain:
     """A traceledger server: parents come from its actor, event and subject history answers."""
@@ -321,6 +331,9 @@ class _RemoteChain:
         if appended.event_id != event_id:
             raise RemoteError(f"the server logged event {appended.event_id}, not the {event_id} submitted")
         return appended.index
+
+    def append_batch(self, envelopes: Sequence[dict[str, Any]]) -> list[int]:
+        return [appended.index for appended in self.client.submit_batch(envelopes)]
 
     def store_attachment(self, sealed: SealedAttachment) -> bool:
         return self.client.put_attachment(sealed.ref.digest, sealed.stored)
@@ -828,6 +841,55 @@ def regulator_complaint(
 ) -> None:
     """Import a complaint received through another channel, such as the 12315 hotline."""
     _complain(key, subject, category, channel, None, text, home, database_url, url)
+
+
+#: Hotline complaints appended per atomic batch (the log takes up to 1,000 events in one).
+IMPORT_BATCH = 500
+
+
+@regulator_app.command("import-complaints")
+def regulator_import_complaints(
+    file: Annotated[Path, typer.Argument(help="CSV (with a header) or .json: channel, subject, category, text")],
+    key: KeyOption,
+    home: HomeOption = None,
+    database_url: DatabaseOption = None,
+    url: UrlOption = None,
+) -> None:
+    """Import hotline complaints in bulk, each row a complaint signed with your key. The whole file is checked
+    first (a bad row, or a column of personal data, refuses it and nothing is logged); then it is appended in
+    batches of 500, each text stored as its complaint's attachment."""
+    rows = read_complaints(file)
+    with _session(key, home, database_url, url) as session:
+        texts = [_text_attachment(row.text) for row in rows]
+        envelopes = [
+            sign_event(
+                complaint_payload(session.key, r.subject, category=r.category, channel=r.channel, details=_ref(t)),
+                [session.key],
+            ).to_json()
+            for r, t in zip(rows, texts, strict=True)
+        ]
+        indices: list[int] = []
+        with progress_bar(sys.stderr.isatty(), "importing") as update:
+            for start in range(0, len(rows), IMPORT_BATCH):
+                indices += _import_batch(session, file, start, envelopes[start : start + IMPORT_BATCH])
+                for sealed in texts[start : start + IMPORT_BATCH]:
+                    if sealed is not None:
+                        session.chain.store_attachment(sealed)
+                if update is not None:
+                    update(len(indices), len(rows))
+    out.print(f"{len(indices)} complaint(s) from {file} logged at entries {indices[0]} to {indices[-1]}", markup=False)
+
+
+def _import_batch(session: _Session, file: Path, start: int, envelopes: Sequence[dict[str, Any]]) -> list[int]:
+    """Append one batch of an import; a refusal names the file's row and what was logged before it."""
+    try:
+        return session.chain.append_batch(envelopes)
+    except LedgerError as exc:
+        logged = "nothing was imported" if start == 0 else f"rows 1 to {start} were logged, the rest not"
+        if exc.position is None:
+            raise type(exc)(f"{file} rows {start + 1} to {start + len(envelopes)}: {exc.detail}; {logged}") from None
+        detail = exc.detail.removeprefix(f"event {exc.position} of the batch: ")
+        raise type(exc)(f"{file} row {start + exc.position + 1}: {detail}; {logged}") from None
 
 
 @regulator_app.command("resolve")
