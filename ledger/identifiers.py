@@ -292,17 +292,22 @@ def _check_link_parts(subject: Subject, expiry: str | None) -> None:
             raise _invalid("Digital Link subject", subject.path, "an expiry date (17) belongs only to a GTIN")
 
 
-def _check_uri_text(role: str, value: str) -> None:
+def _check_uri_text(role: str, value: str, allow_http: bool) -> str:
+    """The scheme ``value`` starts with: https://, or http:// only where ``allow_http`` (a test or demo portal)."""
     # urlsplit silently drops tabs and newlines and trims spaces: refuse them before it can.
     if not _PRINTABLE_ASCII.fullmatch(value):
         raise _invalid(role, value, "must be printable ASCII without spaces")
+    if allow_http and value.startswith("http://"):
+        return "http://"
     if not value.startswith("https://"):
         raise _invalid(role, value, "must start with https://")
+    return "https://"
 
 
-def parse_digital_link(uri: str) -> DigitalLink:
-    """Parse ``https://<host>/<subject path>[?17=YYMMDD]``; anything more is rejected, not ignored."""
-    _check_uri_text("Digital Link", uri)
+def parse_digital_link(uri: str, *, allow_http: bool = False) -> DigitalLink:
+    """Parse ``https://<host>/<subject path>[?17=YYMMDD]`` (``http://`` too where ``allow_http``); anything more
+    is rejected, not ignored."""
+    _check_uri_text("Digital Link", uri, allow_http)
     parts = urlsplit(uri)
     if not _HOST.fullmatch(parts.netloc):
         raise _invalid("Digital Link", uri, "needs a plain host name (and optional port) after https://")
@@ -319,12 +324,13 @@ def parse_digital_link(uri: str) -> DigitalLink:
     return DigitalLink(subject, expiry)
 
 
-def build_digital_link(base_url: str, subject: Subject, expiry: str | None = None) -> str:
-    """The Digital Link of ``subject`` under ``base_url`` (``https://<host>[:port]``, final ``/`` allowed)."""
-    _check_uri_text("base URL", base_url)
-    host = base_url.removeprefix("https://").removesuffix("/")
+def build_digital_link(base_url: str, subject: Subject, expiry: str | None = None, *, allow_http: bool = False) -> str:
+    """The Digital Link of ``subject`` under ``base_url`` (``https://<host>[:port]``, final ``/`` allowed;
+    ``http://`` too where ``allow_http``)."""
+    scheme = _check_uri_text("base URL", base_url, allow_http)
+    host = base_url.removeprefix(scheme).removesuffix("/")
     if not _HOST.fullmatch(host):
         raise _invalid("base URL", base_url, "must be https://<host>[:port], with no path, query or fragment")
     _check_link_parts(subject, expiry)
     query = "" if expiry is None else f"?17={expiry}"
-    return f"https://{host}/{subject.path}{query}"
+    return f"{scheme}{host}/{subject.path}{query}"

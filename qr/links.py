@@ -60,9 +60,9 @@ def _expected(link: DigitalLink) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def parse_link(uri: str) -> LabelLink:
+def parse_link(uri: str, *, allow_http: bool = False) -> LabelLink:
     """Parse and validate a label's Digital Link; ``InvalidIdentifier`` names what is wrong with it."""
-    link = parse_digital_link(uri)
+    link = parse_digital_link(uri, allow_http=allow_http)
     try:
         read = GS1DigitalLinkURI.parse(uri)
     except ParseError as exc:
@@ -78,9 +78,12 @@ def parse_link(uri: str) -> LabelLink:
     return LabelLink(uri, link, pairs)
 
 
-def item_link(base_url: str, gtin: str, lot: str, serial: str, expiry: str | None = None) -> LabelLink:
+def item_link(
+    base_url: str, gtin: str, lot: str, serial: str, expiry: str | None = None, *, allow_http: bool = False
+) -> LabelLink:
     """The Digital Link of one serialised item: ``https://<host>/01/<gtin>/10/<lot>/21/<serial>[?17=YYMMDD]``."""
-    return parse_link(build_digital_link(base_url, item_subject(gtin, lot, serial), expiry))
+    uri = build_digital_link(base_url, item_subject(gtin, lot, serial), expiry, allow_http=allow_http)
+    return parse_link(uri, allow_http=allow_http)
 
 
 def batch_link(base_url: str, gtin: str, lot: str, expiry: str | None = None) -> LabelLink:

@@ -98,10 +98,10 @@ def serial_numbers(count: int, first: int = 1, width: int = 4) -> list[str]:
 
 
 def item_links(
-    base_url: str, gtin: str, lot: str, serials: Sequence[str], expiry: str | None = None
+    base_url: str, gtin: str, lot: str, serials: Sequence[str], expiry: str | None = None, *, allow_http: bool = False
 ) -> list[LabelLink]:
     """The Digital Links of a batch's serialised items (each validated)."""
-    return [item_link(base_url, gtin, lot, serial, expiry) for serial in serials]
+    return [item_link(base_url, gtin, lot, serial, expiry, allow_http=allow_http) for serial in serials]
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,7 @@ regulator_app = typer.Typer(
     no_args_is_help=True, help="Sanction actors, order recalls, resolve complaints and erase attachments."
 )
 out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 TEXT_MEDIA_TYPE = "text/plain; charset=utf-8"
 FALLBACK_MEDIA_TYPE = "application/octet-stream"
@@ -553,6 +554,16 @@ def _labelled_batch(batch: str, home: Path | None, database_url: str | None, url
     return _LabelledBatch(row["quantity"], row.get("expiry"), ledger.origin)
 
 
+def _expiry_day(text: str) -> date:
+    """An ``--expiry`` in ISO 8601 (YYYY-MM-DD, as every other date option takes it) or GS1's YYMMDD."""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise InvalidIdentifier(f"--expiry {text}: no such date (YYYY-MM-DD)") from None
+    return expiry_date(text)
+
+
 @producer_app.command("labels")
 def producer_labels(
     gtin: Annotated[str, typer.Option("--gtin", help="GTIN-14 of the product")],
@@ -562,9 +573,17 @@ def producer_labels(
     first: Annotated[int, typer.Option("--first", help="The first serial number")] = 1,
     base_url: Annotated[
         str | None,
-        typer.Option("--base-url", help="The verify portal, https://<host>  [default: the log origin's host]"),
+        typer.Option(
+            "--base-url",
+            help="The verify portal, https://<host> (http:// with a warning)  [default: the log origin's host]",
+        ),
     ] = None,
-    expiry: Annotated[str | None, typer.Option("--expiry", help="Expiry date YYMMDD, printed as ?17=")] = None,
+    expiry: Annotated[
+        str | None,
+        typer.Option(
+            "--expiry", help="Expiry date YYYY-MM-DD (or GS1's YYMMDD), printed as ?17=  [default: the batch's own]"
+        ),
+    ] = None,
     grid: Annotated[
         str | None,
         typer.Option("--grid", help="Labels per A4 page, COLUMNSxROWS  [default: 3x8, labels of 67 × 36 mm]"),
@@ -578,7 +597,7 @@ def producer_labels(
 
     batch = batch_subject(gtin, lot).path
     layout = DEFAULT_GRID if grid is None else Grid.parse(grid)
-    day = None if expiry is None else expiry_date(expiry)  # a malformed date fails before the ledger is read
+    day = None if expiry is None else _expiry_day(expiry)  # a malformed date fails before the ledger is read
     logged = _labelled_batch(batch, home, database_url, url)
     last = first + count - 1
     if last > logged.quantity:
@@ -586,8 +605,14 @@ def producer_labels(
     serials = serial_numbers(count, first, width=serial_width(logged.quantity))  # the serials the batch issues
     if day is not None and logged.expiry is not None and day != date.fromisoformat(logged.expiry):
         raise InvalidIdentifier(f"--expiry {expiry} is {day}, but the batch's production recorded {logged.expiry}")
+    if day is None and logged.expiry is not None:
+        day = date.fromisoformat(logged.expiry)  # the labels carry the expiry the batch was produced with
     portal = base_url or f"https://{logged.origin.split('/', 1)[0]}"
-    links = item_links(portal, gtin, lot, serials, expiry)
+    insecure = portal.startswith("http://")
+    if insecure:  # a demo or test portal; phones open such codes without TLS, so anyone between can change the page
+        err.print(f"warning: --base-url {portal} is plain http: print such labels only for a demo or a test")
+    ai17 = None if day is None else f"{day:%y%m%d}"
+    links = item_links(portal, gtin, lot, serials, ai17, allow_http=insecure)
     pdf = label_sheet_pdf(links, layout, title=f"Labels {batch}")
     try:
         output.write_bytes(pdf)

@@ -68,7 +68,21 @@ def test_a_later_run_prints_the_next_serials_on_another_grid_and_portal(batch_ho
     result = run(*LABELS, *args, "--out", str(sheet), home=batch_home)
     assert result.returncode == 0, result.stderr
     assert re.match(rf"{re.escape(str(sheet))} 10 labels on 1 page: ", result.stdout)
-    assert codes_per_page(sheet) == [[item_uri(f"{n:04d}", host="scan.example:8443") for n in range(91, 101)]]
+    # no --expiry: the labels carry the one the batch was produced with (2030-01-01)
+    expected = [item_uri(f"{n:04d}", host="scan.example:8443", expiry="300101") for n in range(91, 101)]
+    assert codes_per_page(sheet) == [expected]
+
+
+def test_labels_take_an_iso_expiry_and_a_plain_http_demo_portal_with_a_warning(
+    batch_home: Path, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "demo.pdf"
+    args = ("--count", "2", "--expiry", "2030-01-01", "--base-url", "http://127.0.0.1:8000")
+    result = run(*LABELS, *args, "--out", str(sheet), home=batch_home)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("warning: --base-url http://127.0.0.1:8000 is plain http")
+    uris = [f"http://127.0.0.1:8000/01/{GTIN}/10/{LOT}/21/{serial}?17=300101" for serial in ("0001", "0002")]
+    assert codes_per_page(sheet) == [uris]
 
 
 @pytest.mark.parametrize(
@@ -82,7 +96,8 @@ def test_a_later_run_prints_the_next_serials_on_another_grid_and_portal(batch_ho
         (("--count", "1", "--expiry", "301301"), "error: Invalid identifier: expiry 301301: month 13 does not exist"),
         (("--count", "1", "--grid", "3by8"), "must be COLUMNSxROWS"),
         (("--count", "1", "--grid", "10x30"), "too small for a QR code"),
-        (("--count", "1", "--base-url", "http://roles.example"), "must start with https://"),
+        (("--count", "1", "--base-url", "ftp://roles.example"), "must start with https://"),
+        (("--count", "1", "--expiry", "2030-02-30"), "--expiry 2030-02-30: no such date"),
         (("--count", "1", "--lot", "NOSUCHLOT"), f"no batch 01/{GTIN}/10/NOSUCHLOT in the ledger"),
         (("--count", "1", "--gtin", "06901234567891"), "check digit should be 2"),
     ],
