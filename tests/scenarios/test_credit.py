@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -150,6 +151,25 @@ def test_lifted_and_expired_sanctions_stay_on_the_disclosure_list(api: Api, stor
     assert "已移出" in page
     assert "由 曲靖市市场监督管理局 移出" in page
     assert "Lifted on" in text_of(html(api, f"/actor/{story.shop.id}?lang=en"))
+
+
+def test_a_sanction_that_ran_out_since_the_file_was_touched_shows_in_the_level_now(
+    api: Api, story: CreditStory
+) -> None:
+    world, regulator = api.world, story.regulator
+    courier = world.register("曲靖短期处罚快运", "courier")
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    world.append(
+        sanction_payload(regulator.key, courier.id, list_="black", reason="延误", until=format_time(soon)),
+        regulator.key,
+    )
+    assert record(api, courier.id)["level"]["level"] == "D"
+    while datetime.now(UTC) <= soon:  # until the sanction's end has passed (no later entry touches the file)
+        time.sleep(0.2)
+    body = record(api, courier.id)
+    assert (body["level"]["level"], body["level_now"]["level"], body["black_listed"]) == ("D", "B", False)
+    assert body["sanctions"][0]["status"] == "expired"
+    assert "按当前时间计算为 B 级 · 良好" in text_of(html(api, f"/actor/{courier.id}"))
 
 
 def test_red_listed_sellers_are_listed_first_on_a_product_page(api: Api, story: CreditStory) -> None:
