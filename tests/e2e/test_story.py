@@ -71,6 +71,8 @@ def test_a_newcomer_receives_signs_for_and_reviews_a_ham_in_chinese(served_demo:
 
     assert open_page(page, f"{base_url}/{item}").overall == "verified"  # the browser's own events verify too
     expect(page.locator("body")).to_contain_text(REVIEW)
+    first_event = page.locator("li.event .event-when").first
+    expect(first_event).to_contain_text(ZH("time_zone"))  # every time says which clock it is on
     expect(page.locator("body")).to_contain_text("签收")
     shot(page, "6-item-page")
 
