@@ -14,10 +14,12 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from api.errors import InvalidRequest
+from ledger.events.schemas import COMPLAINT_CATEGORIES
 from ledger.store.ledger import Ledger
 from qr import qr_svg
 from signer.encoding import b64decode_strict
 from signer.keys import PUBLIC_KEY_SIZE
+from verify_portal.complaint_texts import COMPLAINT_TEXTS
 from verify_portal.i18n import COLUMN, Lang, Language, Texts, negotiate_language
 from verify_portal.problem_texts import problem_texts
 from verify_portal.render import page, secured
@@ -143,7 +145,7 @@ PublicKeyParam = Annotated[str, QueryParameter(description="base64 of a raw 32-b
 
 def consumer_texts(language: Language) -> dict[str, str]:
     column = COLUMN[language]
-    return {key: pair[column] for key, pair in _TEXTS.items()}
+    return {key: pair[column] for key, pair in (_TEXTS | COMPLAINT_TEXTS).items()}
 
 
 class ConsumerController(Controller):
@@ -164,6 +166,7 @@ class ConsumerController(Controller):
             "consumer.html", request, Texts(language), c=consumer_texts(language), vkey=ledger.log_verifier.vkey,
             origin=ledger.origin, subject=subject or "", problems=problem_texts(language),
             carriers=[(code, names[COLUMN[language]]) for code, names in CARRIERS.items()],
+            complaint_categories=COMPLAINT_CATEGORIES,
         )  # fmt: skip
 
     @get("/key.svg", sync_to_thread=False, media_type=SVG)

@@ -309,6 +309,7 @@ function showParcel() {
     }),
   );
   $("review-section").hidden = false;
+  showComplaint();
 }
 
 async function signReceipt(condition) {
@@ -328,6 +329,20 @@ async function sealText(text) {
   return { stored, ref: { digest, media_type: TEXT_MEDIA_TYPE, size: content.length } };
 }
 
+/** Upload a logged event's sealed text (PUT /v1/attachments); ``out`` says whether it was stored. */
+async function uploadText(out, sealed, failedText) {
+  const upload = await post(`/v1/attachments/${sealed.ref.digest}`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/octet-stream" },
+    body: sealed.stored,
+  });
+  out.dataset.attachment = upload.ok ? "stored" : "failed";
+  if (!upload.ok) {
+    showFailure(out, upload);
+    out.prepend(failedText);
+  }
+}
+
 async function submitReview(subject, rating, text) {
   const out = $("review-result");
   if (parcel === null || parcel.receipt === null) return say(out, "error", message("msgNoReceipt"));
@@ -342,21 +357,44 @@ async function submitReview(subject, rating, text) {
   if (!result.ok) return;
   reviews[parcel.receipt] = [...earlier, result.eventId];
   await store(REVIEWS_RECORD, reviews);
-  if (sealed) {
-    const upload = await post(`/v1/attachments/${sealed.ref.digest}`, {
-      method: "PUT",
-      headers: { "Content-Type": "application/octet-stream" },
-      body: sealed.stored,
-    });
-    out.dataset.attachment = upload.ok ? "stored" : "failed";
-    if (!upload.ok) {
-      showFailure(out, upload);
-      out.prepend(message("msgTextFailed"));
-    }
-  }
+  if (sealed) await uploadText(out, sealed, message("msgTextFailed"));
   $("review-shown-rating").textContent = "★".repeat(rating) + "☆".repeat(5 - rating);
   $("review-shown-text").textContent = text;
   $("review-shown").hidden = false;
+}
+
+// --- the complaint (a verified purchase: it follows the receipt) -------------------------------------------------
+
+function showComplaint() {
+  const choices = [...parcel.contents.map((path) => [path, describe(path)]), [parcel.path, message("msgWholeParcel")]];
+  $("complaint-subject").replaceChildren(
+    ...choices.map(([path, label]) => {
+      const option = document.createElement("option");
+      option.value = path;
+      option.textContent = label;
+      return option;
+    }),
+  );
+  $("complaint-section").hidden = false;
+}
+
+async function fileComplaint(subject, category, text) {
+  const out = $("complaint-result");
+  if (parcel === null || parcel.receipt === null) return say(out, "error", message("msgNoReceiptComplaint"));
+  const sealed = text ? await sealText(text) : null;
+  const data = { category }; // the channel is the default, consumer: a consignee key's own complaint
+  const envelope = await signEvent(payloadOf("complaint", subject, parcel.receipt, data, sealed ? [sealed.ref] : []));
+  const result = await submit(envelope);
+  showOutcome(out, result, message("msgComplained"));
+  if (result.ok && sealed) await uploadText(out, sealed, message("msgComplaintTextFailed"));
+}
+
+function wireComplaint() {
+  $("complaint-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    fileComplaint(String(form.get("subject")), String(form.get("category")), String(form.get("text") ?? "").trim());
+  });
 }
 
 // --- sharing and backing up the key ---------------------------------------------------------------------------
@@ -468,6 +506,7 @@ async function start() {
     const form = new FormData(event.target);
     submitReview(String(form.get("subject")), Number(form.get("rating")), String(form.get("text") ?? "").trim());
   });
+  wireComplaint();
   const pair = await stored(KEY_RECORD).catch(() => undefined);
   if (pair) {
     identity = await loadIdentity(pair);
