@@ -49,9 +49,12 @@ Each class carries the RFC 9457 problem it maps to (``slug`` → ``/problems/<sl
         │   ├── NotAParty                    a rating of an actor that neither sent nor carried the parcel
         │   ├── ChannelNotAllowed            a consumer's own complaint comes through the consumer channel only
         │   ├── ReasonRequired               a complaint's resolution names its reason
+        │   ├── CommitmentExpired            a commitment whose validity ends before it is logged
+        │   ├── NoReturnCommitment           a return of a parcel its sender did not promise no-reason returns for
+        │   ├── ReturnWindowClosed           a return requested more than 7 days after the receipt
         │   └── conflicts (409): ActorExists, PrefixTaken, BatchExists, ParcelExists, CustodyFork,
         │       AlreadySigned, ReviewLimit, ComplaintClosed, StaleUpdate, AlreadyErased,
-        │       FindingExists, SerialAlreadySold, RatingExists
+        │       FindingExists, SerialAlreadySold, RatingExists, ReturnExists
         ├── ProofError                       a Merkle proof does not verify
         │   ├── InclusionProofError
         │   └── ConsistencyProofError
@@ -344,6 +347,26 @@ class ReasonRequired(RuleViolation):
     title = "A resolution needs its reason"
 
 
+class CommitmentExpired(RuleViolation):
+    slug = "commitment-expired"
+    title = "Commitment already expired"
+
+
+class NoReturnCommitment(RuleViolation):
+    """A return request needs the parcel's sender to have promised 7-day no-reason returns (returns_7d) in the
+    commitment in force when the parcel was dispatched."""
+
+    slug = "no-return-commitment"
+    title = "No return commitment for this parcel"
+
+
+class ReturnWindowClosed(RuleViolation):
+    """A 7-day no-reason return is requested at most 7 days (7 × 24 hours, log time) after the receipt."""
+
+    slug = "return-window-closed"
+    title = "Return window closed"
+
+
 class RuleConflict(RuleViolation):
     slug = "rule-conflict"
     title = "Conflicts with the state of the ledger"
@@ -421,6 +444,13 @@ class RatingExists(RuleConflict):
 
     slug = "rating-exists"
     title = "One rating and one follow-up per party and receipt"
+
+
+class ReturnExists(RuleConflict):
+    """A receipt's goods are returned once; a second return request for it is refused."""
+
+    slug = "return-exists"
+    title = "Return already requested"
 
 
 class ProofError(LedgerError):

@@ -25,7 +25,7 @@ from signer.keys import PASSPHRASE_ENV, SigningKey, passphrase_from_env_or_promp
 from signer.note import NoteVerifier
 from traceledger.audit_command import audit
 from traceledger.complaints_command import complaints
-from traceledger.credit_commands import consumer_rate, rate_buyer
+from traceledger.credit_commands import commit, consumer_rate, rate_buyer
 from traceledger.credit_export_command import export_credit, verify_credit
 from traceledger.export_command import export
 from traceledger.lists_command import batches, sanctions
@@ -61,6 +61,8 @@ regulator_app.command("recall-scope")(recall_scope_command)
 consumer_app.command("rate")(consumer_rate)
 merchant_app.command("rate-buyer")(rate_buyer)
 producer_app.command("rate-buyer")(rate_buyer)
+producer_app.command("commit")(commit)
+merchant_app.command("commit")(commit)
 app.command()(risks)
 app.command()(sanctions)
 app.command()(batches)

@@ -1,6 +1,7 @@
-"""Rating commands (issue 11): a consumer rates the sender and couriers of a parcel it signed for, a sender rates
-the parcel's buyer key. Each rating follows the receipt (the parcel's signature: its custody head once signed for),
-or the first rating for its one follow-up; ``cli`` registers them under ``consumer`` and ``merchant``/``producer``.
+"""Rating and commitment commands (issue 11): a consumer rates the sender and couriers of a parcel it signed for, a
+sender rates the parcel's buyer key; a producer or shop commits itself. Each rating follows the receipt (the
+parcel's signature: its custody head once signed for), or the first rating for its one follow-up; a commitment
+follows the one it replaces. ``cli`` registers them under ``consumer`` and ``merchant``/``producer``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from typing import Annotated
 import typer
 
 from ledger.errors import InvalidPayload
-from ledger.events.builders import rating_payload
+from ledger.events import parse_time
+from ledger.events.builders import commitment_payload, rating_payload
 from ledger.identifiers import actor_subject, validate_uscc
 from traceledger.options import DatabaseOption, HomeOption, UrlOption
 from traceledger.roles import KeyOption, ParcelOption, _Session, _session, _subject
@@ -64,3 +66,38 @@ def rate_buyer(
     parcel = _subject(parcel, "--parcel", "parcel")
     with _session(key, home, database_url, url) as session:
         _rate(session, parcel, parcel, rating, follow_up_of)
+
+
+def commit(
+    key: KeyOption,
+    actor_id: Annotated[str, typer.Option("--id", help="Your USCC: an actor commits only itself")],
+    valid_until: Annotated[str, typer.Option("--valid-until", help="RFC 3339 UTC end of the commitment")],
+    returns_7d: Annotated[bool, typer.Option("--returns-7d", help="7-day no-reason returns (七天无理由退货)")] = False,
+    compensation_first: Annotated[
+        bool, typer.Option("--compensation-first", help="Compensation first (先行赔付)")
+    ] = False,
+    delivery_within_hours: Annotated[
+        int | None, typer.Option("--delivery-within-hours", help="Every parcel delivered within so many hours")
+    ] = None,
+    return_within_hours: Annotated[
+        int | None, typer.Option("--return-within-hours", help="A return taken back within so many hours (168)")
+    ] = None,
+    replaces: Annotated[
+        str | None, typer.Option("--replaces", help="Event id of your current commitment, which this one replaces")
+    ] = None,
+    home: HomeOption = None,
+    database_url: DatabaseOption = None,
+    url: UrlOption = None,
+) -> None:
+    """Commit to your buyers until --valid-until: returns, compensation first, delivery times."""
+    parse_time(valid_until, "--valid-until")
+    actor_id = validate_uscc(actor_id)
+    with _session(key, home, database_url, url) as session:
+        current = None if replaces is None else session.chain.logged(replaces, "commitment", "--replaces")
+        session.log(
+            commitment_payload(
+                session.key, actor_id, valid_until=valid_until, returns_7d=returns_7d,
+                compensation_first=compensation_first, delivery_within_hours=delivery_within_hours,
+                return_within_hours=return_within_hours, replaces=current,
+            )
+        )  # fmt: skip

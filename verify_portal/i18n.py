@@ -189,6 +189,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "ev_attachment.erasure": ("内容已删除", "Content removed"),
     "ev_risk.finding": ("风险提示", "Risk finding"),
     "ev_rating": ("互评", "Rating"),
+    "ev_commitment": ("经营承诺", "Commitment"),
+    "ev_return.request": ("申请退货", "Return requested"),
     # event details
     "produced": ("{quantity} {unit}，产地 {place}", "{quantity} {unit}, made in {place}"),
     "inspection_pass": ("合格（{standard}）", "Passed ({standard})"),

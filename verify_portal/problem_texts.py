@@ -107,6 +107,10 @@ PROBLEM_TEXTS: dict[str, tuple[str, str]] = {
     "review-limit": ("每次签收只能写一条评价和一条追评，您已经写过了。", "You already wrote a review and a follow-up."),
     "not-a-party": ("只能评价寄出或送过这个包裹的商家和快递。", "Only the parcel's sender and couriers can be rated."),
     "rating-exists": ("您已经评价过这一方了（含一次追评）。", "You already rated this party, follow-up included."),
+    "commitment-expired": ("承诺的有效期已过。", "That commitment has already expired."),
+    "no-return-commitment": ("卖家没有为这个包裹承诺七天无理由退货。", "The seller did not promise 7-day returns."),
+    "return-window-closed": ("签收已超过七天，不能无理由退货了。", "Over 7 days since you signed: no free return."),
+    "return-exists": ("这个包裹已经申请过退货了。", "A return was already requested for this parcel."),
     # the rules: parties, keys and records
     "genesis": ("记录系统的起始记录有误。", "The log's first record is wrong."),
     "not-authorized": ("您没有权限做这件事。", "You are not allowed to do this."),

@@ -285,6 +285,43 @@ def rating_payload(
     return _payload("rating", rater, subject_path, time, {"rating": rating}, parents=[parent])
 
 
+def commitment_payload(
+    actor: SigningKey,
+    actor_id: str,
+    *,
+    valid_until: str,
+    returns_7d: bool = False,
+    compensation_first: bool = False,
+    delivery_within_hours: int | None = None,
+    return_within_hours: int | None = None,
+    replaces: str | None = None,
+    time: datetime | None = None,
+) -> EventPayload:
+    """A ``commitment`` payload: what ``actor_id`` promises its buyers until ``valid_until``; ``replaces`` is its
+    current commitment, when it has one."""
+    data = _present(
+        returns_7d=returns_7d or None, compensation_first=compensation_first or None,
+        delivery_within_hours=delivery_within_hours, return_within_hours=return_within_hours, valid_until=valid_until,
+    )  # fmt: skip
+    parents = [] if replaces is None else [replaces]
+    return _payload("commitment", actor, actor_subject(actor_id).path, time, data, parents=parents)
+
+
+def return_request_payload(
+    consignee: SigningKey,
+    return_parcel: str,
+    receipt: str,
+    *,
+    courier: str,
+    location: str,
+    time: datetime | None = None,
+) -> EventPayload:
+    """A ``return.request`` payload: the consignee of the receipt sends its goods back to their sender as
+    ``return_parcel``, handing them to ``courier``; sign it with the consignee key and then the courier's."""
+    data = {"courier": courier, "location": location}
+    return _payload("return.request", consignee, return_parcel, time, data, parents=[receipt])
+
+
 def complaint_payload(
     signer: SigningKey,
     subject_path: str,

@@ -37,6 +37,8 @@ KINDS = (
     "attachment.erasure",
     "risk.finding",
     "rating",
+    "commitment",
+    "return.request",
 )
 FIELDS = frozenset({"kind", "subject", "actor", "time", "parents", "data", "attachments"})
 MAX_PARENTS = 256

@@ -298,6 +298,36 @@ class Rating(_Schema):
     rating: Annotated[int, Field(ge=1, le=5)]
 
 
+MAX_HOURS = 24 * 366
+
+
+class Commitment(_Schema):
+    """What a producer or shop promises its buyers until ``valid_until`` (replacing its previous commitment):
+    7-day no-reason returns (七天无理由退货), compensation first (先行赔付), delivery within so many hours, and
+    taking a return back within so many hours of its request."""
+
+    returns_7d: bool = False
+    compensation_first: bool = False
+    delivery_within_hours: Annotated[int, Field(ge=1, le=MAX_HOURS)] | None = None
+    return_within_hours: Annotated[int, Field(ge=1, le=MAX_HOURS)] | None = None
+    valid_until: Time
+
+    @model_validator(mode="after")
+    def _promises_something(self) -> Commitment:
+        if not (self.returns_7d or self.compensation_first or self.delivery_within_hours):
+            raise ValueError("a commitment promises returns_7d, compensation_first or delivery_within_hours")
+        if self.return_within_hours is not None and not self.returns_7d:
+            raise ValueError("return_within_hours belongs to a returns_7d commitment")
+        return self
+
+
+class ReturnRequest(_Schema):
+    """A consignee sends goods it signed for back to their sender, handing them to ``courier`` (who co-signs)."""
+
+    courier: ActorId
+    location: Label
+
+
 class Complaint(_Schema):
     category: Literal[COMPLAINT_CATEGORIES]  # type: ignore[valid-type]
     channel: Literal[COMPLAINT_CHANNELS] = "consumer"  # type: ignore[valid-type]
@@ -397,6 +427,8 @@ EventData = (
     | AttachmentErasure
     | RiskFinding
     | Rating
+    | Commitment
+    | ReturnRequest
 )
 
 SCHEMAS: dict[str, type[EventData]] = {
@@ -416,6 +448,8 @@ SCHEMAS: dict[str, type[EventData]] = {
     "attachment.erasure": AttachmentErasure,
     "risk.finding": RiskFinding,
     "rating": Rating,
+    "commitment": Commitment,
+    "return.request": ReturnRequest,
 }
 SHIPMENT_TYPES: dict[str, type[Dispatch | Handoff | Aggregation | Disaggregation]] = {
     "dispatch": Dispatch, "handoff": Handoff, "aggregation": Aggregation, "disaggregation": Disaggregation,
@@ -437,6 +471,8 @@ SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
     "attachment.erasure": ("batch", "item", "parcel", "actor"),  # the subject of the event that committed to it
     "risk.finding": ("batch", "item", "parcel", "actor"),
     "rating": ("actor", "parcel"),  # the courier or sender rated, or the parcel whose buyer is rated
+    "commitment": ("actor",),  # the actor that commits itself
+    "return.request": ("parcel",),  # the return parcel it starts
 }
 
 

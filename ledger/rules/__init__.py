@@ -26,7 +26,7 @@ from ledger.events.schemas import (
     Sanction,
 )
 from ledger.identifiers import parse_subject
-from ledger.rules import actors, credit_file, erasure, feedback, goods, pallets, ratings, risk, serials
+from ledger.rules import actors, commitments, credit_file, erasure, feedback, goods, pallets, ratings, risk, serials
 from ledger.rules.conservation import check_conservation
 from ledger.rules.context import Context
 from ledger.rules.state import State, ViewRow
@@ -76,6 +76,8 @@ RULES: dict[str, Callable[[Context], None]] = {
     "attachment.erasure": erasure.erasure,
     "risk.finding": risk.finding,
     "rating": ratings.rating,
+    "commitment": commitments.commitment,
+    "return.request": commitments.return_request,
 }
 
 
@@ -107,6 +109,7 @@ _PARENT_VIEWS: dict[str, tuple[str, ...]] = {
     "complaint": (RECEIPTS,),
     "complaint.resolution": (COMPLAINTS,),
     "rating": (RATINGS, RECEIPTS),
+    "return.request": (RECEIPTS,),
 }
 
 
@@ -194,6 +197,7 @@ def apply_event(state: State, event: ParsedEvent, index: int, logged_at: datetim
     kind = event.payload.kind
     serials.check_item_subject(ctx)  # whatever the kind, an item it names was issued
     RULES["genesis" if index == 0 else kind](ctx)  # the genesis rule refuses anything else at 0, and itself later
+    commitments.observe(ctx)  # a custody move may put a parcel under a commitment, or break one
     credit_file.record(ctx)
     erasure.commit(ctx)
     for kid, key in introduced_keys(event).items():

@@ -35,6 +35,8 @@ from ledger.rules.views import (
     RECEIPTS,
     REVIEWS,
     RISKS,
+    CommitmentFact,
+    CommitmentRow,
     ComplaintFact,
     CreditRow,
     CreditSections,
@@ -242,6 +244,47 @@ def rating(ctx: Context) -> None:
     update = {"courier": as_courier, "sender": as_sender}.get(row["role"])
     if update is not None:
         touch(ctx, row["ratee"], update)
+
+
+#: The promised term a late delivery or a late return breaks (facts name terms as the commitment's data does).
+BROKEN_TERMS = {"delivery": "delivery_within_hours", "return": "returns_7d"}
+
+
+def commitment_made(ctx: Context, actor_id: str, row: CommitmentRow, replaced: str | None) -> None:
+    """A commitment files one fact per term it promises; the terms of the one it replaces were kept if unbroken."""
+    terms = {
+        "returns_7d": row["returns_7d"], "compensation_first": row["compensation_first"],
+        "delivery_within_hours": row["delivery_within_hours"] is not None,
+    }  # fmt: skip
+    promised = [name for name, made in terms.items() if made]
+
+    def made(s: CreditSections) -> CreditSections:
+        kept: list[CommitmentFact] = [
+            {**f, "status": "kept"} if f["event"] == replaced and f["status"] == "made" else f
+            for f in s.get("commitments", [])
+        ]
+        new: list[CommitmentFact] = [
+            {"event": ctx.event_id, "at": ctx.stamp, "commitment": name, "status": "made", "broken_by": None}
+            for name in promised
+        ]
+        return {**s, "commitments": kept + new}
+
+    touch(ctx, actor_id, made)
+
+
+def commitment_broken(ctx: Context, actor_id: str, commitment_id: str, term: str) -> None:
+    """A late delivery or return breaks the commitment's term (the first such event is named)."""
+    name = BROKEN_TERMS[term]
+
+    def broken(s: CreditSections) -> CreditSections:
+        facts: list[CommitmentFact] = [
+            {**f, "status": "broken", "broken_by": ctx.event_id}
+            if (f["event"], f["commitment"]) == (commitment_id, name) and f["status"] != "broken" else f
+            for f in s.get("commitments", [])
+        ]  # fmt: skip
+        return {**s, "commitments": facts}
+
+    touch(ctx, actor_id, broken)
 
 
 RECORDERS: dict[str, Callable[[Context], None]] = {

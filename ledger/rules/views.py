@@ -33,6 +33,13 @@ row, a ``TypedDict`` below, so the type checker knows every field the rules, the
                     produced it, and the credit level the rule derives from them (``ledger.rules.credit``)
 - ``ratings``       rating event id → its receipt, who rated whom as what, the rating and its follow-up link
 - ``rated``         "<receipt>/<rated party>" → the first rating of that party on that receipt: each is rated once
+- ``commitments``   commitment event id → what its actor promised, until when, and the commitment replacing it
+- ``actor_commitments`` USCC → its current commitment, every one it made, and each broken (term, parcel, event)
+- ``committed_parcels`` parcel path → the commitment its sender was under at dispatch, its delivery deadline and
+                    when its consignee signed for it (a return's window starts there)
+- ``returns``       return parcel path → the return.request that started it, its receipt, original parcel, sender,
+                    deadline, and the sender's arrival handoff that completed it
+- ``returned``      receipt (signature event id) → the return parcel taking its goods back: each is returned once
 - ``rating_totals`` rated party (a USCC, or a buyer's consignee kid) → its ratings received as courier, as sender
                     and as buyer, follow-ups included
 """
@@ -379,6 +386,56 @@ class RatingTotalsRow(TypedDict):
     received: dict[str, Ratings]  # by role (courier, sender, buyer); a role appears once the party is rated as it
 
 
+class CommitmentRow(TypedDict):
+    actor: str
+    returns_7d: bool
+    compensation_first: bool
+    delivery_within_hours: int | None
+    return_within_hours: int  # how long the sender takes to take a return back (default 168: 7 days)
+    valid_until: str
+    made_at: str
+    replaced_by: str | None
+
+
+class BrokenMark(TypedDict):
+    commitment: str
+    term: str  # delivery (a parcel delivered late) or return (a return taken back late)
+    parcel: str
+    due: str
+    event: str  # the event that showed it broken: the late delivery, or the late return's arrival
+
+
+class ActorCommitmentsRow(TypedDict):
+    current: str | None  # the latest commitment (in force until its valid_until)
+    made: list[str]
+    broken: list[BrokenMark]
+
+
+class CommittedParcelRow(TypedDict):
+    commitment: str  # the sender's commitment in force when the parcel was dispatched
+    sender: str
+    dispatched_at: str
+    delivery_due: str | None
+    delivered: str | None  # the consignee's signature or the destination's arrival handoff
+    received_at: str | None  # when the consignee signed for it (log time): a return's window starts there
+
+
+class ReturnRow(TypedDict):
+    request: str  # the return.request that started the return parcel
+    receipt: str
+    parcel: str  # the parcel whose goods go back
+    sender: str  # who takes them back (and is credited)
+    commitment: str
+    requested_at: str
+    due: str  # the sender takes the return back by then, or breaks its commitment
+    completed: str | None  # the sender's arrival handoff
+    completed_at: str | None
+
+
+class ReturnedRow(TypedDict):
+    parcel: str  # the return parcel
+
+
 EVENTS: View[EventRow] = View("events")
 PUBLIC_KEYS: View[PublicKeyRow] = View("public_keys")
 KEYS: View[KeyRow] = View("keys")
@@ -401,17 +458,22 @@ CREDIT: View[CreditRow] = View("credit")
 RATINGS: View[RatingRow] = View("ratings")
 RATED: View[RatedRow] = View("rated")
 RATING_TOTALS: View[RatingTotalsRow] = View("rating_totals")
+COMMITMENTS: View[CommitmentRow] = View("commitments")
+ACTOR_COMMITMENTS: View[ActorCommitmentsRow] = View("actor_commitments")
+COMMITTED_PARCELS: View[CommittedParcelRow] = View("committed_parcels")
+RETURNS: View[ReturnRow] = View("returns")
+RETURNED: View[ReturnedRow] = View("returned")
 
 ALL_VIEWS = (
     EVENTS, PUBLIC_KEYS, KEYS, ACTORS, GS1_PREFIXES, SANCTIONS, BATCHES, ITEMS, PARCELS, SPENDS, RECEIPTS,
     REVIEWS, COMPLAINTS, ATTACHED, LOG, RISKS, RISK_FINGERPRINTS, RISK_EVIDENCE, CREDIT, RATINGS, RATED,
-    RATING_TOTALS,
+    RATING_TOTALS, COMMITMENTS, ACTOR_COMMITMENTS, COMMITTED_PARCELS, RETURNS, RETURNED,
 )  # fmt: skip
 
 #: Views whose rows are written once and never change. The store inserts them without upsert, so the database
 #: itself refuses a second spend of a custody head, a second log of one finding, or a second first rating of one
-#: party on one receipt, even under racing writers.
-WRITE_ONCE = frozenset({SPENDS, RISK_FINGERPRINTS, RATED})
+#: party on one receipt, or a second return of one receipt, even under racing writers.
+WRITE_ONCE = frozenset({SPENDS, RISK_FINGERPRINTS, RATED, RETURNED})
 
 #: Views whose rows the store reads from the entries table instead of keeping a copy: an ``events`` row is the
 #: entry's own columns, and the entries' unique event id already refuses a second record of an event.

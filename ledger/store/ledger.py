@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import itertools
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -463,6 +463,10 @@ class Snapshot(LogReads):
         return sorted(entries, key=lambda e: e.leaf_index)
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class Ledger(LogReads):
     """A transparency log of signed events over one database."""
 
@@ -481,6 +485,7 @@ class Ledger(LogReads):
         self._signer = checkpoint_signer
         self._preparer = preparer or BatchPreparer(engine)
         self._high_water = high_water  # every new checkpoint must extend it (see ledger.store.high_water)
+        self.clock: Callable[[], datetime] = _utc_now  # what "now" is when entries are logged (tests move it on)
         self._append_lock = threading.Lock()  # one writer per process; the database serialises processes
         self._sequencer = Sequencer(self._commit_group, linger=GROUP_LINGER, max_events=MAX_BATCH)
 
@@ -716,14 +721,13 @@ class Ledger(LogReads):
         self._after_commit(checkpoint)
         return self._logged_in(results, checkpoint)
 
-    @staticmethod
-    def _head(conn: Connection) -> _Head:
+    def _head(self, conn: Connection) -> _Head:
         """Take the log head lock (creating the head of an empty log) and read the tree's right edge."""
         head = conn.execute(select(HEAD).where(HEAD.c.id == 1).with_for_update()).one_or_none()
         if head is None:
             conn.execute(insert(HEAD).values(id=1, size=0, logged_at=None))
         size, last_logged = (head.size, head.logged_at) if head else (0, None)
-        now = datetime.now(UTC)
+        now = self.clock()
         logged_at = max(now, parse_time(last_logged, "logged_at")) if last_logged else now
         return _Head(size, _fetch_nodes(conn, root_nodes(size)), logged_at)
 

@@ -1016,7 +1016,8 @@ class TestReview:
         assert view(world, "items", item) == {"batch": ham.batch, "parcels": [sscc(1)], "receipt": receipt}
         first = world.append(review_payload(consumer, item, receipt, rating=4), consumer).event_id
         world.append(review_payload(consumer, item, first, rating=2), consumer)
-        assert view(world, "batches", ham.batch)["reviews"] == {"count": 1, "sum": 4}
+        assert view(world, "batches", ham.batch)["reviews"] == {"count": 2, "sum": 6}  # a follow-up counts (issue 11)
+        assert view(world, "items", item)["reviews"] == {"count": 2, "sum": 6}  # the item's own rating
         assert view(world, "reviews", first) == {"receipt": receipt, "subject": item}
 
     @pytest.mark.parametrize("case", ["no receipt", "another batch", "an item not in the parcel"])

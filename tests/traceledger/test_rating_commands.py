@@ -70,3 +70,23 @@ def test_a_consumer_rates_courier_and_shop_and_the_shop_rates_the_buyer(home: Pa
         assert party_ratings(ledger, str(consignee["consignee"])).received["buyer"].count == 1
     finally:
         ledger.close()
+
+
+def test_a_shop_commits_itself_and_replaces_its_commitment(home: Path) -> None:
+    producer, producer_pub = keypair(home, "producer")
+    register(home, 1, PRODUCER, "producer", producer_pub, "--licence", LICENCE, "--gs1-prefix", "690123")
+    commit = ("producer", "commit", "--key", str(producer), "--id", PRODUCER, "--valid-until", "2099-12-31T00:00:00Z")
+    first = logged(home, *commit, "--returns-7d", "--delivery-within-hours", "48",
+                   index=2, kind="commitment", subject=f"actor/{PRODUCER}")  # fmt: skip
+    refused(home, *commit, "--compensation-first", says="follows its current one")
+    second = logged(home, *commit, "--compensation-first", "--replaces", first,
+                    index=3, kind="commitment", subject=f"actor/{PRODUCER}")  # fmt: skip
+    assert parents_of(home, second) == (first,)
+    refused(home, *commit, says="promises returns_7d, compensation_first or delivery_within_hours")
+    ledger = Home(home).open()
+    try:
+        row = ledger.view("commitments", first)
+        assert row is not None
+        assert (row["returns_7d"], row["delivery_within_hours"], row["replaced_by"]) == (True, 48, second)
+    finally:
+        ledger.close()

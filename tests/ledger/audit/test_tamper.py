@@ -50,7 +50,7 @@ def test_the_realistic_ledger_audits_clean(audited: Audited) -> None:
     report = audited.audit()
     assert report.ok, [f.line for f in report.findings]
     assert report.entries == report.checkpoints == report.size > 30
-    assert report.signatures == report.entries + 1  # one handoff carries the sender's co-signature
+    assert report.signatures == report.entries + 2  # a handoff and a return request carry a second signature
     assert report.nodes == 2 * report.size - bin(report.size).count("1")  # every complete subtree of the tree
     assert report.view_rows is not None
     assert report.view_rows > 50

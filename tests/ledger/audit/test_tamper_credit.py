@@ -38,3 +38,15 @@ def test_a_rating_whose_follow_up_is_dropped_is_named(audited: Audited) -> None:
     first = next(r for r in stored if json.loads(r["value"])["follow_up"] is not None)
     _tamper_and_find(audited, "ratings", first["key"], {**json.loads(first["value"]), "follow_up": None})
     assert audited.audit().ok
+
+
+def test_a_shop_whose_broken_commitment_is_hidden_or_return_undone_is_named(audited: Audited) -> None:
+    stored = {(r["view"], r["key"]): json.loads(r["value"]) for r in rows(audited.engine(), VIEWS)}
+    merchant = audited.names["merchant"]
+    made = stored[("actor_commitments", merchant)]
+    assert made["broken"] == []
+    fake = {"commitment": made["current"], "term": "delivery", "parcel": "00/0", "due": "x", "event": "e" * 64}
+    _tamper_and_find(audited, "actor_commitments", merchant, {**made, "broken": [fake]})
+    [(key, returned)] = [(k, row) for (view, k), row in stored.items() if view == "returns"]
+    _tamper_and_find(audited, "returns", key, {**returned, "completed": None, "completed_at": None})
+    assert audited.audit().ok

@@ -13,6 +13,7 @@ from sqlalchemy import delete, insert, update
 from ledger.errors import ConservationError
 from ledger.events.builders import (
     Content,
+    commitment_payload,
     complaint_payload,
     dispatch_payload,
     inspection_payload,
@@ -23,6 +24,7 @@ from ledger.events.builders import (
     recall_payload,
     registration_payload,
     resolution_payload,
+    return_request_payload,
     review_payload,
     sanction_payload,
 )
@@ -91,6 +93,8 @@ def build_varied_ledger(world: World) -> dict[str, str]:
     world.append(world.handoff_payload(couriers[1], sscc(1)), couriers[1].key, couriers[0].key)
     world.handoff(merchant, sscc(1), "曲靖云品仓库")
     consumer = SigningKey.generate()
+    promise = commitment_payload(new_key, merchant.id, valid_until="2099-12-31T00:00:00Z", returns_7d=True)
+    world.append(promise, new_key)  # issue 11: the merchant promises 7-day returns before it sells
     world.append(
         dispatch_payload(
             new_key, sscc(2), [Content(ham, 2, ("0001", "0002"))], [ham_production], location="曲靖市",
@@ -107,6 +111,10 @@ def build_varied_ledger(world: World) -> dict[str, str]:
     rated = world.append(rating_payload(consumer, couriers[0].subject, receipt, rating=3), consumer).event_id
     world.append(rating_payload(consumer, couriers[0].subject, rated, rating=4), consumer)
     world.append(rating_payload(new_key, sscc(2), receipt, rating=5), new_key)
+    # ... and a 7-day return: the consumer hands the goods to a courier (who co-signs), the merchant takes them back.
+    back = return_request_payload(consumer, sscc(4), receipt, courier=couriers[0].id, location="曲靖市")
+    world.append(back, consumer, couriers[0].key)
+    world.handoff(merchant, sscc(4), "曲靖云品仓库")
 
     # A refused parcel that goes back to its sender.
     refuser = SigningKey.generate()
@@ -151,6 +159,7 @@ def test_reindex_rebuilds_exactly_the_views_appends_made(world: World) -> None:
     assert present == {
         "public_keys", "keys", "actors", "gs1_prefixes", "sanctions", "batches", "items", "parcels",
         "spends", "receipts", "reviews", "complaints", "log", "credit", "ratings", "rated", "rating_totals",
+        "commitments", "actor_commitments", "committed_parcels", "returns", "returned",
     }  # fmt: skip
     assert len(before) > 50
     assert json.loads(before[("batches", names["ham"])])["recall"] is not None
@@ -186,7 +195,7 @@ def test_every_batch_of_the_ledger_is_conserved(world: World) -> None:
     for path, row in batches.items():
         check_conservation(path, row)
     ham = batches[names["ham"]]
-    assert (ham["quantity"], ham["in_transit"], ham["delivered"]) == (100, 0, 2)
+    assert (ham["quantity"], ham["in_transit"], ham["delivered"]) == (100, 0, 0)  # the consumer's 2 were returned
 
 
 @pytest.mark.parametrize(
