@@ -57,27 +57,28 @@ def test_complaints_lists_the_queue_filtered_with_overdue_flags(tmp_path: Path) 
 
 
 @pytest.fixture
-def shop_home(tmp_path: Path) -> tuple[World, Shop, Path]:
-    """A home ledger with a producer whose consumer signed for a ham, and a regulator (closed: the CLI opens it)."""
-    world = World(create_ledger(tmp_path / "home"))
+def shop_home(tmp_path: Path, database_url: str | None) -> tuple[World, Shop, list[str]]:
+    """A ledger (SQLite in its home, or PostgreSQL) with a producer whose consumer signed for a ham, and a
+    regulator (closed: the CLI opens it); and the options naming it."""
+    world = World(create_ledger(tmp_path / "home", database_url))
     shop = open_shop(world)
     world.ledger.close()
-    return world, shop, tmp_path / "home"
+    return world, shop, ["--home", str(tmp_path / "home"), *(["--database-url", database_url] if database_url else [])]
 
 
-def _import(home: Path, key: str, file: Path) -> tuple[int, str, str]:
-    done = cli("regulator", "import-complaints", str(file), "--key", key, "--home", str(home))
+def _import(home: list[str], key: str, file: Path) -> tuple[int, str, str]:
+    done = cli("regulator", "import-complaints", str(file), "--key", key, *home)
     return done.returncode, done.stdout, done.stderr
 
 
-def _entries(home: Path) -> int:
-    listed = cli("complaints", "--home", str(home), "--csv")
+def _entries(home: list[str]) -> int:
+    listed = cli("complaints", *home, "--csv")
     assert listed.returncode == 0, listed.stderr
     return len(listed.stdout.splitlines()) - 1
 
 
 def test_a_csv_with_a_row_on_each_hotline_lands_complaints_on_those_channels(
-    shop_home: tuple[World, Shop, Path], tmp_path: Path
+    shop_home: tuple[World, Shop, list[str]], tmp_path: Path
 ) -> None:
     world, shop, home = shop_home
     file = tmp_path / "hotlines.csv"
@@ -91,7 +92,7 @@ def test_a_csv_with_a_row_on_each_hotline_lands_complaints_on_those_channels(
     assert code == 0, stderr
     assert stdout.startswith(f"{len(rows)} complaint(s) from {file} logged at entries ")
 
-    listed = cli("complaints", "--home", str(home), "--csv")
+    listed = cli("complaints", *home, "--csv")
     queue = list(csv.DictReader(io.StringIO(listed.stdout)))
     assert [(r["channel"], r["subject"], r["category"]) for r in queue] == [row[:3] for row in rows]
     assert {r["against"] for r in queue} == {shop.producer.id}
@@ -117,7 +118,7 @@ def test_a_csv_with_a_row_on_each_hotline_lands_complaints_on_those_channels(
     ],
 )
 def test_a_bad_row_refuses_the_whole_file_naming_the_row_and_nothing_is_stored(
-    shop_home: tuple[World, Shop, Path], tmp_path: Path, rows: list[list[str]], says: str
+    shop_home: tuple[World, Shop, list[str]], tmp_path: Path, rows: list[list[str]], says: str
 ) -> None:
     _, shop, home = shop_home
     good = ["12312", shop.producer.subject, "mismatch", "第一条"]
@@ -137,7 +138,7 @@ def test_a_bad_row_refuses_the_whole_file_naming_the_row_and_nothing_is_stored(
 
 @pytest.mark.parametrize("column", ["phone", "姓名", "联系电话"])
 def test_a_file_with_the_complainants_personal_data_is_refused(
-    shop_home: tuple[World, Shop, Path], tmp_path: Path, column: str
+    shop_home: tuple[World, Shop, list[str]], tmp_path: Path, column: str
 ) -> None:
     _, shop, home = shop_home
     file = tmp_path / "personal.json"
@@ -150,7 +151,7 @@ def test_a_file_with_the_complainants_personal_data_is_refused(
 
 
 def test_a_signer_the_rules_refuse_names_the_row_and_nothing_is_stored(
-    shop_home: tuple[World, Shop, Path], tmp_path: Path
+    shop_home: tuple[World, Shop, list[str]], tmp_path: Path
 ) -> None:
     _, shop, home = shop_home
     file = tmp_path / "unknown-signer.json"
