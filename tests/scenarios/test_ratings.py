@@ -12,15 +12,17 @@ from litestar.testing import TestClient
 
 from ledger.events.builders import rating_payload
 from signer.keys import SigningKey
-from tests.api.conftest import make_api, problem, signed
+from tests.api.conftest import problem, signed
 from tests.scenarios.world import Party, World, gtin, sscc
+from tests.verify_portal.conftest import page_text, portal_app
 
 BATCH = "01/" + gtin("690123", 1) + "/10/L1"
 
 
 @pytest.fixture
 def client(world: World) -> Iterator[TestClient[Litestar]]:
-    with TestClient(make_api(world.fixture, read_rate_limit=None, write_rate_limit=None)) as client:
+    """The API with the portal's pages (the actor page among them), without rate limits."""
+    with TestClient(portal_app(world.fixture)) as client:
         yield client
 
 
@@ -54,6 +56,11 @@ def test_a_courier_rated_by_three_consignees_shows_the_average(world: World, cli
     assert client.get(f"/v1/ratings/{producer.id}").json()["received"] == {
         "sender": {"count": 1, "sum": 3, "average": "3.0"}
     }
+    zh, en = (page_text(client.get(f"/actor/{courier.id}{query}").text) for query in ("", "?lang=en"))
+    assert "作为快递收到的评价" in zh
+    assert "平均 3.7 星，共 3 条" in zh
+    assert "Ratings as a courier" in en
+    assert "3.7 stars on average, 3 ratings" in en
     assert client.get(f"/v1/ratings/{world.register('无人评价', 'courier').id}").json()["received"] == {}
     problem(client.get("/v1/ratings/nobody"), 400, "invalid-identifier")
 
