@@ -103,6 +103,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "召回：生产商或监管部门已召回本批次商品。请停止食用或使用，并联系商家退货。",
         "Recalled: the producer or the regulator has recalled this batch. Stop using it and return it to the shop.",
     ),
+    "banner_recall_by": ("{date} 由 {authority} 发布召回", "Recalled on {date} by {authority}"),
+    "banner_recall_advice": (
+        "怎么办：停止食用或使用；凭订单联系商家退货退款；身体不适请就医，并拨打 12315 投诉。",
+        "What to do: stop using it; ask the shop for a refund with your order; see a doctor if unwell, and call "
+        "the 12315 hotline.",
+    ),
     "banner_recall_reason": ("召回原因：{reason}（{level}级）", "Reason: {reason} (level {level})"),
     "banner_input_recalled": (
         "原料批次已召回：本商品所用的以下原料批次已被召回。请停止食用或使用，并联系商家或拨打 12315。",

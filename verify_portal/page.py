@@ -402,14 +402,23 @@ def _copy_banner(suspicion: CopySuspicion, texts: Texts) -> Banner:
     return Banner("warning", Line((Shown(texts("banner_copy")),)), (*shown, Line((texts("banner_copy_advice"),))))
 
 
-def _recall_banner(recall: tuple[str, Recall] | None, texts: Texts) -> Banner:
+def _recall_banner(recall: ParsedEvent | None, names: _Names, texts: Texts) -> Banner:
+    """The recall: why and how serious, when and by whom (each bound to the signed recall), and what to do."""
+    advice = Line((texts("banner_recall_advice"),))
     if recall is None:
-        return Banner("danger", Line((Shown(texts("banner_recall")),)))
-    eid, data = recall
+        return Banner("danger", Line((Shown(texts("banner_recall")),)), (advice,))
+    eid, data = recall.event_id, recall.data_as(Recall)
     reason = _label(texts, "reason", eid, "data.reason", data.reason)
     level = Shown(str(data.level), entry(eid, "data.level"))
     title = Line((Shown(texts("banner_recall"), entry(eid, "kind", value="recall")),))
-    return Banner("danger", title, (Line(texts.parts("banner_recall_reason", reason=reason, level=level)),))
+    when = Shown(local_time(parse_time(recall.payload.time, "time"))[:10], entry(eid, "time", format="date"))
+    by = names.signer(eid, recall.payload.actor)
+    lines = (
+        Line(texts.parts("banner_recall_reason", reason=reason, level=level)),
+        Line(texts.parts("banner_recall_by", date=when, authority=by)),
+        advice,
+    )
+    return Banner("danger", title, lines)
 
 
 def _input_recall_banner(events: Sequence[tuple[StoredEntry, ParsedEvent]], recalled: Sequence[str], texts: Texts
@@ -485,7 +494,8 @@ def subject_page(ledger: LogReads, history: History, checkpoint: Checkpoint, tex
     if history.recalled_inputs:
         page.banners.insert(0, _input_recall_banner(events, history.recalled_inputs, texts))
     if history.recalled and history.batch is not None:
-        page.banners.insert(0, _recall_banner(_first(events, Recall), texts))
+        recall = next((e for _, e in events if isinstance(e.data, Recall)), None)
+        page.banners.insert(0, _recall_banner(recall, names, texts))
     not_issued = _not_issued_banner(history, production, texts)
     if not_issued is not None:
         page.banners.insert(0, not_issued)

@@ -14,7 +14,7 @@ from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.test_consumer import create_key, load_parcel, posted
 from tests.e2e.test_verification import open_page
 from tests.servers import cli
-from traceledger.demo import DRUG, HAM, VEGETABLES
+from traceledger.demo import DRUG, DRUG_MAKER, HAM, VEGETABLES
 from traceledger.demo_walkthrough import DEMO_PASSPHRASE, KEY_PLACEHOLDER
 from verify_portal.i18n import Texts
 from verify_portal.problem_texts import PROBLEM_TEXTS
@@ -93,3 +93,15 @@ def test_genuine_records_of_recalled_goods_are_not_an_all_clear(served_demo: tup
     assert result.overall == "verified"
     expect(page.locator("#verdict")).to_have_text(ZH("verdict_verified"))
     expect(page.locator("#verdict")).not_to_have_attribute("data-warned", "true")
+
+
+def test_the_recall_banner_says_when_who_and_what_to_do(served_demo: tuple[str, Path], page: Page) -> None:
+    base_url, _ = served_demo
+    result = open_page(page, f"{base_url}/{DRUG.path}")
+    assert result.overall == "verified"
+    banner = page.locator(".banner.danger").first
+    expect(banner).to_contain_text(f"由 {DRUG_MAKER.name} 发布召回")
+    expect(banner).to_contain_text("怎么办：停止食用或使用")
+    # the date and the authority are bound to the signed recall, and the browser found them as signed
+    assert page.locator(".banner [data-v-state='verified']").count() >= 3
+    assert page.locator(".banner [data-v-state='mismatch'], .banner [data-v-state='failed']").count() == 0
