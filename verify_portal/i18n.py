@@ -54,11 +54,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
     # verdicts
     "verdict_pending": ("正在您的手机上验证记录…", "Verifying the records on your phone…"),
     "verdict_verified": (
-        "全部记录已验证：签名和日志证明均有效",
+        "全部记录已验证：签名和证明均有效",
         "All records verified: signatures and log proofs hold",
     ),
     "verdict_failed": (
-        "验证失败：部分记录与日志不符，请勿信任本页内容",
+        "验证失败：部分记录与公开记录不符，请勿信任本页内容",
         "Verification failed: some records do not match the log; do not trust this page",
     ),
     "verdict_not_issued": (

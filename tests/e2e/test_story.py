@@ -1,7 +1,7 @@
 """The whole story of issue 15 as a newcomer lives it, from a fresh ``traceledger demo`` home (the process the
 quick start's ``./dev demo`` runs): the browser makes its key on /consumer, the shop dispatches a ham item to it and
-the courier delivers it with the commands the demo printed, and the browser signs for it and reviews it, all in
-Chinese. Screenshots of each step at 390×844 go to build/screenshots/story-*.png."""
+the courier delivers it with the commands the demo printed, and the browser signs for it, reviews it and complains
+about it, all in Chinese. Screenshots of each step at 390×844 go to build/screenshots/story-*.png."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from verify_portal.problem_texts import PROBLEM_TEXTS
 ZH, EN = Texts("zh-CN"), Texts("en")
 
 REVIEW = "火腿咸香，切片蒸着吃很好。"
+COMPLAINT = "第二块火腿有哈喇味。"
 
 
 def walkthrough_commands(printed: str) -> list[list[str]]:
@@ -69,12 +70,22 @@ def test_a_newcomer_receives_signs_for_and_reviews_a_ham_in_chinese(served_demo:
     expect(page.locator("#review-result .problem-line")).to_have_text(PROBLEM_TEXTS["review-limit"][0])
     shot(page, "5-refused")
 
+    expect(page.locator("#complaint-section")).to_be_visible()  # and a complaint, signed by the same key
+    expect(page.locator("#complaint-hotline")).to_have_attribute("href", "tel:12315")
+    page.select_option("#complaint-subject", item)
+    page.select_option("#complaint-category", "quality")
+    page.fill("#complaint-text", COMPLAINT)
+    assert posted(page, "#submit-complaint").status == 201
+    page.wait_for_selector("#complaint-result[data-state='ok']")
+    shot(page, "6-complained")
+
     assert open_page(page, f"{base_url}/{item}").overall == "verified"  # the browser's own events verify too
     expect(page.locator("body")).to_contain_text(REVIEW)
+    expect(page.locator("body")).to_contain_text(ZH("complaint_category", category=ZH("complaint_quality")))
     first_event = page.locator("li.event .event-when").first
     expect(first_event).to_contain_text(ZH("time_zone"))  # every time says which clock it is on
     expect(page.locator("body")).to_contain_text("签收")
-    shot(page, "6-item-page")
+    shot(page, "7-item-page")
 
 
 def test_genuine_records_of_recalled_goods_are_not_an_all_clear(served_demo: tuple[str, Path], page: Page) -> None:
