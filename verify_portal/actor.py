@@ -156,7 +156,10 @@ def _sections(texts: Texts, sections: CreditSections) -> list[Section]:
     ]
     commitments = sections.get("commitments", [])
     if commitments:
-        lines = [f"{_day(c['at'])} · {c['commitment']} · {c['status']}" for c in commitments]
+        lines = [
+            f"{_day(c['at'])} · " + texts("commitment_" + c["commitment"]) + " · " + texts("commitment_" + c["status"])
+            for c in commitments
+        ]
         found.append(Section(texts("commitments"), lines, _links(texts, [c["event"] for c in commitments])))
     risks = sections.get("risk_findings", [])
     if risks:

@@ -17,8 +17,9 @@ from ledger.events import EventPayload
 from ledger.events.builders import commitment_payload, handoff_payload, return_request_payload
 from ledger.store.ledger import Ledger
 from signer.keys import SigningKey
-from tests.api.conftest import make_api, problem, signed
+from tests.api.conftest import problem, signed
 from tests.scenarios.world import World, gtin, sscc
+from tests.verify_portal.conftest import page_text, portal_app
 
 BATCH = "01/" + gtin("690123", 1) + "/10/L1"
 START = datetime.now(UTC).replace(microsecond=0)
@@ -26,7 +27,8 @@ START = datetime.now(UTC).replace(microsecond=0)
 
 @pytest.fixture
 def client(world: World) -> Iterator[TestClient[Litestar]]:
-    with TestClient(make_api(world.fixture, read_rate_limit=None, write_rate_limit=None)) as client:
+    """The API with the portal's pages (the actor page among them), without rate limits."""
+    with TestClient(portal_app(world.fixture)) as client:
         yield client
 
 
@@ -90,5 +92,9 @@ def test_returns_on_day_6_and_day_8_and_a_return_taken_back_late(world: World, c
     assert {f["event"] for f in facts.values()} == {commitment}
     reasons = {r["reason"]: r["events"] for r in record["level"]["because"]}
     assert reasons["broken_commitments"] == [commitment]
+    zh, en = (page_text(client.get(f"/actor/{shop.id}{query}").text) for query in ("", "?lang=en"))
+    assert "七天无理由退货 · 已违背" in zh
+    assert "先行赔付 · 已承诺" in zh
+    assert "7-day no-reason returns · broken" in en
     [broken] = world.ledger.view("actor_commitments", shop.id)["broken"]  # type: ignore[index]
     assert (broken["term"], broken["parcel"], broken["event"]) == ("return", sscc(81), taken_back)
