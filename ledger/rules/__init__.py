@@ -31,9 +31,11 @@ from ledger.rules.conservation import check_conservation
 from ledger.rules.context import Context
 from ledger.rules.state import State, ViewRow
 from ledger.rules.views import (
+    ACTOR_COMMITMENTS,
     ACTORS,
     ATTACHED,
     BATCHES,
+    COMMITTED_PARCELS,
     COMPLAINTS,
     EVENTS,
     GS1_PREFIXES,
@@ -43,6 +45,7 @@ from ledger.rules.views import (
     PUBLIC_KEYS,
     RATINGS,
     RECEIPTS,
+    RETURNS,
     REVIEWS,
     RISK_EVIDENCE,
     RISK_FINGERPRINTS,
@@ -136,6 +139,7 @@ def rows_read_by(events: Sequence[ParsedEvent]) -> set[ViewRow]:
             add((ITEMS, subject.path))
         elif subject.kind == "parcel":
             add((PARCELS, subject.path))
+            rows.update((view, subject.path) for view in (COMMITTED_PARCELS, RETURNS))  # commitments.observe
         rows.update((ATTACHED, attachment.digest) for attachment in payload.attachments)
         if isinstance(data, AttachmentErasure):
             add((ATTACHED, data.digest))
@@ -163,7 +167,7 @@ def prefetch(state: State, events: Sequence[ParsedEvent], rows: Iterable[ViewRow
     rows of the actors whose keys signed them. ``rows`` is ``rows_read_by(events)`` when already computed."""
     state.prefetch(rows_read_by(events) if rows is None else rows)
     signers = {key["actor"] for key in (state.get(KEYS, e.payload.actor) for e in events) if key}
-    state.prefetch({(view, actor) for actor in signers for view in (ACTORS, SANCTIONS)})
+    state.prefetch({(view, actor) for actor in signers for view in (ACTORS, SANCTIONS, ACTOR_COMMITMENTS)})
 
 
 def public_key_of(state: State, kid: str) -> bytes | None:
