@@ -466,6 +466,11 @@ def producer_batch(
     unit: Annotated[str, typer.Option("--unit", help="The unit counted, e.g. box")],
     place: Annotated[str, typer.Option("--place", help="Where it was produced")],
     expiry: Annotated[str | None, typer.Option("--expiry", help="Expiry date YYYY-MM-DD")] = None,
+    approval_number: Annotated[
+        str | None, typer.Option("--approval-number", help="A drug's approval number (批准文号)")
+    ] = None,
+    strength: Annotated[str | None, typer.Option("--strength", help="A drug's strength (规格)")] = None,
+    leaflet: Annotated[str | None, typer.Option("--leaflet", help="An https:// link to the drug's leaflet")] = None,
     inputs: Annotated[
         list[str] | None,
         typer.Option(
@@ -497,6 +502,9 @@ def producer_batch(
                 expiry=expiry,
                 inputs=parents,
                 used=[(line.batch, line.quantity) for line in used],
+                approval_number=approval_number,
+                strength=strength,
+                leaflet=leaflet,
             )
         )
 

@@ -66,6 +66,9 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Records verified, but this code was never issued: its batch never sent out this serial; do not trust "
         "this product",
     ),
+    "approval_number": ("批准文号", "Approval number"),
+    "strength": ("规格", "Strength"),
+    "leaflet": ("查看药品说明书", "Read the leaflet"),
     "time_zone": ("北京时间", "UTC+8"),  # the zone of every time shown (verify_portal.page.LOCAL_TIME)
     "verdict_verified_warned_one": (
         "记录真实有效，但本页有 1 条警告：请先阅读上方提示",

@@ -114,6 +114,7 @@ class SubjectPage:
     events: list[TimelineEvent] = field(default_factory=list)
     log: tuple[Line, ...] = ()  # the checkpoint's size, its witnesses, the scans
     parties: list[PartyCredit] = field(default_factory=list)  # the producer and sellers, with their credit
+    leaflet: Shown | None = None  # a drug's leaflet (说明书) link, as its production names it
 
     @property
     def title(self) -> str:
@@ -319,6 +320,12 @@ def _product_header(ledger: LogReads, page: SubjectPage, batch: BatchRow, produc
     page.fields.append(HeaderField(texts("batch_size"), Line(size)))
     if production is not None:
         page.fields.append(HeaderField(texts("place"), Line((at("data.place", production[1].place),)), wide=True))
+        made = production[1]
+        for key, value in (("approval_number", made.approval_number), ("strength", made.strength)):
+            if value is not None:
+                page.fields.append(HeaderField(texts(key), Line((at(f"data.{key}", value),)), wide=True))
+        if made.leaflet is not None:
+            page.leaflet = at("data.leaflet", made.leaflet)
     ends = []  # the dates it expires by: the batch's own, the label's
     expiry = batch.get("expiry")
     if expiry:

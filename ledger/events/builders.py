@@ -145,11 +145,18 @@ def production_payload(
     expiry: str | None = None,
     inputs: Sequence[str] = (),
     used: Sequence[tuple[str, int]] = (),
+    approval_number: str | None = None,
+    strength: str | None = None,
+    leaflet: str | None = None,
     time: datetime | None = None,
 ) -> EventPayload:
     """A ``production`` payload registering a new batch, following the productions of its input batches
-    (``inputs``); ``used`` states how much of each input batch (by path) it takes from the producer's stock."""
-    data = _present(product=product, category=category, quantity=quantity, unit=unit, expiry=expiry, place=place)
+    (``inputs``); ``used`` states how much of each input batch (by path) it takes from the producer's stock; a
+    drug may carry its approval number, strength and leaflet link."""
+    data = _present(
+        product=product, category=category, quantity=quantity, unit=unit, expiry=expiry, place=place,
+        approval_number=approval_number, strength=strength, leaflet=leaflet,
+    )  # fmt: skip
     if used:
         data["inputs"] = [{"batch": batch, "quantity": amount} for batch, amount in used]
     return _payload("production", producer, batch_subject(gtin, lot).path, time, data, parents=inputs)

@@ -211,6 +211,11 @@ class Production(_Schema):
     #: The quantity used of each input batch (whose productions are the parents). Absent in productions that only
     #: name their inputs by parent, as the first version of the log wrote them: those consumed no stock.
     inputs: Annotated[list[ProductionInput], Field(min_length=1, max_length=64)] | None = None
+    #: A drug's label facts (issue 15), optional so that every earlier production still replays: its approval
+    #: number (批准文号, e.g. 国药准字Z53021234), its strength (规格) and an https link to its leaflet (说明书).
+    approval_number: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    strength: Label | None = None
+    leaflet: Annotated[str, Field(pattern=r"^https://[!-~]{1,500}$")] | None = None
 
     @model_validator(mode="after")
     def _inputs_once(self) -> Production:
