@@ -123,6 +123,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "警告：经手本商品的以下单位已被列入严重失信黑名单：",
         "Warning: these parties that handled this product are on the black list:",
     ),
+    "banner_black_listed_by": ("{date} 由 {authority} 列入黑名单", "Black-listed on {date} by {authority}"),
+    "banner_black_listed_advice": (
+        "怎么办：不要再向其购买；已买到的商品请保留凭证，拨打 12315 投诉。",
+        "What to do: do not buy from them again; keep your receipt for what you bought and call the 12315 hotline.",
+    ),
     "banner_expired": ("已过期：本商品已于 {date} 过期。", "Expired: this product expired on {date}."),
     "banner_not_issued": ("此码未发放", "This code was never issued"),
     "banner_not_issued_outside": (

@@ -41,7 +41,7 @@ from ledger.identifiers import parse_subject
 from ledger.log.checkpoint import Checkpoint
 from ledger.rules.goods import CATEGORY_LICENCES
 from ledger.rules.serials import issued, issued_range
-from ledger.rules.views import ACTORS, BATCHES, KEYS, SANCTIONS, BatchRow
+from ledger.rules.views import ACTORS, BATCHES, CREDIT, KEYS, SANCTIONS, BatchRow
 from ledger.store.attachments import attachment_text
 from ledger.store.ledger import LogReads, StoredEntry
 from ledger.store.risks import flagged_reviews
@@ -387,14 +387,23 @@ def _black_list_banner(ledger: LogReads, history: History, texts: Texts) -> Bann
     lines = []
     actors = ledger.view_rows(ACTORS, history.black_listed)
     sanctions = ledger.view_rows(SANCTIONS, history.black_listed)
+    files = ledger.view_rows(CREDIT, history.black_listed)  # each sanction's facts: when it was logged, by whom
     for actor_id in history.black_listed:
         actor = actors.get(actor_id)
         name = actor["name"] if actor else actor_id
         active = sanctions[actor_id]["active"] if actor_id in sanctions else []
-        events = ledger.entries_by_event_ids(s["event"] for s in active if s["list"] == "black")
+        black = [s["event"] for s in active if s["list"] == "black"]
+        events = ledger.entries_by_event_ids(black)
         reasons = [e.parsed().event.data_as(Sanction).reason for e in events]
         line = f"{name}：{'；'.join(reasons)}" if texts.language == "zh-CN" else f"{name}: {'; '.join(reasons)}"
         lines.append(Line((Shown(line),)))
+        facts = files[actor_id]["sections"]["sanctions"] if actor_id in files else []
+        regulators = ledger.view_rows(ACTORS, [fact["by"] for fact in facts])
+        for fact in (fact for fact in facts if fact["event"] in black):
+            by = regulators[fact["by"]]["name"] if fact["by"] in regulators else fact["by"]
+            when = local_time(parse_time(fact["at"], "at"))[:10]
+            lines.append(Line((Shown(texts("banner_black_listed_by", date=when, authority=by)),)))
+    lines.append(Line((texts("banner_black_listed_advice"),)))
     return Banner("danger", Line((Shown(texts("banner_black_listed")),)), tuple(lines))
 
 

@@ -14,7 +14,7 @@ from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.test_consumer import create_key, load_parcel, posted
 from tests.e2e.test_verification import open_page
 from tests.servers import cli
-from traceledger.demo import DRUG, DRUG_MAKER, HAM, VEGETABLES
+from traceledger.demo import DRUG, DRUG_MAKER, HAM, REGULATOR, VEGETABLES
 from traceledger.demo_walkthrough import DEMO_PASSPHRASE, KEY_PLACEHOLDER
 from verify_portal.i18n import Texts
 from verify_portal.problem_texts import PROBLEM_TEXTS
@@ -116,3 +116,11 @@ def test_the_recall_banner_says_when_who_and_what_to_do(served_demo: tuple[str, 
     # the date and the authority are bound to the signed recall, and the browser found them as signed
     assert page.locator(".banner [data-v-state='verified']").count() >= 3
     assert page.locator(".banner [data-v-state='mismatch'], .banner [data-v-state='failed']").count() == 0
+
+
+def test_the_black_list_banner_says_when_who_and_what_to_do(served_demo: tuple[str, Path], page: Page) -> None:
+    base_url, _ = served_demo
+    assert open_page(page, f"{base_url}/{VEGETABLES.path}").overall == "verified"
+    banner = page.locator(".banner.danger").filter(has_text=ZH("banner_black_listed"))
+    expect(banner).to_contain_text(f"由 {REGULATOR.name} 列入黑名单")
+    expect(banner).to_contain_text(ZH("banner_black_listed_advice"))
