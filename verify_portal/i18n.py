@@ -96,7 +96,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "event_failed": ("验证失败", "failed"),
     "checkpoint": ("日志检查点", "Log checkpoint"),
     "checkpoint_size": ("日志共 {size} 条记录", "{size} records in the log"),
-    "checkpoint_witnesses": ("{count} 个独立见证方已联署", "cosigned by {count} independent witness(es)"),
+    "checkpoint_witnesses": ("{count} 个独立见证方已联署", "cosigned by {count} independent witnesses"),
+    "checkpoint_witnesses_one": ("1 个独立见证方已联署", "cosigned by 1 independent witness"),
     "checkpoint_no_witnesses": ("尚无见证方联署", "no witness cosignatures yet"),
     "checkpoint_pending": ("待验证", "checking"),
     "checkpoint_verified": ("签名有效", "signature valid"),
@@ -173,9 +174,14 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "place": ("产地", "Made in"),
     "rating": ("评分", "Rating"),
     "rating_value": ("{average} / 5（{count} 条评价）", "{average} / 5 ({count} reviews)"),
+    "rating_value_one": ("{average} / 5（{count} 条评价）", "{average} / 5 ({count} review)"),
     "rating_left_out": (
         "{count} 条评价的签收被风险监测标记：评价照常显示，但不计入评分",
-        "{count} review(s) come from receipts flagged by risk monitoring: shown, but not counted in the rating",
+        "{count} reviews come from receipts flagged by risk monitoring: shown, but not counted in the rating",
+    ),
+    "rating_left_out_one": (
+        "1 条评价的签收被风险监测标记：评价照常显示，但不计入评分",
+        "1 review comes from a receipt flagged by risk monitoring: shown, but not counted in the rating",
     ),
     "review_flagged": (
         "此评价的签收被风险监测标记，不计入评分",
@@ -183,6 +189,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "contents": ("内容", "Contents"),
     "scans_summary": ("本码已被查询 {count} 次", "This code has been looked up {count} times"),
+    "scans_summary_one": ("本码已被查询 1 次", "This code has been looked up once"),
     "receive_action": ("签收与评价", "I received this"),
     "timeline": ("溯源记录", "History"),
     "consumer": ("消费者（匿名）", "a consumer (anonymous)"),
@@ -317,12 +324,19 @@ class Texts:
         self._column = COLUMN[language]
 
     def __call__(self, key: str, **values: Any) -> str:
-        text = _TEXTS[key][self._column]
+        text = _TEXTS[self._number(key, values)][self._column]
         return text.format(**values) if values else text
 
     def parts(self, key: str, **values: object) -> Parts:
         """The key's text with its values kept apart, so that each can carry its binding (``verify_portal.shown``)."""
-        return parts(_TEXTS[key][self._column], values)
+        return parts(_TEXTS[self._number(key, values)][self._column], values)
+
+    @staticmethod
+    def _number(key: str, values: Mapping[str, object]) -> str:
+        """``KEY_one`` where there is one and ``count`` is 1 (English needs the singular; Chinese has the same)."""
+        count = values.get("count")
+        shown = getattr(count, "text", count)  # a bound value (verify_portal.shown.Shown) carries its text
+        return f"{key}_one" if str(shown) == "1" and f"{key}_one" in _TEXTS else key
 
 
 def _accepted(header: str) -> list[tuple[float, str]]:
