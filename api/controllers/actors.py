@@ -32,7 +32,7 @@ class ActorsController(Controller):
     @get(
         "/{actor_id:str}/record",
         sync_to_thread=True,
-        summary="An actor's credit file and credit level (rule credit-level/1), with the facts behind them",
+        summary="An actor's credit file and credit level (rule credit-level/2), with the facts behind them",
         responses=problem_responses(400, 404, 429),
     )
     def record(self, actor_id: FromPath[str], ledger: NamedDependency[Ledger]) -> CreditRecordResponse:

@@ -29,7 +29,7 @@ from ledger.errors import (
 from ledger.events import format_time, parse_time
 from ledger.events.schemas import Commitment, Dispatch, ReturnRequest
 from ledger.rules.context import Context
-from ledger.rules.credit_file import commitment_broken, commitment_made
+from ledger.rules.credit_file import commitment_broken, commitment_made, return_closed, return_opened
 from ledger.rules.custody import move_goods
 from ledger.rules.views import (
     ACTOR_COMMITMENTS,
@@ -43,6 +43,7 @@ from ledger.rules.views import (
     BrokenMark,
     CommitmentRow,
     CommittedParcelRow,
+    OpenReturnFact,
     ParcelRow,
     ReturnedRow,
     ReturnRow,
@@ -141,6 +142,13 @@ def return_request(ctx: Context) -> None:
         "due": _later(ctx.stamp, promised["return_within_hours"]), "completed": None, "completed_at": None,
     }  # fmt: skip
     ctx.state.put(RETURNS, ctx.subject, row)
+    opened: OpenReturnFact = {
+        "event": ctx.event_id,
+        "commitment": row["commitment"],
+        "parcel": ctx.subject,
+        "due": row["due"],
+    }
+    return_opened(ctx, row["sender"], opened)
 
 
 def _broken(ctx: Context, actor_id: str, commitment_id: str, term: str, due: str) -> None:
@@ -191,6 +199,7 @@ def observe(ctx: Context) -> None:
     if returning is not None and parcel["status"] == "delivered":
         done: ReturnRow = {**returning, "completed": ctx.event_id, "completed_at": ctx.stamp}
         ctx.state.put(RETURNS, ctx.subject, done)
+        return_closed(ctx, returning["sender"], returning["request"])
         if ctx.logged_at > parse_time(returning["due"], "due"):
             _broken(ctx, returning["sender"], returning["commitment"], "return", returning["due"])
         return

@@ -3,18 +3,20 @@
 ``credit_level(sections, as_of)`` reads only the file's sections and the instant ``as_of`` at which time-dependent
 facts (a licence's validity, a sanction's ``until``) are judged. The ledger stores the level as of the logged_at of
 the latest entry that touched the file, so a replay derives the same level; ``GET /v1/actors/{id}/record`` also
-gives it as of the request. Rule ``credit-level/1``:
+gives it as of the request. Rule ``credit-level/2``:
 
 - a clean file is B;
 - each of these lowers it one level (a reason counts once, however many facts): an upheld or compensated complaint,
   a recall ordered by a regulator, a failed inspection, a licence past its validity, five or more ratings averaging
-  under 3, a broken commitment;
+  under 3, a broken commitment (or a return still open after its due time);
 - each of these raises it one level: a red-list sanction in force, twenty or more ratings averaging 4.5 or more;
 - a black-list sanction in force makes it D whatever else the file holds;
 - the level stays within A to D. A risk finding is shown in the file but moves nothing itself: the sanction or
   recall a regulator bases on it does.
 
 Change the rule only under a new ``CREDIT_RULE`` version, since stored levels name the version they were derived by.
+Version 2 counts a return still open after its due time as a broken commitment (version 1 waited for the late
+arrival, so a sender that never took a return back kept a clean file).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from datetime import datetime
 from ledger.events import format_time, parse_time
 from ledger.rules.views import CreditLevel, CreditSections, LevelReason, RatingTally, SanctionFact
 
-CREDIT_RULE = "credit-level/1"
+CREDIT_RULE = "credit-level/2"
 LEVELS = ("A", "B", "C", "D")
 BASE = LEVELS.index("B")
 UPHELD = frozenset({"upheld", "compensated"})
@@ -83,7 +85,8 @@ def level_reasons(sections: CreditSections, at: datetime) -> list[LevelReason]:
         "failed_inspections": [i["event"] for i in sections.get("inspections_failed", [])],
         "expired_licences": [registrations[-1]["event"]] if expired else [],
         "low_ratings": latest if count >= LOW_RATING[0] and average < LOW_RATING[1] else [],
-        "broken_commitments": [c["event"] for c in sections.get("commitments", []) if c["status"] == "broken"],
+        "broken_commitments": [c["event"] for c in sections.get("commitments", []) if c["status"] == "broken"]
+        + [r["event"] for r in sections.get("returns_open", []) if parse_time(r["due"], "due") < at],
     }
     high = count >= HIGH_RATING[0] and average >= HIGH_RATING[1]
     raises = {"red_list": red, "high_ratings": latest if high else []}

@@ -41,6 +41,7 @@ from ledger.rules.views import (
     CreditRow,
     CreditSections,
     InspectionFact,
+    OpenReturnFact,
     RatingTally,
     RecallFact,
     RegistrationFact,
@@ -285,6 +286,20 @@ def commitment_broken(ctx: Context, actor_id: str, commitment_id: str, term: str
         return {**s, "commitments": facts}
 
     touch(ctx, actor_id, broken)
+
+
+def return_opened(ctx: Context, actor_id: str, fact: OpenReturnFact) -> None:
+    """A return request puts the return, with its due time, in its sender's file until the sender takes it back."""
+    touch(ctx, actor_id, lambda s: {**s, "returns_open": [*s.get("returns_open", []), fact]})
+
+
+def return_closed(ctx: Context, actor_id: str, request_id: str) -> None:
+    """The sender took the return back (in time or late: a late arrival also breaks the promise itself)."""
+    touch(
+        ctx,
+        actor_id,
+        lambda s: {**s, "returns_open": [r for r in s.get("returns_open", []) if r["event"] != request_id]},
+    )
 
 
 RECORDERS: dict[str, Callable[[Context], None]] = {

@@ -330,6 +330,15 @@ class CommitmentFact(TypedDict):
     broken_by: str | None  # the event that showed it broken
 
 
+class OpenReturnFact(TypedDict):
+    """A return the sender has not taken back yet: once ``due`` passes, the level counts its promise broken."""
+
+    event: str  # the return.request
+    commitment: str  # the commitment whose returns_7d promise it runs under
+    parcel: str  # the return parcel
+    due: str
+
+
 class CreditSections(TypedDict, total=False):
     """One section per kind of fact; a section is absent until its first fact. Add a kind here and in
     ``ledger.rules.credit_file``."""
@@ -344,6 +353,7 @@ class CreditSections(TypedDict, total=False):
     ratings_as_sender: RatingTally
     ratings_as_buyer: RatingTally
     commitments: list[CommitmentFact]
+    returns_open: list[OpenReturnFact]
     risk_findings: list[RiskFact]
 
 
@@ -354,7 +364,7 @@ class LevelReason(TypedDict):
 
 
 class CreditLevel(TypedDict):
-    rule: str  # the rule's version, e.g. credit-level/1
+    rule: str  # the rule's version, e.g. credit-level/2
     level: str  # A, B, C or D
     as_of: str  # the instant time-dependent facts were evaluated at
     because: list[LevelReason]

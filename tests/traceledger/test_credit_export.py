@@ -57,7 +57,7 @@ def test_a_days_csv_lists_each_touched_file_and_verifies(story: tuple[Path, Cred
         "D",
         "1",
         "1",
-        "credit-level/1",
+        "credit-level/2",
     )
     assert shop["sanctions"] == f"black:in_force:{told.black}"
     assert shop["reasons"] == f"black_list:{told.black};upheld_complaints:{told.complaint}"

@@ -10,6 +10,7 @@ from ledger import errors
 from ledger.events import EventPayload
 from ledger.events.builders import commitment_payload, return_request_payload
 from ledger.rules import check_conservation
+from ledger.rules.credit import credit_level, level_reasons
 from signer.keys import SigningKey
 from tests.ledger.rules.conftest import Cast
 from tests.ledger.rules.memory import at_time
@@ -117,6 +118,35 @@ def test_late_delivery_and_a_late_return_break_the_commitment_in_the_view_and_th
     assert (facts["returns_7d"]["status"], facts["returns_7d"]["broken_by"]) == ("broken", arrival)
     reasons = {r["reason"] for r in cast.log.row("credit", cast.producer.id)["level"]["because"]}
     assert "broken_commitments" in reasons
+
+
+def test_a_return_never_taken_back_is_broken_once_its_due_time_passes(cast: Cast) -> None:
+    """A sender cannot keep its file clean by never taking a return back: the open return sits in its credit file
+    with its due time, the level judged after that time counts it broken, and taking it back closes it."""
+    commitment = _commit(cast, returns_7d=True, return_within_hours=24)
+    consumer, _, receipt = _delivered(cast, 1, DAY0, DAY0)
+    requested = DAY0 + timedelta(days=1)
+    request = _request(cast, consumer, receipt, requested)
+    file = cast.log.row("credit", cast.producer.id)
+    assert file["sections"]["returns_open"] == [
+        {"event": request, "commitment": commitment, "parcel": sscc(90), "due": "2026-12-03T08:00:00Z"}
+    ]
+    assert "broken_commitments" not in {r["reason"] for r in file["level"]["because"]}  # judged when requested
+
+    def broken_at(when: datetime) -> list[str]:
+        reasons = {r["reason"]: r["events"] for r in level_reasons(file["sections"], when)}
+        return reasons.get("broken_commitments", [])
+
+    assert broken_at(requested + timedelta(hours=24)) == []
+    assert broken_at(requested + timedelta(hours=24, seconds=1)) == [request]
+    assert credit_level(file["sections"], requested + timedelta(days=2))["level"] == "C"
+    arrival = _at(cast, cast.handoff_payload(sscc(90), cast.producer), requested + timedelta(days=2),
+                  cast.producer.key)  # fmt: skip
+    file = cast.log.row("credit", cast.producer.id)
+    assert file["sections"]["returns_open"] == []
+    assert broken_at(requested + timedelta(days=2)) == [commitment]  # the late arrival broke the promise itself
+    [promise] = file["sections"]["commitments"]
+    assert (promise["status"], promise["broken_by"]) == ("broken", arrival)
 
 
 def test_a_commitment_replaces_the_current_one_only_and_is_valid_when_logged(cast: Cast) -> None:
