@@ -27,6 +27,8 @@ from tests.ledger.conftest import PASSPHRASE, create_ledger
 from traceledger.settings import DATABASE_FILE, Home
 from traceledger.tiles_source import MAX_BODY_BYTES, TilesSource
 
+EXTRA_SIGNATURES = 2  # in the audited ledger, a handoff and a return request each carry a second signature
+
 
 def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACELEDGER_")}
@@ -82,7 +84,7 @@ def test_a_clean_ledger_passes_with_a_summary(home: Path) -> None:
     assert lines[0].startswith("audit of trace.example.org/log (database ")
     nodes = 2 * size - bin(size).count("1")  # every complete subtree
     assert lines[1].startswith(
-        f"checked {size} entries, {size + 1} signatures, {size} checkpoints, {nodes} Merkle nodes, "
+        f"checked {size} entries, {size + EXTRA_SIGNATURES} signatures, {size} checkpoints, {nodes} Merkle nodes, "
     )
     assert "3 attachments (1 with content), 2 cosignatures" in lines[1]
     assert lines[-1] == "OK: every entry, signature, rule, node, checkpoint and derived row checks out"
@@ -197,7 +199,10 @@ def test_remote_audits_give_the_local_verdicts(home: Path, tmp_path: Path) -> No
         assert [sig.name for sig in served.signatures] == ["trace.example.org/log", WITNESS]
         local, remote = run(home=home), run("--url", base, "--vkey", vkey, home=elsewhere)
         assert (local.returncode, remote.returncode) == (0, 0), remote.stderr
-        assert f"checked {size} entries, {size + 1} signatures, 1 checkpoints, {size} tile hashes" in remote.stdout
+        assert (
+            f"checked {size} entries, {size + EXTRA_SIGNATURES} signatures, 1 checkpoints, {size} tile hashes"
+            in remote.stdout
+        )
 
         index = first_handoff(home)
         engine = make_engine(Home(home).database_url())
@@ -228,7 +233,7 @@ def test_clean_then_tampered_on_either_database(tmp_path: Path, database_url: st
     clean = run(*where, home=fixture.home.path)
     assert clean.returncode == 0, clean.stderr
     size = size_of(fixture.home)
-    assert f"checked {size} entries, {size + 1} signatures, {size} checkpoints" in clean.stdout
+    assert f"checked {size} entries, {size + EXTRA_SIGNATURES} signatures, {size} checkpoints" in clean.stdout
     index = first_handoff(fixture.home)
     break_signature(fixture.home, index)
     tampered = run(*where, home=fixture.home.path)
